@@ -1,0 +1,266 @@
+//! Vietnamese conventions shared by every capability: number and date formatting, diacritics folding and collation.
+//!
+//! Numbers group thousands with "." and mark decimals with "," ("25.608,6"); dates print as dd/mm/yyyy or,
+//! in documents, "ngày 19 tháng 01 năm 2024" (../shared/DOMAIN.md §9).
+
+use std::cmp::Ordering;
+
+use chrono::{Datelike, NaiveDate};
+use unicode_normalization::UnicodeNormalization;
+
+/// Formats an integer with "." as the thousands separator: `51673` gives "51.673".
+pub fn format_int(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut res = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0 {
+        res.push('-');
+    }
+    for (idx, ch) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx) % 3 == 0 {
+            res.push('.');
+        }
+        res.push(ch);
+    }
+    res
+}
+
+/// Formats a decimal number with `decimals` digits after ",", rounding half away from zero:
+/// `format_decimal(25608.6, 1)` gives "25.608,6".
+pub fn format_decimal(value: f64, decimals: u32) -> String {
+    let scale = 10_i64.pow(decimals);
+    let scaled = (value * scale as f64).round() as i64;
+    let int_part = scaled / scale;
+    let frac_part = (scaled % scale).unsigned_abs();
+    let mut res = if scaled < 0 && int_part == 0 {
+        "-0".to_owned()
+    } else {
+        format_int(int_part)
+    };
+    if decimals > 0 {
+        res.push(',');
+        res.push_str(&format!("{frac_part:0width$}", width = decimals as usize));
+    }
+    res
+}
+
+/// Formats a decimal number and drops trailing zeros of the fraction: `43.60` with 2 decimals gives "43,6",
+/// `51673.0` gives "51.673". Reports print amounts this way.
+pub fn format_number(value: f64, max_decimals: u32) -> String {
+    let res = format_decimal(value, max_decimals);
+    match res.split_once(',') {
+        Some((int_part, frac)) => {
+            let frac = frac.trim_end_matches('0');
+            if frac.is_empty() {
+                int_part.to_owned()
+            } else {
+                format!("{int_part},{frac}")
+            }
+        }
+        None => res,
+    }
+}
+
+/// Formats a ratio (0.436) as a percentage with one decimal: "43,6%".
+pub fn format_percent(ratio: f64) -> String {
+    format!("{}%", format_number(ratio * 100.0, 1))
+}
+
+/// Formats an amount held in whole đồng as million đồng with up to one decimal: 25_608_600_000 gives "25.608,6".
+pub fn format_million_dong(amount_dong: i64) -> String {
+    format_number(amount_dong as f64 / 1_000_000.0, 1)
+}
+
+/// Formats a date as dd/mm/yyyy.
+pub fn format_date(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// Formats a date the way administrative documents write it: "ngày 19 tháng 01 năm 2024".
+pub fn format_date_long(date: NaiveDate) -> String {
+    format!(
+        "ngày {:02} tháng {:02} năm {}",
+        date.day(),
+        date.month(),
+        date.year()
+    )
+}
+
+/// Parses a date written as dd/mm/yyyy, d/m/yyyy or ISO yyyy-mm-dd.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .ok()
+}
+
+/// Normalises text to NFC, the form every stored Vietnamese string uses.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// Folds text for diacritics- and case-insensitive search: "Mường Lát" and "muong  lat" both give "muong lat".
+/// "đ" folds to "d"; runs of whitespace collapse to one space.
+pub fn fold(text: &str) -> String {
+    let mut res = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for ch in text.nfd() {
+        if is_combining_mark(ch) {
+            continue;
+        }
+        if ch.is_whitespace() {
+            pending_space = !res.is_empty();
+            continue;
+        }
+        if pending_space {
+            res.push(' ');
+            pending_space = false;
+        }
+        match ch {
+            'đ' | 'Đ' => res.push('d'),
+            _ => res.extend(ch.to_lowercase()),
+        }
+    }
+    res
+}
+
+fn is_combining_mark(ch: char) -> bool {
+    matches!(ch as u32, 0x0300..=0x036F)
+}
+
+/// The Vietnamese alphabet order: a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y,
+/// with the tones ordered unmarked, huyền, hỏi, ngã, sắc, nặng as dictionaries do.
+const LETTERS: &str = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz";
+const TONES: [char; 5] = ['\u{0300}', '\u{0309}', '\u{0303}', '\u{0301}', '\u{0323}'];
+
+/// A key that sorts strings in Vietnamese dictionary order ("Ân" after "Ăn", "Đà" after "Dương").
+/// Letters compare first (with ă, â, đ, ê, ô, ơ, ư as letters of their own); tones only break ties.
+pub fn collation_key(text: &str) -> Vec<u32> {
+    let mut letters = Vec::new();
+    let mut tones = Vec::new();
+    for ch in text.nfc() {
+        let mut tone = 0;
+        let mut base = String::new();
+        for part in ch.to_lowercase().nfd() {
+            match TONES.iter().position(|mark| *mark == part) {
+                Some(tone_idx) => tone = tone_idx as u32 + 1,
+                None => base.push(part),
+            }
+        }
+        let letter = base.nfc().next().unwrap_or(ch);
+        // 0 ends the letters, 1 is a space, so "Ma Lai" sorts before "Mai"; digits and punctuation go last.
+        let weight = match LETTERS.chars().position(|known| known == letter) {
+            Some(pos) => pos as u32 + 2,
+            None if letter.is_whitespace() => 1,
+            None => 0x100 + letter as u32,
+        };
+        letters.push(weight);
+        tones.push(tone);
+    }
+    letters.push(0);
+    letters.extend(tones);
+    letters
+}
+
+/// Compares two strings in Vietnamese dictionary order.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    collation_key(a).cmp(&collation_key(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_group_thousands_with_dots() {
+        assert_eq!(format_int(0), "0");
+        assert_eq!(format_int(999), "999");
+        assert_eq!(format_int(51_673), "51.673");
+        assert_eq!(format_int(1_044_000_000), "1.044.000.000");
+        assert_eq!(format_int(-10_066), "-10.066");
+    }
+
+    #[test]
+    fn decimals_use_a_comma_and_round_half_away_from_zero() {
+        assert_eq!(format_decimal(25_608.6, 1), "25.608,6");
+        assert_eq!(format_decimal(58_759.95, 1), "58.760,0");
+        assert_eq!(format_decimal(0.05, 1), "0,1");
+        assert_eq!(format_decimal(-0.04, 1), "0,0");
+        assert_eq!(format_decimal(-0.06, 1), "-0,1");
+        assert_eq!(format_decimal(12.0, 2), "12,00");
+    }
+
+    #[test]
+    fn numbers_drop_trailing_zeros_of_the_fraction() {
+        assert_eq!(format_number(51_673.0, 1), "51.673");
+        assert_eq!(format_number(12.02, 2), "12,02");
+        assert_eq!(format_number(43.60, 2), "43,6");
+    }
+
+    #[test]
+    fn percentages_read_like_reports() {
+        assert_eq!(format_percent(25_608.6 / 58_759.9), "43,6%");
+        assert_eq!(format_percent(1.1075), "110,8%");
+        assert_eq!(format_percent(0.0), "0%");
+    }
+
+    #[test]
+    fn amounts_in_dong_print_in_million_dong() {
+        assert_eq!(format_million_dong(25_608_600_000), "25.608,6");
+        assert_eq!(format_million_dong(51_673_000_000), "51.673");
+    }
+
+    #[test]
+    fn dates_print_short_and_long() {
+        let date = NaiveDate::from_ymd_opt(2024, 1, 19).expect("valid date");
+        assert_eq!(format_date(date), "19/01/2024");
+        assert_eq!(format_date_long(date), "ngày 19 tháng 01 năm 2024");
+    }
+
+    #[test]
+    fn dates_parse_in_vietnamese_and_iso_forms() {
+        let date = NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
+        assert_eq!(parse_date("01/07/2025"), Some(date));
+        assert_eq!(parse_date("1/7/2025"), Some(date));
+        assert_eq!(parse_date(" 2025-07-01 "), Some(date));
+        assert_eq!(parse_date("31/02/2025"), None);
+        assert_eq!(parse_date("2025-13-01"), None);
+        assert_eq!(parse_date("hôm qua"), None);
+    }
+
+    #[test]
+    fn folding_ignores_diacritics_case_and_spacing() {
+        assert_eq!(fold("Mường Lát"), "muong lat");
+        assert_eq!(fold("  MƯỜNG   lát "), "muong lat");
+        assert_eq!(fold("Đồng Nai"), "dong nai");
+        assert_eq!(fold("Thuỵ"), fold("Thụy"));
+        assert_eq!(fold("Hoà"), fold("Hòa"));
+    }
+
+    #[test]
+    fn folding_gives_the_same_key_for_decomposed_and_composed_text() {
+        let decomposed: String = "Mường Lát".nfd().collect();
+        assert_eq!(fold(&decomposed), fold("Mường Lát"));
+    }
+
+    #[test]
+    fn collation_follows_the_vietnamese_alphabet() {
+        let mut names = vec!["Đông", "Dương", "Ân", "Ăn", "An", "Ơn", "Ôn", "On", "Bắc", "Ưng", "Uông"];
+        names.sort_by(|a, b| compare(a, b));
+        assert_eq!(
+            names,
+            vec!["An", "Ăn", "Ân", "Bắc", "Dương", "Đông", "On", "Ôn", "Ơn", "Uông", "Ưng"]
+        );
+    }
+
+    #[test]
+    fn collation_orders_tones_after_letters() {
+        let mut names = vec!["Má", "Mà", "Ma", "Mạ", "Mả", "Mã", "Mai"];
+        names.sort_by(|a, b| compare(a, b));
+        assert_eq!(names, vec!["Ma", "Mà", "Mả", "Mã", "Má", "Mạ", "Mai"]);
+    }
+
+    #[test]
+    fn collation_is_case_insensitive_for_letters() {
+        assert_eq!(compare("hà nội", "Hà Nội"), Ordering::Equal);
+    }
+}
