@@ -626,6 +626,8 @@ pub enum UnitChange {
         after: UnitAttrs,
         parent: Option<ParentRef>,
         from: NaiveDate,
+        /// When the new version stops: the start of a later stored version, or the unit's end.
+        until: Option<NaiveDate>,
     },
     Ended {
         id: UnitId,
@@ -769,6 +771,13 @@ pub fn plan_unit_import(rows: &[UnitRow], state: &GeoState, options: &UnitImport
                         after: unit_row.attrs.clone(),
                         parent,
                         from: date,
+                        until: stored
+                            .versions
+                            .iter()
+                            .filter_map(|version| version.validity.from)
+                            .filter(|from| *from > date)
+                            .min()
+                            .or(stored.validity.to),
                     }),
                 }
                 if let Some(end) = unit_row.valid_to {

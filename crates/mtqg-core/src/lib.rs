@@ -1,6 +1,7 @@
 //! The domain core of mtqg: types, rules and calculations, with no IO and no async.
 #![doc = include_str!("../README.md")]
 
+pub mod access;
 pub mod geo;
 pub mod import;
 pub mod vi;

@@ -1,1 +1,67 @@
-//! placeholder
+//! Use cases of mtqg, the one API both front ends (web and CLI) call. Every call takes the acting user and checks
+//! role and scope before it reads or writes.
+#![doc = include_str!("../README.md")]
+
+pub mod auth;
+pub mod geography;
+mod shipped;
+
+use mtqg_core::import::RowProblem;
+use mtqg_store::{Store, StoreError};
+
+pub use crate::auth::Actor;
+
+/// What a use case can fail with; the web layer maps each to a status, the CLI to a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("không tìm thấy {0}")]
+    NotFound(String),
+    #[error("bạn không có quyền thực hiện thao tác này")]
+    Forbidden,
+    #[error("chưa đăng nhập hoặc phiên làm việc đã hết hạn")]
+    Unauthenticated,
+    #[error("đăng nhập sai quá nhiều lần; vui lòng thử lại sau {minutes} phút")]
+    RateLimited { minutes: i64 },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("tệp có {} lỗi; không có thay đổi nào được ghi", .0.len())]
+    Import(Vec<RowProblem>),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> ServiceError {
+        match err {
+            StoreError::NotFound => ServiceError::NotFound("bản ghi".to_owned()),
+            StoreError::Conflict { constraint } => ServiceError::Conflict {
+                message: format!("dữ liệu trùng với bản ghi đã có ({constraint})"),
+            },
+            StoreError::Other(err) => ServiceError::Other(err),
+        }
+    }
+}
+
+/// The services over one store. Cheap to clone; shared by every request.
+#[derive(Clone)]
+pub struct Service {
+    store: Store,
+    limiter: std::sync::Arc<auth::LoginLimiter>,
+}
+
+impl Service {
+    /// Wraps a connected, migrated store.
+    pub fn new(store: Store) -> Service {
+        Service {
+            store,
+            limiter: std::sync::Arc::new(auth::LoginLimiter::default()),
+        }
+    }
+
+    /// The store, for health checks and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

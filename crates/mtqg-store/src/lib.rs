@@ -1,1 +1,87 @@
-//! placeholder
+//! Storage of mtqg on SQLite (embedded default) or PostgreSQL (production), behind one `Store` type.
+#![doc = include_str!("../README.md")]
+
+mod audit;
+mod db;
+mod geo;
+mod users;
+
+use crate::db::Pool;
+
+pub use crate::audit::{AuditEntry, AuditRecord};
+pub use crate::db::{Backend, Tx};
+pub use crate::geo::{EdgeRecord, LevelTypeCount, UnitRecord, VersionRecord};
+pub use crate::users::{NewUser, SessionRecord, UserRecord};
+
+/// What can go wrong in storage, in terms the service layer can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("record not found")]
+    NotFound,
+    #[error("conflict with constraint {constraint}")]
+    Conflict { constraint: String },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> StoreError {
+        match &err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db_err) if db_err.is_unique_violation() => StoreError::Conflict {
+                constraint: db_err.constraint().unwrap_or("unique").to_owned(),
+            },
+            _ => StoreError::Other(err.into()),
+        }
+    }
+}
+
+/// The database: a pool on one of the two backends. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Connects to `sqlite:path` (created if missing, WAL, foreign keys on) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Ok(Store {
+            pool: Pool::connect(url).await?,
+        })
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.pool.migrate().await
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    /// Starts a transaction; every write of one use case goes through one.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        self.pool.begin().await
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
+    /// Table and column names as the database reports them, to check that both backends' migrations agree.
+    pub async fn schema(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p \
+                 where m.type = 'table' and m.name not like 'sqlite_%' and m.name not like '_sqlx%' order by 1, 2"
+            }
+            Backend::Postgres => {
+                "select table_name::text, column_name::text from information_schema.columns \
+                 where table_schema = current_schema() and table_name not like '_sqlx%' order by 1, 2"
+            }
+        };
+        self.pool.conn().fetch_all::<(String, String)>(sql, vec![]).await
+    }
+}

@@ -1,1 +1,249 @@
-//! placeholder
+//! Tabular files in and out: CSV and XLSX read row by row into text cells; XLSX written from plain tables.
+#![doc = include_str!("../README.md")]
+
+use std::io::{Read, Seek};
+
+use calamine::{Data, Reader, Xlsx};
+
+/// The formats a user can upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// Guesses the format from the file name, then from the first bytes (XLSX is a ZIP file, starting "PK").
+    pub fn detect(file_name: &str, first_bytes: &[u8]) -> Format {
+        let lower = file_name.to_lowercase();
+        if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") || first_bytes.starts_with(b"PK\x03\x04") {
+            Format::Xlsx
+        } else {
+            Format::Csv
+        }
+    }
+}
+
+/// Why a file could not be read at all. Row-level problems are the caller's business.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("tệp không phải văn bản UTF-8 (dòng {row}); hãy lưu lại tệp CSV với mã hóa UTF-8")]
+    NotUtf8 { row: usize },
+    #[error("không có trang tính \"{name}\" trong tệp; các trang có: {available}")]
+    MissingSheet { name: String, available: String },
+    #[error("tệp không có trang tính nào")]
+    NoSheet,
+    #[error("tệp trống: không có dòng tiêu đề")]
+    Empty,
+    #[error("không đọc được tệp CSV ở dòng {row}: {message}")]
+    Csv { row: usize, message: String },
+    #[error("không đọc được tệp XLSX: {0}")]
+    Xlsx(String),
+    #[error("lỗi đọc tệp: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the rows come from: the sheet name (XLSX only) and the header.
+#[derive(Debug, Clone)]
+pub struct TableHead {
+    pub sheet: Option<String>,
+    pub headers: Vec<String>,
+}
+
+/// What a reader hands its visitor: the header once, then each data row with its spreadsheet row number.
+#[derive(Debug)]
+pub enum TableEvent<'a> {
+    Head(&'a TableHead),
+    Row(usize, &'a [String]),
+}
+
+/// Reads a CSV file row by row. `visit` gets the spreadsheet row number (header = 1) and the cells.
+/// Memory stays bounded by one row, so files of any size stream through.
+pub fn read_csv<R: Read>(reader: R, mut visit: impl FnMut(TableEvent<'_>)) -> Result<(), TableError> {
+    let mut csv_reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut record = csv::StringRecord::new();
+    let mut cells: Vec<String> = Vec::new();
+    let mut row = 0;
+    let mut head_seen = false;
+    loop {
+        row += 1;
+        match csv_reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(err) => {
+                return Err(match err.kind() {
+                    csv::ErrorKind::Utf8 { .. } => TableError::NotUtf8 { row },
+                    _ => TableError::Csv { row, message: err.to_string() },
+                })
+            }
+        }
+        cells.clear();
+        cells.extend(record.iter().map(|cell| cell.trim_start_matches('\u{feff}').to_owned()));
+        if head_seen {
+            visit(TableEvent::Row(row, &cells));
+        } else {
+            head_seen = true;
+            visit(TableEvent::Head(&TableHead { sheet: None, headers: cells.clone() }));
+        }
+    }
+    if !head_seen {
+        return Err(TableError::Empty);
+    }
+    Ok(())
+}
+
+/// Reads one worksheet of an XLSX file: the named one, or the first.
+pub fn read_xlsx<R: Read + Seek>(
+    reader: R,
+    sheet: Option<&str>,
+    mut visit: impl FnMut(TableEvent<'_>),
+) -> Result<(), TableError> {
+    let mut workbook: Xlsx<R> = Xlsx::new(reader).map_err(|err| TableError::Xlsx(err.to_string()))?;
+    let names = workbook.sheet_names();
+    let sheet_name = match sheet {
+        Some(name) => match names.iter().find(|candidate| candidate.as_str() == name) {
+            Some(found) => found.clone(),
+            None => {
+                return Err(TableError::MissingSheet {
+                    name: name.to_owned(),
+                    available: names.join(", "),
+                })
+            }
+        },
+        None => names.first().cloned().ok_or(TableError::NoSheet)?,
+    };
+    let range = workbook
+        .worksheet_range(&sheet_name)
+        .map_err(|err| TableError::Xlsx(err.to_string()))?;
+    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
+    let mut rows = range.rows();
+    let headers: Vec<String> = match rows.next() {
+        Some(header_row) => header_row.iter().map(cell_text).collect(),
+        None => return Err(TableError::Empty),
+    };
+    visit(TableEvent::Head(&TableHead { sheet: Some(sheet_name), headers }));
+    let mut cells = Vec::new();
+    for (idx, data_row) in rows.enumerate() {
+        cells.clear();
+        cells.extend(data_row.iter().map(cell_text));
+        visit(TableEvent::Row(first_row + idx + 2, &cells));
+    }
+    Ok(())
+}
+
+/// A cell as the text a user typed: integers without ".0", dates as ISO, codes keep leading zeros when stored as text.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", *value as i64),
+        Data::Float(value) => value.to_string(),
+        Data::Int(value) => value.to_string(),
+        Data::Bool(value) => value.to_string(),
+        Data::DateTime(value) => match value.as_datetime() {
+            Some(datetime) => datetime.date().format("%Y-%m-%d").to_string(),
+            None => value.to_string(),
+        },
+        Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Error(err) => format!("#{err:?}"),
+    }
+}
+
+/// A plain table to write as one worksheet: a header row, then text or number cells.
+#[derive(Debug, Clone, Default)]
+pub struct SheetData {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One cell of an exported sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+/// Writes sheets to an XLSX file in memory, with a bold frozen header and text-formatted codes.
+pub fn write_xlsx(sheets: &[SheetData]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold().set_background_color("#DDEBF7");
+    let number = rust_xlsxwriter::Format::new().set_num_format("#,##0");
+    for sheet in sheets {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(&sheet.name)?;
+        for (col_idx, header) in sheet.headers.iter().enumerate() {
+            worksheet.write_string_with_format(0, col_idx as u16, header, &bold)?;
+            worksheet.set_column_width(col_idx as u16, 18)?;
+        }
+        worksheet.set_freeze_panes(1, 0)?;
+        for (row_idx, row) in sheet.rows.iter().enumerate() {
+            for (col_idx, cell) in row.iter().enumerate() {
+                let (row_num, col_num) = (row_idx as u32 + 1, col_idx as u16);
+                match cell {
+                    Cell::Text(text) => worksheet.write_string(row_num, col_num, text)?,
+                    Cell::Number(value) => worksheet.write_number_with_format(row_num, col_num, *value, &number)?,
+                };
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), TableError> {
+        let mut head = Vec::new();
+        let mut rows = Vec::new();
+        read_csv(bytes, |event| match event {
+            TableEvent::Head(h) => head = h.headers.clone(),
+            TableEvent::Row(row, cells) => rows.push((row, cells.to_vec())),
+        })?;
+        Ok((head, rows))
+    }
+
+    #[test]
+    fn csv_rows_carry_spreadsheet_row_numbers_and_lose_the_bom() {
+        let (head, rows) = collect_csv("\u{feff}code,name\n01,Hà Nội\n02,Hà Giang\n".as_bytes()).expect("valid csv");
+        assert_eq!(head, vec!["code", "name"]);
+        assert_eq!(rows[1], (3, vec!["02".to_owned(), "Hà Giang".to_owned()]));
+    }
+
+    #[test]
+    fn csv_that_is_not_utf8_names_the_row() {
+        let err = collect_csv(b"code,name\n01,H\xe0 N\xf4i\n").expect_err("latin-1 is rejected");
+        assert!(matches!(err, TableError::NotUtf8 { row: 2 }), "{err}");
+    }
+
+    #[test]
+    fn an_empty_csv_is_an_error() {
+        assert!(matches!(collect_csv(b""), Err(TableError::Empty)));
+    }
+
+    #[test]
+    fn xlsx_round_trips_through_writer_and_reader_and_reports_a_missing_sheet() {
+        let bytes = write_xlsx(&[SheetData {
+            name: "DonVi".to_owned(),
+            headers: vec!["code".to_owned(), "name".to_owned(), "n".to_owned()],
+            rows: vec![vec![Cell::Text("00004".to_owned()), Cell::Text("Phường Ba Đình".to_owned()), Cell::Number(3.0)]],
+        }])
+        .expect("workbook is written");
+        assert_eq!(Format::detect("x.bin", &bytes), Format::Xlsx);
+        let mut rows = Vec::new();
+        let mut sheet = None;
+        read_xlsx(std::io::Cursor::new(&bytes), None, |event| match event {
+            TableEvent::Head(h) => sheet = h.sheet.clone(),
+            TableEvent::Row(row, cells) => rows.push((row, cells.to_vec())),
+        })
+        .expect("workbook is read");
+        assert_eq!(sheet.as_deref(), Some("DonVi"));
+        assert_eq!(rows, vec![(2, vec!["00004".to_owned(), "Phường Ba Đình".to_owned(), "3".to_owned()])]);
+        let err = read_xlsx(std::io::Cursor::new(&bytes), Some("Sheet9"), |_| {}).expect_err("no such sheet");
+        assert!(err.to_string().contains("Sheet9") && err.to_string().contains("DonVi"), "{err}");
+    }
+}

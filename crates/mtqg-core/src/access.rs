@@ -1,0 +1,91 @@
+//! Roles and what each may do. Where a role may act is its scope unit, checked by the service against the geography.
+
+/// A user's role. Every account also has a scope: a unit whose descendants it covers, or the whole country.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Manages accounts, reference data and imports; reads the audit log.
+    Admin,
+    /// A steering committee member or its standing agency: reads everything in scope.
+    Steering,
+    /// An officer of an agency (sở, phòng): reads and, in later capabilities, enters data in scope.
+    Agency,
+    /// A commune officer: enters data for the commune.
+    Commune,
+    /// Reads only.
+    Viewer,
+}
+
+/// Something a user may want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    ReadGeography,
+    ImportGeography,
+    CorrectLineage,
+    ManageUsers,
+    ReadAudit,
+}
+
+impl Role {
+    /// All roles, most powerful first.
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Steering, Role::Agency, Role::Commune, Role::Viewer];
+
+    /// Parses the stored key.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.key() == text.trim())
+    }
+
+    /// The key stored in the database and used by the CLI.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Steering => "steering",
+            Role::Agency => "agency",
+            Role::Commune => "commune",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// The Vietnamese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Quản trị hệ thống",
+            Role::Steering => "Ban Chỉ đạo, cơ quan thường trực",
+            Role::Agency => "Cán bộ cơ quan, đơn vị",
+            Role::Commune => "Cán bộ cấp xã",
+            Role::Viewer => "Chỉ xem",
+        }
+    }
+
+    /// Whether the role allows `permission` at all; scope is checked separately.
+    pub fn can(self, permission: Permission) -> bool {
+        match permission {
+            Permission::ReadGeography => true,
+            Permission::ImportGeography | Permission::CorrectLineage | Permission::ManageUsers | Permission::ReadAudit => {
+                self == Role::Admin
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_administrators_change_reference_data_and_read_the_audit_log() {
+        for role in Role::ALL {
+            assert!(role.can(Permission::ReadGeography));
+            for permission in [Permission::ImportGeography, Permission::CorrectLineage, Permission::ManageUsers, Permission::ReadAudit] {
+                assert_eq!(role.can(permission), role == Role::Admin, "{role:?} {permission:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn role_keys_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.key()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,35 @@
+//! Shared fixtures: a service over a fresh database, the shipped geography loaded once per test that needs it.
+
+use chrono::NaiveDate;
+use mtqg_service::geography::{ImportOptions, ImportReport, TableSource};
+use mtqg_service::{Actor, Service};
+use mtqg_test_support::TestDb;
+
+pub(crate) fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test dates are valid")
+}
+
+pub(crate) async fn service() -> (TestDb, Service) {
+    let db = TestDb::new().await;
+    let service = Service::new(db.store.clone());
+    (db, service)
+}
+
+pub(crate) async fn service_with_shipped_geography() -> (TestDb, Service) {
+    let (db, service) = service().await;
+    service.load_shipped_geography(&|_| {}).await.expect("shipped geography loads").expect("database was empty");
+    (db, service)
+}
+
+pub(crate) async fn import_csv(service: &Service, text: &str, options: ImportOptions) -> ImportReport {
+    service
+        .import_geography(
+            &Actor::system(),
+            "test.csv",
+            TableSource::Csv(Box::new(std::io::Cursor::new(text.as_bytes().to_vec()))),
+            &options,
+            &|_| {},
+        )
+        .await
+        .expect("import runs")
+}

@@ -1,0 +1,322 @@
+//! The one place that knows there are two databases: pools, transactions, argument binding and the few
+//! statements whose SQL differs. Every query elsewhere is written once, with `$1` placeholders that both accept.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use crate::StoreError;
+
+/// A value bound to a `$n` placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    I64(Option<i64>),
+    F64(Option<f64>),
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Time(DateTime<Utc>),
+    Bool(bool),
+    Json(Option<serde_json::Value>),
+}
+
+impl From<i64> for Arg {
+    fn from(value: i64) -> Arg {
+        Arg::I64(Some(value))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(value: Option<i64>) -> Arg {
+        Arg::I64(value)
+    }
+}
+impl From<Option<f64>> for Arg {
+    fn from(value: Option<f64>) -> Arg {
+        Arg::F64(value)
+    }
+}
+impl From<&str> for Arg {
+    fn from(value: &str) -> Arg {
+        Arg::Text(Some(value.to_owned()))
+    }
+}
+impl From<String> for Arg {
+    fn from(value: String) -> Arg {
+        Arg::Text(Some(value))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(value: Option<String>) -> Arg {
+        Arg::Text(value)
+    }
+}
+impl From<NaiveDate> for Arg {
+    fn from(value: NaiveDate) -> Arg {
+        Arg::Date(Some(value))
+    }
+}
+impl From<Option<NaiveDate>> for Arg {
+    fn from(value: Option<NaiveDate>) -> Arg {
+        Arg::Date(value)
+    }
+}
+impl From<DateTime<Utc>> for Arg {
+    fn from(value: DateTime<Utc>) -> Arg {
+        Arg::Time(value)
+    }
+}
+impl From<bool> for Arg {
+    fn from(value: bool) -> Arg {
+        Arg::Bool(value)
+    }
+}
+impl From<Option<serde_json::Value>> for Arg {
+    fn from(value: Option<serde_json::Value>) -> Arg {
+        Arg::Json(value)
+    }
+}
+
+/// Builds a `Vec<Arg>` from values of mixed types.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => { vec![$($crate::db::Arg::from($value)),*] };
+}
+pub(crate) use args;
+
+/// Binds every argument in order; written once for each sqlx query type.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::I64(value) => query.bind(value),
+                Arg::F64(value) => query.bind(value),
+                Arg::Text(value) => query.bind(value),
+                Arg::Date(value) => query.bind(value),
+                Arg::Time(value) => query.bind(value),
+                Arg::Bool(value) => query.bind(value),
+                Arg::Json(value) => query.bind(value),
+            };
+        }
+        query
+    }};
+}
+
+/// Rows that decode from both backends.
+pub(crate) trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+/// The connection pool of one of the two backends.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A transaction on either backend; dropped without `commit` it rolls back.
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A borrowed place to run a statement: the pool or an open transaction.
+pub(crate) enum Conn<'a> {
+    SqlitePool(&'a SqlitePool),
+    PgPool(&'a PgPool),
+    SqliteTx(&'a mut SqliteConnection),
+    PgTx(&'a mut PgConnection),
+}
+
+/// Which SQL dialect a statement is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Pool {
+    pub(crate) async fn connect(url: &str) -> Result<Pool, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(other)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(other)?;
+            return Ok(Pool::Postgres(pool));
+        }
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(other)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(other)?;
+            return Ok(Pool::Sqlite(pool));
+        }
+        Err(StoreError::Other(anyhow::anyhow!(
+            "unsupported database url: expected sqlite:… or postgres://…"
+        )))
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) fn conn(&self) -> Conn<'_> {
+        match self {
+            Pool::Sqlite(pool) => Conn::SqlitePool(pool),
+            Pool::Postgres(pool) => Conn::PgPool(pool),
+        }
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await.map_err(other)?,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(other)?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Conn::SqliteTx(tx),
+            TxInner::Postgres(tx) => Conn::PgTx(tx),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match &self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Makes every statement of the transaction permanent.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Conn<'_> {
+    pub(crate) async fn execute(self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        let res = match self {
+            Conn::SqlitePool(pool) => bind_all!(sqlx::query(sql), args).execute(pool).await?.rows_affected(),
+            Conn::SqliteTx(conn) => bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected(),
+            Conn::PgPool(pool) => bind_all!(sqlx::query(sql), args).execute(pool).await?.rows_affected(),
+            Conn::PgTx(conn) => bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected(),
+        };
+        Ok(res)
+    }
+
+    pub(crate) async fn fetch_all<T: AnyRow>(self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>, StoreError> {
+        let res = match self {
+            Conn::SqlitePool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(pool).await?,
+            Conn::SqliteTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(conn).await?,
+            Conn::PgPool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(pool).await?,
+            Conn::PgTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(conn).await?,
+        };
+        Ok(res)
+    }
+
+    pub(crate) async fn fetch_optional<T: AnyRow>(self, sql: &str, args: Vec<Arg>) -> Result<Option<T>, StoreError> {
+        let res = match self {
+            Conn::SqlitePool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?,
+            Conn::SqliteTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(conn).await?,
+            Conn::PgPool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?,
+            Conn::PgTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(conn).await?,
+        };
+        Ok(res)
+    }
+
+    pub(crate) async fn fetch_one<T: AnyRow>(self, sql: &str, args: Vec<Arg>) -> Result<T, StoreError> {
+        match self.fetch_optional(sql, args).await? {
+            Some(row) => Ok(row),
+            None => Err(StoreError::NotFound),
+        }
+    }
+}
+
+/// Inserts many rows with multi-row `values` lists, in chunks that stay under both backends' parameter limits.
+pub(crate) async fn insert_many(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<(), StoreError> {
+    let rows_per_chunk = (30_000 / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Arg>> = rows.by_ref().take(rows_per_chunk).collect();
+        let mut sql = format!("insert into {table} ({}) values ", columns.join(", "));
+        let mut args = Vec::with_capacity(chunk.len() * columns.len());
+        for (row_idx, row) in chunk.into_iter().enumerate() {
+            if row_idx > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for col_idx in 0..columns.len() {
+                if col_idx > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", args.len() + col_idx + 1));
+            }
+            sql.push(')');
+            args.extend(row);
+        }
+        tx.conn().execute(&sql, args).await?;
+    }
+    Ok(())
+}
+
+/// After rows were inserted with ids chosen by the application, moves PostgreSQL's identity sequence past them.
+pub(crate) async fn sync_identity(tx: &mut Tx, table: &str) -> Result<(), StoreError> {
+    if tx.backend() == Backend::Postgres {
+        let sql = format!(
+            "select setval(pg_get_serial_sequence('{table}', 'id'), coalesce((select max(id) from {table}), 0) + 1, false)"
+        );
+        tx.conn().fetch_one::<(i64,)>(&sql, vec![]).await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn other<E: Into<anyhow::Error>>(err: E) -> StoreError {
+    StoreError::Other(err.into())
+}
