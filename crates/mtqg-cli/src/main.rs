@@ -1,1 +1,324 @@
-fn main() {}
+//! The `mtqg` binary: parses arguments, connects to the database, and calls the service layer or the web server.
+
+mod bench;
+mod output;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use mtqg_core::access::Role;
+use mtqg_core::geo::Level;
+use mtqg_core::vi;
+use mtqg_service::auth::UserInput;
+use mtqg_service::geography::{ImportOptions, TableSource};
+use mtqg_service::{Actor, Service, ServiceError};
+use mtqg_store::{Backend, Store};
+
+/// The default database: a SQLite file under ./data/.
+const DEFAULT_DATABASE_URL: &str = "sqlite:data/mtqg.db";
+/// The password of the demo accounts created by `serve --demo`; for demonstrations only.
+const DEMO_PASSWORD: &str = "mtqg-demo-2026";
+
+#[derive(Parser)]
+#[command(name = "mtqg", version, about = "Quản lý các Chương trình mục tiêu quốc gia")]
+struct Cli {
+    /// Database URL: sqlite:path or postgres://user:pass@host:port/db
+    #[arg(long, global = true, env = "MTQG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (migrates and loads the shipped geography on SQLite)
+    Serve {
+        #[arg(long, env = "MTQG_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Create demo accounts and print their logins
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and load the shipped geography into an empty database
+    Migrate,
+    /// Administrative units
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+    /// Accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Measure geography load and query times (figures for BENCHMARKS.md)
+    Bench {
+        /// Number of timed repetitions of each query
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Import a unit list or crosswalk (CSV or XLSX); validates everything, then writes all or nothing
+    Import {
+        file: PathBuf,
+        /// The date the list describes (dd/mm/yyyy or yyyy-mm-dd)
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<NaiveDate>,
+        /// Only report what would change
+        #[arg(long)]
+        dry_run: bool,
+        /// Worksheet of an XLSX file (default: the first)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Write the valid rows even when other rows have problems
+        #[arg(long)]
+        accept_valid: bool,
+        /// Do not end stored units missing from the list
+        #[arg(long)]
+        keep_missing: bool,
+    },
+    /// Show a unit as of a date, with its history and lineage
+    Show {
+        code: String,
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<NaiveDate>,
+    },
+    /// List units of a level as of a date
+    List {
+        #[arg(long)]
+        level: LevelArg,
+        /// Only units under this unit (any depth)
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, default_value = "table")]
+        format: output::Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LevelArg {
+    Province,
+    District,
+    Commune,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (or MTQG_NEW_PASSWORD)
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role_arg)]
+        role: Role,
+        /// Code of the scope unit as of today (omit for the whole country)
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// List accounts
+    List,
+}
+
+fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
+    vi::parse_date(text).ok_or_else(|| format!("ngày \"{text}\" không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)"))
+}
+
+fn parse_role_arg(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "vai trò phải là admin, steering, agency, commune hoặc viewer".to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MTQG_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let store = connect(&cli.database_url).await?;
+    let service = Service::new(store.clone());
+    match cli.command {
+        Command::Serve { listen, demo } => serve(&service, &store, &listen, demo).await,
+        Command::Migrate => {
+            store.migrate().await.context("while applying migrations")?;
+            load_shipped(&service).await?;
+            output::line("Đã cập nhật cấu trúc cơ sở dữ liệu.");
+            Ok(())
+        }
+        Command::Units { command } => {
+            require_migrated(&store).await?;
+            units(&service, command).await
+        }
+        Command::User { command } => {
+            require_migrated(&store).await?;
+            user(&service, command).await
+        }
+        Command::Bench { iterations } => bench::run(&service, iterations).await,
+    }
+}
+
+async fn connect(url: &str) -> anyhow::Result<Store> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        if let Some(parent) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).with_context(|| format!("while creating {}", parent.display()))?;
+            }
+        }
+    }
+    let store = Store::connect(url).await.context("while connecting to the database")?;
+    if store.backend() == Backend::Sqlite {
+        // The embedded database is always migrated on start; PostgreSQL only by `mtqg migrate`.
+        store.migrate().await.context("while migrating the SQLite database")?;
+    }
+    Ok(store)
+}
+
+async fn require_migrated(store: &Store) -> anyhow::Result<()> {
+    store
+        .geo_totals()
+        .await
+        .map(|_| ())
+        .context("the database is not migrated: run `mtqg migrate` first")
+}
+
+async fn load_shipped(service: &Service) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let progress = output::spinner("Đang nạp danh mục đơn vị hành chính");
+    let res = service
+        .load_shipped_geography(&|file| progress.set_message(format!("Đang nạp {file}")))
+        .await
+        .context("while loading the shipped geography")?;
+    progress.finish_and_clear();
+    if let Some(reports) = res {
+        let n_units: usize = reports.iter().map(|report| report.n_new).sum();
+        output::line(&format!(
+            "Đã nạp danh mục đơn vị hành chính ({} đơn vị, {} tệp) trong {:.1} giây.",
+            vi::format_int(n_units as i64),
+            reports.len(),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
+    if store.backend() == Backend::Sqlite {
+        load_shipped(service).await?;
+    }
+    if demo {
+        create_demo_accounts(service).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("while binding {listen}"))?;
+    output::line(&format!("mtqg đang chạy tại http://{}", listener.local_addr()?));
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    };
+    mtqg_web::run(listener, service.clone(), shutdown).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn create_demo_accounts(service: &Service) -> anyhow::Result<()> {
+    let accounts = [
+        ("admin", "Quản trị viên (demo)", Role::Admin, None),
+        ("thanhhoa", "Ban Chỉ đạo tỉnh Thanh Hóa (demo)", Role::Steering, Some("38")),
+        ("xa.badinh", "Cán bộ phường Ba Đình (demo)", Role::Commune, Some("00004")),
+    ];
+    output::line("Tài khoản demo (chỉ dùng để trình diễn):");
+    for (username, display_name, role, scope) in accounts {
+        let input = UserInput {
+            username: username.to_owned(),
+            display_name: display_name.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            role,
+            scope_code: scope.map(str::to_owned),
+        };
+        match service.add_user(&Actor::system(), input).await {
+            Ok(_) | Err(ServiceError::Conflict { .. }) => {}
+            Err(err) => return Err(err).context("while creating demo accounts"),
+        }
+        output::line(&format!("  {username} / {DEMO_PASSWORD}  ({})", role.label()));
+    }
+    Ok(())
+}
+
+async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    let today = Utc::now().date_naive();
+    match command {
+        UnitsCommand::Import { file, as_of, dry_run, sheet, accept_valid, keep_missing } => {
+            let file_name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let handle = std::fs::File::open(&file).with_context(|| format!("while opening {}", file.display()))?;
+            let size = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
+            let progress = output::bytes_bar(size, &format!("Đang đọc {file_name}"));
+            let mut reader = progress.wrap_read(handle);
+            let mut first = [0u8; 4];
+            let n_first = reader.read(&mut first).context("while reading the file")?;
+            let head = first[..n_first].to_vec();
+            let source = match mtqg_xlsx::Format::detect(&file_name, &head) {
+                mtqg_xlsx::Format::Xlsx => {
+                    let mut bytes = head;
+                    reader.read_to_end(&mut bytes).context("while reading the file")?;
+                    TableSource::Xlsx(bytes)
+                }
+                mtqg_xlsx::Format::Csv => TableSource::Csv(Box::new(std::io::Cursor::new(head).chain(reader))),
+            };
+            let options = ImportOptions { as_of, dry_run, accept_valid, sheet, end_missing: !keep_missing };
+            let report = service.import_geography(&actor, &file_name, source, &options, &|_| {}).await?;
+            progress.finish_and_clear();
+            output::import_report(&report);
+            if report.n_problems > 0 && !report.applied {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        UnitsCommand::Show { code, as_of } => {
+            let page = service.unit_page(&actor, &code, as_of.unwrap_or(today)).await?;
+            output::unit_page(&page);
+            Ok(())
+        }
+        UnitsCommand::List { level, parent, as_of, format } => {
+            let level = match level {
+                LevelArg::Province => Level::Province,
+                LevelArg::District => Level::District,
+                LevelArg::Commune => Level::Commune,
+            };
+            let units = service.list_units(&actor, level, parent.as_deref(), as_of.unwrap_or(today)).await?;
+            output::unit_list(&units, format)
+        }
+    }
+}
+
+async fn user(service: &Service, command: UserCommand) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    match command {
+        UserCommand::Add { username, name, role, scope } => {
+            let password = match std::env::var("MTQG_NEW_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("while reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            service
+                .add_user(&actor, UserInput { username: username.clone(), display_name: name, password, role, scope_code: scope })
+                .await?;
+            output::line(&format!("Đã tạo tài khoản {username}."));
+            Ok(())
+        }
+        UserCommand::List => {
+            let users = service.list_users(&actor).await?;
+            output::user_list(&users);
+            Ok(())
+        }
+    }
+}

@@ -536,3 +536,40 @@ impl Service {
         Ok(())
     }
 }
+
+/// One lineage edge with both of its units, for the correction form.
+#[derive(Debug, Clone)]
+pub struct EdgeDetail {
+    pub id: i64,
+    pub kind: String,
+    pub weight: Option<f64>,
+    pub date: NaiveDate,
+    pub legal_basis: String,
+    pub note: String,
+    /// The old unit as it was the day before the change.
+    pub from: Option<UnitRecord>,
+    /// The new unit on the day of the change.
+    pub to: Option<UnitRecord>,
+}
+
+impl Service {
+    /// One lineage edge with its units; only those who may correct edges read it this way.
+    pub async fn lineage_edge(&self, actor: &Actor, edge_id: i64) -> Result<EdgeDetail, ServiceError> {
+        actor.require(Permission::CorrectLineage)?;
+        let (from_id, to_id, kind, weight, date, legal_basis, note) = self
+            .store
+            .edge(edge_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("quan hệ chuyển đổi số {edge_id}")))?;
+        Ok(EdgeDetail {
+            id: edge_id,
+            kind,
+            weight,
+            date,
+            legal_basis,
+            note,
+            from: self.store.unit_by_id_at(from_id, date.pred_opt().unwrap_or(date)).await?,
+            to: self.store.unit_by_id_at(to_id, date).await?,
+        })
+    }
+}

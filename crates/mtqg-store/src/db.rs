@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{ConnectOptions, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 use crate::StoreError;
 
@@ -143,7 +143,9 @@ pub enum Backend {
 impl Pool {
     pub(crate) async fn connect(url: &str) -> Result<Pool, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(other)?;
+            let options = PgConnectOptions::from_str(url)
+                .map_err(other)?
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -159,7 +161,8 @@ impl Pool {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)
@@ -281,7 +284,8 @@ pub(crate) async fn insert_many(
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
 ) -> Result<(), StoreError> {
-    let rows_per_chunk = (30_000 / columns.len()).max(1);
+    // Small chunks: SQLite statements with thousands of numbered parameters get slow to prepare.
+    let rows_per_chunk = (2_000 / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Arg>> = rows.by_ref().take(rows_per_chunk).collect();

@@ -426,16 +426,19 @@ impl Store {
     /// The chain from the top unit down to this one on `date`.
     pub async fn path_at(&self, unit_id: i64, date: NaiveDate) -> Result<Vec<UnitRecord>, StoreError> {
         let sql = format!(
-            "with recursive up(id, depth) as ( \
-                 select cast($2 as bigint), 0 \
+            "with recursive up(id) as ( \
+                 select cast($2 as bigint) \
                  union all \
-                 select a.parent_id, up.depth + 1 from unit_versions a join up on a.unit_id = up.id \
+                 select a.parent_id from unit_versions a join up on a.unit_id = up.id \
                  where a.parent_id is not null and {a} \
-             ) select {UNIT_SELECT} {joins} join up on up.id = u.id order by up.depth desc",
+             ) select {UNIT_SELECT} {joins} where u.id in (select id from up)",
             a = valid_at("a", 1),
             joins = unit_joins(1)
         );
-        self.pool.conn().fetch_all(&sql, args![date, unit_id]).await
+        let mut res: Vec<UnitRecord> = self.pool.conn().fetch_all(&sql, args![date, unit_id]).await?;
+        // Parents are always a level above their children, so sorting by level orders the chain.
+        res.sort_by_key(|unit| Level::parse(&unit.level));
+        Ok(res)
     }
 
     /// Counts of descendants by level and type on `date` (for a province in 2023: 127 xã, 16 phường, 9 thị trấn).

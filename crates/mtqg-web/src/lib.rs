@@ -1,1 +1,92 @@
-//! placeholder
+//! The web front end: server-rendered pages, the JSON API under /api/v1, sessions, CSRF and error pages.
+#![doc = include_str!("../README.md")]
+
+mod api;
+mod auth;
+mod error;
+mod pages;
+mod views;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use minijinja::Environment;
+use mtqg_service::Service;
+
+/// The largest upload accepted (a national unit list as CSV is about 1 MB; XLSX less).
+pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+
+/// Shared by every request: the services, the templates and uploads waiting for "Áp dụng".
+#[derive(Clone)]
+pub struct AppState {
+    service: Service,
+    templates: Arc<Environment<'static>>,
+    pending: Arc<Mutex<HashMap<String, auth::PendingImport>>>,
+}
+
+impl AppState {
+    /// Builds the state around a service.
+    pub fn new(service: Service) -> AppState {
+        AppState {
+            service,
+            templates: Arc::new(templates()),
+            pending: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+}
+
+fn templates() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        ("error.html", include_str!("../templates/error.html")),
+        ("units.html", include_str!("../templates/units.html")),
+        ("unit.html", include_str!("../templates/unit.html")),
+        ("import.html", include_str!("../templates/import.html")),
+        ("lineage.html", include_str!("../templates/lineage.html")),
+        ("audit.html", include_str!("../templates/audit.html")),
+        ("users.html", include_str!("../templates/users.html")),
+    ] {
+        env.add_template(name, source).expect("bundled templates are valid");
+    }
+    env
+}
+
+/// Every route of the application.
+pub fn app_router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::router())
+        .merge(api::router())
+        .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/app.css")) }))
+        .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../static/app.js")) }))
+        .route("/healthz", get(health))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.service.store().geo_totals().await {
+        Ok(_) => (axum::http::StatusCode::OK, "ok"),
+        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    service: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = app_router(AppState::new(service));
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! Everything the CLI prints goes through here, so standard output stays one reviewed module.
+#![expect(clippy::print_stdout, reason = "this module is the CLI's output")]
+
+use indicatif::{ProgressBar, ProgressStyle};
+use mtqg_core::vi;
+use mtqg_service::geography::{ImportReport, UnitPage};
+use mtqg_store::{UnitRecord, UserRecord};
+
+/// How `units list` prints.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+pub(crate) fn line(text: &str) {
+    println!("{text}");
+}
+
+/// A spinner on standard error for work of unknown length.
+pub(crate) fn spinner(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// A progress bar over the bytes of a file, on standard error.
+pub(crate) fn bytes_bar(size: u64, message: &str) -> ProgressBar {
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message.to_owned());
+    bar
+}
+
+pub(crate) fn import_report(report: &ImportReport) {
+    let kind = match report.kind {
+        Some(mtqg_core::import::ImportKind::Crosswalk) => "bảng chuyển đổi",
+        _ => "danh sách đơn vị",
+    };
+    println!("{} ({kind}): {} dòng", report.file_name, vi::format_int(report.n_rows as i64));
+    println!(
+        "  mới: {}, thay đổi: {}, chấm dứt: {}, không đổi: {}",
+        report.n_new, report.n_changed, report.n_ended, report.n_unchanged
+    );
+    for sample in report.samples.iter().take(20) {
+        println!("  {sample}");
+    }
+    if report.samples.len() > 20 {
+        println!("  … và {} thay đổi khác", report.n_new + report.n_changed + report.n_ended - 20);
+    }
+    if report.n_problems > 0 {
+        println!("Có {} lỗi:", report.n_problems);
+        for problem in &report.problems {
+            println!("  {}", report.describe(problem));
+        }
+        if report.n_problems > report.problems.len() {
+            println!("  … và {} lỗi khác", report.n_problems - report.problems.len());
+        }
+    }
+    println!(
+        "{}",
+        match (report.applied, report.n_problems) {
+            (true, 0) => "Đã ghi vào cơ sở dữ liệu.",
+            (true, _) => "Đã ghi các dòng hợp lệ; các dòng lỗi bị bỏ qua.",
+            (false, 0) => "Chạy thử: chưa ghi gì.",
+            (false, _) => "Không có thay đổi nào được ghi.",
+        }
+    );
+}
+
+pub(crate) fn unit_page(page: &UnitPage) {
+    let unit = &page.unit;
+    println!("{} {} ({}) tại ngày {}", unit.code, unit.name, unit.unit_type, vi::format_date(page.date));
+    let path: Vec<&str> = page.path.iter().map(|step| step.name.as_str()).collect();
+    println!("  Đường dẫn: {}", path.join(" › "));
+    let from = unit.unit_valid_from.map(vi::format_date).unwrap_or_else(|| "trước khi có dữ liệu".to_owned());
+    let to = unit.unit_valid_to.and_then(|to| to.pred_opt()).map(vi::format_date).unwrap_or_else(|| "nay".to_owned());
+    println!("  Hiệu lực: từ {from} đến {to}");
+    if let Some(note) = &unit.end_note {
+        println!("  Ghi chú: {note}");
+    }
+    if !page.counts.is_empty() {
+        let counts: Vec<String> = page.counts.iter().map(|count| format!("{} {}", count.n_units, count.unit_type.to_lowercase())).collect();
+        println!("  Trực thuộc: {}", counts.join(", "));
+    }
+    for version in &page.versions {
+        let from = version.valid_from.map(vi::format_date).unwrap_or_else(|| "—".to_owned());
+        let to = version.valid_to.and_then(|to| to.pred_opt()).map(vi::format_date).unwrap_or_else(|| "nay".to_owned());
+        println!("  {from} – {to}: {} ({}), thuộc {}", version.name, version.unit_type, version.parent_name.as_deref().unwrap_or("—"));
+    }
+    for edge in &page.predecessors {
+        println!(
+            "  Hình thành từ {} {} ({}), {}: {}",
+            edge.other_code,
+            edge.other_name.as_deref().unwrap_or("?"),
+            [edge.other_parent_name.as_deref(), edge.other_grandparent_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", "),
+            vi::format_date(edge.effective_date),
+            edge.kind
+        );
+    }
+    for edge in &page.successors {
+        println!(
+            "  Sắp xếp vào {} {}, {}: {}",
+            edge.other_code,
+            edge.other_name.as_deref().unwrap_or("?"),
+            vi::format_date(edge.effective_date),
+            edge.kind
+        );
+    }
+    if unit.unit_valid_to.is_some() && page.successors.is_empty() {
+        println!("  Không rõ đơn vị kế thừa.");
+    }
+}
+
+pub(crate) fn unit_list(units: &[UnitRecord], format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Table => {
+            for unit in units {
+                println!("{:<6} {:<40} {:<32} {}", unit.code, unit.name, unit.unit_type, unit.parent_code.as_deref().unwrap_or(""));
+            }
+            println!("({} đơn vị)", units.len());
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(std::io::stdout());
+            writer.write_record(["code", "name", "type", "parent_code"])?;
+            for unit in units {
+                writer.write_record([&unit.code, &unit.name, &unit.unit_type, unit.parent_code.as_deref().unwrap_or("")])?;
+            }
+            writer.flush()?;
+        }
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = units
+                .iter()
+                .map(|unit| serde_json::json!({ "code": unit.code, "name": unit.name, "type": unit.unit_type, "parent_code": unit.parent_code }))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn user_list(users: &[UserRecord]) {
+    for user in users {
+        println!(
+            "{:<20} {:<10} {:<8} {}{}",
+            user.username,
+            user.role,
+            user.scope_code.as_deref().unwrap_or("toàn quốc"),
+            user.display_name,
+            if user.active { "" } else { " (đã khóa)" }
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! One error type for every handler: the page or JSON the user sees, kept apart from the cause that is logged.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use mtqg_service::ServiceError;
+use rand::Rng;
+
+/// What a handler can fail with. `api` chooses JSON over an HTML page.
+#[derive(Debug)]
+pub(crate) enum AppError {
+    Unauthenticated { api: bool },
+    Forbidden { api: bool },
+    NotFound { api: bool, message: String },
+    Invalid { api: bool, message: String },
+    RateLimited { api: bool, message: String },
+    Csrf,
+    Internal { api: bool, cause: anyhow::Error },
+}
+
+impl AppError {
+    /// Maps a service error for a page (`api = false`) or the API.
+    pub(crate) fn service(err: ServiceError, api: bool) -> AppError {
+        match err {
+            ServiceError::NotFound(what) => AppError::NotFound { api, message: format!("Không tìm thấy {what}.") },
+            ServiceError::Forbidden => AppError::Forbidden { api },
+            ServiceError::Unauthenticated => AppError::Unauthenticated { api },
+            err @ ServiceError::RateLimited { .. } => AppError::RateLimited { api, message: err.to_string() },
+            err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. } | ServiceError::Import(_)) => {
+                AppError::Invalid { api, message: err.to_string() }
+            }
+            ServiceError::Other(cause) => AppError::Internal { api, cause },
+        }
+    }
+
+    pub(crate) fn internal(cause: impl Into<anyhow::Error>, api: bool) -> AppError {
+        AppError::Internal { api, cause: cause.into() }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, api, heading, message, request_id) = match self {
+            AppError::Unauthenticated { api: false } => return Redirect::to("/login").into_response(),
+            AppError::Unauthenticated { api: true } => {
+                (StatusCode::UNAUTHORIZED, true, "Chưa đăng nhập", "Cần đăng nhập.".to_owned(), None)
+            }
+            AppError::Forbidden { api } => (
+                StatusCode::FORBIDDEN,
+                api,
+                "Không có quyền truy cập",
+                "Dữ liệu này nằm ngoài phạm vi hoặc vai trò của tài khoản.".to_owned(),
+                None,
+            ),
+            AppError::NotFound { api, message } => (StatusCode::NOT_FOUND, api, "Không tìm thấy", message, None),
+            AppError::Invalid { api, message } => (StatusCode::UNPROCESSABLE_ENTITY, api, "Dữ liệu không hợp lệ", message, None),
+            AppError::RateLimited { api, message } => (StatusCode::TOO_MANY_REQUESTS, api, "Tạm khóa đăng nhập", message, None),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                false,
+                "Phiên biểu mẫu không hợp lệ",
+                "Biểu mẫu đã hết hạn hoặc không đến từ trang của hệ thống. Hãy tải lại trang và thử lại.".to_owned(),
+                None,
+            ),
+            AppError::Internal { api, cause } => {
+                let request_id = format!("{:08x}", rand::thread_rng().gen::<u32>());
+                tracing::error!(request.id = %request_id, error = format!("{cause:#}"), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    api,
+                    "Lỗi hệ thống",
+                    "Đã có lỗi xảy ra. Vui lòng thử lại hoặc báo quản trị viên kèm mã yêu cầu.".to_owned(),
+                    Some(request_id),
+                )
+            }
+        };
+        if api {
+            let body = serde_json::json!({ "error": heading, "message": message, "request_id": request_id });
+            return (status, axum::Json(body)).into_response();
+        }
+        // The error page is rendered without the layout's user menu, so it needs no session.
+        let env = minijinja::Environment::new();
+        let mut env = env;
+        env.add_template("base.html", include_str!("../templates/base.html")).expect("bundled template is valid");
+        env.add_template("error.html", include_str!("../templates/error.html")).expect("bundled template is valid");
+        let html = env
+            .get_template("error.html")
+            .and_then(|template| template.render(minijinja::context! { heading, message, request_id }))
+            .unwrap_or_else(|_| "Lỗi hệ thống".to_owned());
+        (status, Html(html)).into_response()
+    }
+}

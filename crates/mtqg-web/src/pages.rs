@@ -1,0 +1,407 @@
+//! Server-rendered pages: login, the unit browser and unit page, imports, lineage corrections, accounts, audit log.
+
+use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use chrono::{NaiveDate, Utc};
+use minijinja::context;
+use mtqg_core::access::Role;
+use mtqg_core::geo::LineageKind;
+use mtqg_core::vi;
+use mtqg_service::auth::UserInput;
+use mtqg_service::geography::{ImportOptions, TableSource};
+use mtqg_service::ServiceError;
+use rand::Rng;
+use serde::Deserialize;
+
+use crate::auth::{session_cookie, Authed, PendingImport};
+use crate::error::AppError;
+use crate::views::{AccountView, AuditView, ReportView, UnitPageView, UnitView, UserView};
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/units") }))
+        .route("/login", get(show_login).post(submit_login))
+        .route("/logout", axum::routing::post(submit_logout))
+        .route("/units", get(list_units))
+        .route("/units/{code}", get(show_unit))
+        .route("/admin/import", get(show_import).post(preview_import))
+        .route("/admin/import/apply", axum::routing::post(apply_import))
+        .route("/admin/lineage/{id}", get(show_edge).post(correct_edge))
+        .route("/admin/users", get(list_users).post(add_user))
+        .route("/admin/audit", get(show_audit))
+}
+
+fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Response, AppError> {
+    let html = state
+        .templates
+        .get_template(name)
+        .and_then(|template| template.render(ctx))
+        .map_err(|err| AppError::internal(err, false))?;
+    Ok(Html(html).into_response())
+}
+
+fn page_error(err: ServiceError) -> AppError {
+    AppError::service(err, false)
+}
+
+/// `?date=` as given, or today.
+fn date_or_today(date: &Option<String>) -> Result<NaiveDate, AppError> {
+    match date.as_deref().map(str::trim) {
+        None | Some("") => Ok(Utc::now().date_naive()),
+        Some(text) => vi::parse_date(text).ok_or_else(|| AppError::Invalid {
+            api: false,
+            message: format!("Ngày \"{text}\" không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd."),
+        }),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn show_login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Result<Response, AppError> {
+    render(&state, "login.html", context! { next => query.next.unwrap_or_default(), username => "" })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn submit_login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    match state.service.login(&form.username, &form.password, &addr.ip().to_string()).await {
+        Ok(session) => {
+            // Only same-site paths are followed after login, so a crafted link cannot redirect elsewhere.
+            let next = if form.next.starts_with('/') && !form.next.starts_with("//") { form.next } else { "/units".to_owned() };
+            let max_age = (session.expires_at - Utc::now()).num_seconds();
+            Ok(([(header::SET_COOKIE, session_cookie(&session.token, max_age))], Redirect::to(&next)).into_response())
+        }
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::RateLimited { .. })) => {
+            let status = match err {
+                ServiceError::RateLimited { .. } => axum::http::StatusCode::TOO_MANY_REQUESTS,
+                _ => axum::http::StatusCode::UNAUTHORIZED,
+            };
+            let page = render(&state, "login.html", context! { error => err.to_string(), username => form.username, next => form.next })?;
+            Ok((status, page).into_response())
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+async fn submit_logout(State(state): State<AppState>, authed: Authed, Form(form): Form<CsrfForm>) -> Result<Response, AppError> {
+    authed.check_csrf(&form.csrf_token)?;
+    state.service.logout(&authed.token, &authed.session.actor).await.map_err(page_error)?;
+    Ok(([(header::SET_COOKIE, session_cookie("", 0))], Redirect::to("/login")).into_response())
+}
+
+#[derive(Deserialize)]
+struct UnitsQuery {
+    date: Option<String>,
+    q: Option<String>,
+}
+
+async fn list_units(State(state): State<AppState>, authed: Authed, Query(query): Query<UnitsQuery>) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let date = date_or_today(&query.date)?;
+    let roots = state.service.tree_roots(actor, date).await.map_err(page_error)?;
+    let q = query.q.unwrap_or_default();
+    let results = match q.trim() {
+        "" => Vec::new(),
+        text => state.service.search_units(actor, text, date).await.map_err(page_error)?,
+    };
+    render(
+        &state,
+        "units.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "units",
+            date => vi::format_date(date), date_iso => date.to_string(), q => q.trim(),
+            roots => roots.iter().map(UnitView::new).collect::<Vec<_>>(),
+            results => results.iter().map(UnitView::new).collect::<Vec<_>>(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct DateQuery {
+    date: Option<String>,
+}
+
+async fn show_unit(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Query(query): Query<DateQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let date = date_or_today(&query.date)?;
+    let page = state.service.unit_page(actor, &code, date).await.map_err(page_error)?;
+    let view = UnitPageView::new(&page);
+    render(
+        &state,
+        "unit.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "units",
+            shown_other_date => page.date != date, requested => vi::format_date(date),
+            ..minijinja::Value::from_serialize(&view)
+        },
+    )
+}
+
+async fn show_import(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    if actor.role != Role::Admin {
+        return Err(AppError::Forbidden { api: false });
+    }
+    render(
+        &state,
+        "import.html",
+        context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "import", today => Utc::now().date_naive().to_string() },
+    )
+}
+
+/// Reads the upload form: the file, the date, the sheet and the CSRF token.
+async fn read_import_form(mut multipart: Multipart) -> Result<(String, Vec<u8>, ImportOptions, String), AppError> {
+    let invalid = |message: String| AppError::Invalid { api: false, message };
+    let mut file = None;
+    let mut options = ImportOptions { end_missing: false, ..ImportOptions::default() };
+    let mut csrf = String::new();
+    while let Some(field) = multipart.next_field().await.map_err(|err| invalid(format!("Không đọc được tệp tải lên: {err}")))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                let file_name = field.file_name().unwrap_or("tep-tai-len").to_owned();
+                let bytes = field.bytes().await.map_err(|err| invalid(format!("Không đọc được tệp tải lên (tối đa 50 MB): {err}")))?;
+                file = Some((file_name, bytes.to_vec()));
+            }
+            _ => {
+                let value = field.text().await.map_err(|err| invalid(format!("Biểu mẫu không hợp lệ: {err}")))?;
+                match name.as_str() {
+                    "csrf_token" => csrf = value,
+                    "as_of" if !value.trim().is_empty() => {
+                        options.as_of = Some(vi::parse_date(&value).ok_or_else(|| invalid(format!("Ngày \"{value}\" không hợp lệ.")))?)
+                    }
+                    "sheet" if !value.trim().is_empty() => options.sheet = Some(value.trim().to_owned()),
+                    "end_missing" => options.end_missing = value == "1",
+                    _ => {}
+                }
+            }
+        }
+    }
+    let (file_name, bytes) = file.ok_or_else(|| invalid("Chưa chọn tệp.".to_owned()))?;
+    Ok((file_name, bytes, options, csrf))
+}
+
+async fn preview_import(State(state): State<AppState>, authed: Authed, multipart: Multipart) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let (file_name, bytes, options, csrf) = read_import_form(multipart).await?;
+    authed.check_csrf(&csrf)?;
+    let dry = ImportOptions { dry_run: true, ..options.clone() };
+    let source = TableSource::from_bytes(&file_name, bytes.clone());
+    let report = state.service.import_geography(actor, &file_name, source, &dry, &|_| {}).await.map_err(page_error)?;
+    let has_changes = report.n_new + report.n_changed + report.n_ended > 0;
+    let pending = match has_changes {
+        true => {
+            let token = format!("{:032x}", rand::thread_rng().gen::<u128>());
+            let mut pending = state.pending.lock().expect("pending imports lock is never poisoned");
+            pending.retain(|_, upload| Utc::now() - upload.created < chrono::Duration::hours(1));
+            pending.insert(token.clone(), PendingImport { user_id: actor.user_id, file_name, bytes, options, created: Utc::now() });
+            Some(token)
+        }
+        false => None,
+    };
+    render(
+        &state,
+        "import.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "import",
+            today => Utc::now().date_naive().to_string(), report => ReportView::new(&report), pending,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    csrf_token: String,
+    pending: String,
+    accept_valid: Option<String>,
+}
+
+async fn apply_import(State(state): State<AppState>, authed: Authed, Form(form): Form<ApplyForm>) -> Result<Response, AppError> {
+    authed.check_csrf(&form.csrf_token)?;
+    let actor = &authed.session.actor;
+    let upload = {
+        let mut pending = state.pending.lock().expect("pending imports lock is never poisoned");
+        match pending.get(&form.pending) {
+            Some(upload) if upload.user_id == actor.user_id => pending.remove(&form.pending),
+            _ => None,
+        }
+    };
+    let Some(upload) = upload else {
+        return Err(AppError::Invalid { api: false, message: "Bản xem trước đã hết hạn; hãy tải tệp lên lại.".to_owned() });
+    };
+    let options = ImportOptions { accept_valid: form.accept_valid.as_deref() == Some("1"), ..upload.options };
+    let source = TableSource::from_bytes(&upload.file_name, upload.bytes);
+    let report = state.service.import_geography(actor, &upload.file_name, source, &options, &|_| {}).await.map_err(page_error)?;
+    render(
+        &state,
+        "import.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "import",
+            today => Utc::now().date_naive().to_string(), report => ReportView::new(&report),
+        },
+    )
+}
+
+fn edge_context(detail: &mtqg_service::geography::EdgeDetail) -> minijinja::Value {
+    context! {
+        id => detail.id, kind => detail.kind, weight_text => detail.weight.map(|weight| weight.to_string()).unwrap_or_default(),
+        date => vi::format_date(detail.date), date_iso => detail.date.to_string(),
+        day_before_iso => detail.date.pred_opt().unwrap_or(detail.date).to_string(),
+        legal_basis => detail.legal_basis, note => detail.note,
+        from_code => detail.from.as_ref().map(|unit| unit.code.clone()), from_name => detail.from.as_ref().map(|unit| unit.name.clone()),
+        to_code => detail.to.as_ref().map(|unit| unit.code.clone()), to_name => detail.to.as_ref().map(|unit| unit.name.clone()),
+    }
+}
+
+async fn show_edge(State(state): State<AppState>, authed: Authed, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let detail = state.service.lineage_edge(actor, id).await.map_err(page_error)?;
+    render(
+        &state,
+        "lineage.html",
+        context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, edge => edge_context(&detail) },
+    )
+}
+
+#[derive(Deserialize)]
+struct EdgeForm {
+    csrf_token: String,
+    kind: String,
+    weight: String,
+    note: String,
+    reason: String,
+}
+
+async fn correct_edge(State(state): State<AppState>, authed: Authed, Path(id): Path<i64>, Form(form): Form<EdgeForm>) -> Result<Response, AppError> {
+    authed.check_csrf(&form.csrf_token)?;
+    let actor = &authed.session.actor;
+    let kind = LineageKind::parse(&form.kind);
+    let weight = match form.weight.trim() {
+        "" => Ok(None),
+        text => text.replace(',', ".").parse::<f64>().map(Some).map_err(|_| format!("Tỷ trọng \"{text}\" không phải là số.")),
+    };
+    let res = match (kind, weight) {
+        (Some(kind), Ok(weight)) => state.service.correct_edge(actor, id, kind, weight, &form.note, &form.reason).await,
+        (None, _) => Err(ServiceError::Invalid("Hình thức không hợp lệ.".to_owned())),
+        (_, Err(message)) => Err(ServiceError::Invalid(message)),
+    };
+    match res {
+        Ok(()) => {
+            let detail = state.service.lineage_edge(actor, id).await.map_err(page_error)?;
+            let target = detail.to.map(|unit| format!("/units/{}?date={}", unit.code, detail.date)).unwrap_or_else(|| "/units".to_owned());
+            Ok(Redirect::to(&target).into_response())
+        }
+        Err(ServiceError::Invalid(message)) => {
+            let detail = state.service.lineage_edge(actor, id).await.map_err(page_error)?;
+            let page = render(
+                &state,
+                "lineage.html",
+                context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, edge => edge_context(&detail), error => message },
+            )?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+fn roles() -> Vec<minijinja::Value> {
+    Role::ALL.iter().map(|role| context! { key => role.key(), label => role.label() }).collect()
+}
+
+async fn list_users(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let accounts = state.service.list_users(actor).await.map_err(page_error)?;
+    render(
+        &state,
+        "users.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "users",
+            accounts => accounts.iter().map(AccountView::new).collect::<Vec<_>>(), roles => roles(),
+            form => context! { role => "viewer" },
+        },
+    )
+}
+
+#[derive(Deserialize, serde::Serialize)]
+struct UserForm {
+    csrf_token: String,
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+    scope: String,
+}
+
+async fn add_user(State(state): State<AppState>, authed: Authed, Form(form): Form<UserForm>) -> Result<Response, AppError> {
+    authed.check_csrf(&form.csrf_token)?;
+    let actor = &authed.session.actor;
+    let input = Role::parse(&form.role).map(|role| UserInput {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
+        role,
+        scope_code: Some(form.scope.trim().to_owned()).filter(|scope| !scope.is_empty()),
+    });
+    let res = match input {
+        Some(input) => state.service.add_user(actor, input).await,
+        None => Err(ServiceError::Invalid("Vai trò không hợp lệ.".to_owned())),
+    };
+    match res {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
+            let accounts = state.service.list_users(actor).await.map_err(page_error)?;
+            let page = render(
+                &state,
+                "users.html",
+                context! {
+                    user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "users",
+                    accounts => accounts.iter().map(AccountView::new).collect::<Vec<_>>(), roles => roles(),
+                    form => context! { username => form.username, display_name => form.display_name, role => form.role, scope => form.scope },
+                    error => err.to_string(),
+                },
+            )?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+async fn show_audit(State(state): State<AppState>, authed: Authed, _headers: HeaderMap) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let entries = state.service.audit_log(actor, None, 200).await.map_err(page_error)?;
+    render(
+        &state,
+        "audit.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "audit",
+            entries => entries.iter().map(AuditView::new).collect::<Vec<_>>(),
+        },
+    )
+}
