@@ -34,7 +34,10 @@ pub(crate) async fn run(service: &Service, iterations: usize) -> anyhow::Result<
     let thanh_hoa = service.unit_at(&actor, "38", in_2023).await?.id;
     let commune = service.unit_at(&actor, "14848", in_2023).await?.id;
     let mut timings: Vec<(&str, Vec<Duration>)> = vec![
-        ("descendants of a province (Thanh Hóa, 2023: 27 districts + 559 communes)", Vec::new()),
+        (
+            "descendants of a province (Thanh Hóa, 2023: 27 districts + 559 communes)",
+            Vec::new(),
+        ),
         ("path of a commune (2023)", Vec::new()),
         ("search \"muong lat\" (2023)", Vec::new()),
         ("search \"ba dinh\" (today)", Vec::new()),
@@ -58,10 +61,14 @@ pub(crate) async fn run(service: &Service, iterations: usize) -> anyhow::Result<
         service.unit_page(&actor, "00004", today).await?;
         timings[4].1.push(t.elapsed());
         let t = Instant::now();
-        service.list_units(&actor, Level::Commune, Some("01"), today).await?;
+        service
+            .list_units(&actor, Level::Commune, Some("01"), today)
+            .await?;
         timings[5].1.push(t.elapsed());
     }
-    output::line(&format!("as-of queries, {iterations} runs each (p50 / p95 ms):"));
+    output::line(&format!(
+        "as-of queries, {iterations} runs each (p50 / p95 ms):"
+    ));
     for (name, samples) in &mut timings {
         let p50 = percentile(samples, 0.50);
         let p95 = percentile(samples, 0.95);

@@ -23,7 +23,11 @@ const DEFAULT_DATABASE_URL: &str = "sqlite:data/mtqg.db";
 const DEMO_PASSWORD: &str = "mtqg-demo-2026";
 
 #[derive(Parser)]
-#[command(name = "mtqg", version, about = "Quản lý các Chương trình mục tiêu quốc gia")]
+#[command(
+    name = "mtqg",
+    version,
+    about = "Quản lý các Chương trình mục tiêu quốc gia"
+)]
 struct Cli {
     /// Database URL: sqlite:path or postgres://user:pass@host:port/db
     #[arg(long, global = true, env = "MTQG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
@@ -128,17 +132,22 @@ enum UserCommand {
 }
 
 fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
-    vi::parse_date(text).ok_or_else(|| format!("ngày \"{text}\" không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)"))
+    vi::parse_date(text)
+        .ok_or_else(|| format!("ngày \"{text}\" không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)"))
 }
 
 fn parse_role_arg(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| "vai trò phải là admin, steering, agency, commune hoặc viewer".to_owned())
+    Role::parse(text)
+        .ok_or_else(|| "vai trò phải là admin, steering, agency, commune hoặc viewer".to_owned())
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("MTQG_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MTQG_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -166,16 +175,23 @@ async fn main() -> anyhow::Result<()> {
 
 async fn connect(url: &str) -> anyhow::Result<Store> {
     if let Some(path) = url.strip_prefix("sqlite:") {
-        if let Some(parent) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent() {
+        if let Some(parent) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent()
+        {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).with_context(|| format!("while creating {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("while creating {}", parent.display()))?;
             }
         }
     }
-    let store = Store::connect(url).await.context("while connecting to the database")?;
+    let store = Store::connect(url)
+        .await
+        .context("while connecting to the database")?;
     if store.backend() == Backend::Sqlite {
         // The embedded database is always migrated on start; PostgreSQL only by `mtqg migrate`.
-        store.migrate().await.context("while migrating the SQLite database")?;
+        store
+            .migrate()
+            .await
+            .context("while migrating the SQLite database")?;
     }
     Ok(store)
 }
@@ -215,8 +231,13 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
     if demo {
         create_demo_accounts(service).await?;
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("while binding {listen}"))?;
-    output::line(&format!("mtqg đang chạy tại http://{}", listener.local_addr()?));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("while binding {listen}"))?;
+    output::line(&format!(
+        "mtqg đang chạy tại http://{}",
+        listener.local_addr()?
+    ));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
@@ -229,8 +250,18 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
 async fn create_demo_accounts(service: &Service) -> anyhow::Result<()> {
     let accounts = [
         ("admin", "Quản trị viên (demo)", Role::Admin, None),
-        ("thanhhoa", "Ban Chỉ đạo tỉnh Thanh Hóa (demo)", Role::Steering, Some("38")),
-        ("xa.badinh", "Cán bộ phường Ba Đình (demo)", Role::Commune, Some("00004")),
+        (
+            "thanhhoa",
+            "Ban Chỉ đạo tỉnh Thanh Hóa (demo)",
+            Role::Steering,
+            Some("38"),
+        ),
+        (
+            "xa.badinh",
+            "Cán bộ phường Ba Đình (demo)",
+            Role::Commune,
+            Some("00004"),
+        ),
     ];
     output::line("Tài khoản demo (chỉ dùng để trình diễn):");
     for (username, display_name, role, scope) in accounts {
@@ -245,7 +276,10 @@ async fn create_demo_accounts(service: &Service) -> anyhow::Result<()> {
             Ok(_) | Err(ServiceError::Conflict { .. }) => {}
             Err(err) => return Err(err).context("while creating demo accounts"),
         }
-        output::line(&format!("  {username} / {DEMO_PASSWORD}  ({})", role.label()));
+        output::line(&format!(
+            "  {username} / {DEMO_PASSWORD}  ({})",
+            role.label()
+        ));
     }
     Ok(())
 }
@@ -254,9 +288,20 @@ async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
     let actor = Actor::system();
     let today = Utc::now().date_naive();
     match command {
-        UnitsCommand::Import { file, as_of, dry_run, sheet, accept_valid, keep_missing } => {
-            let file_name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-            let handle = std::fs::File::open(&file).with_context(|| format!("while opening {}", file.display()))?;
+        UnitsCommand::Import {
+            file,
+            as_of,
+            dry_run,
+            sheet,
+            accept_valid,
+            keep_missing,
+        } => {
+            let file_name = file
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let handle = std::fs::File::open(&file)
+                .with_context(|| format!("while opening {}", file.display()))?;
             let size = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
             let progress = output::bytes_bar(size, &format!("Đang đọc {file_name}"));
             let mut reader = progress.wrap_read(handle);
@@ -266,13 +311,25 @@ async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
             let source = match mtqg_xlsx::Format::detect(&file_name, &head) {
                 mtqg_xlsx::Format::Xlsx => {
                     let mut bytes = head;
-                    reader.read_to_end(&mut bytes).context("while reading the file")?;
+                    reader
+                        .read_to_end(&mut bytes)
+                        .context("while reading the file")?;
                     TableSource::Xlsx(bytes)
                 }
-                mtqg_xlsx::Format::Csv => TableSource::Csv(Box::new(std::io::Cursor::new(head).chain(reader))),
+                mtqg_xlsx::Format::Csv => {
+                    TableSource::Csv(Box::new(std::io::Cursor::new(head).chain(reader)))
+                }
             };
-            let options = ImportOptions { as_of, dry_run, accept_valid, sheet, end_missing: !keep_missing };
-            let report = service.import_geography(&actor, &file_name, source, &options, &|_| {}).await?;
+            let options = ImportOptions {
+                as_of,
+                dry_run,
+                accept_valid,
+                sheet,
+                end_missing: !keep_missing,
+            };
+            let report = service
+                .import_geography(&actor, &file_name, source, &options, &|_| {})
+                .await?;
             progress.finish_and_clear();
             output::import_report(&report);
             if report.n_problems > 0 && !report.applied {
@@ -281,17 +338,26 @@ async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         UnitsCommand::Show { code, as_of } => {
-            let page = service.unit_page(&actor, &code, as_of.unwrap_or(today)).await?;
+            let page = service
+                .unit_page(&actor, &code, as_of.unwrap_or(today))
+                .await?;
             output::unit_page(&page);
             Ok(())
         }
-        UnitsCommand::List { level, parent, as_of, format } => {
+        UnitsCommand::List {
+            level,
+            parent,
+            as_of,
+            format,
+        } => {
             let level = match level {
                 LevelArg::Province => Level::Province,
                 LevelArg::District => Level::District,
                 LevelArg::Commune => Level::Commune,
             };
-            let units = service.list_units(&actor, level, parent.as_deref(), as_of.unwrap_or(today)).await?;
+            let units = service
+                .list_units(&actor, level, parent.as_deref(), as_of.unwrap_or(today))
+                .await?;
             output::unit_list(&units, format)
         }
     }
@@ -300,17 +366,33 @@ async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
 async fn user(service: &Service, command: UserCommand) -> anyhow::Result<()> {
     let actor = Actor::system();
     match command {
-        UserCommand::Add { username, name, role, scope } => {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            scope,
+        } => {
             let password = match std::env::var("MTQG_NEW_PASSWORD") {
                 Ok(password) => password,
                 Err(_) => {
                     let mut line = String::new();
-                    std::io::stdin().read_line(&mut line).context("while reading the password from standard input")?;
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("while reading the password from standard input")?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
             service
-                .add_user(&actor, UserInput { username: username.clone(), display_name: name, password, role, scope_code: scope })
+                .add_user(
+                    &actor,
+                    UserInput {
+                        username: username.clone(),
+                        display_name: name,
+                        password,
+                        role,
+                        scope_code: scope,
+                    },
+                )
                 .await?;
             output::line(&format!("Đã tạo tài khoản {username}."));
             Ok(())

@@ -43,7 +43,11 @@ pub(crate) fn import_report(report: &ImportReport) {
         Some(mtqg_core::import::ImportKind::Crosswalk) => "bảng chuyển đổi",
         _ => "danh sách đơn vị",
     };
-    println!("{} ({kind}): {} dòng", report.file_name, vi::format_int(report.n_rows as i64));
+    println!(
+        "{} ({kind}): {} dòng",
+        report.file_name,
+        vi::format_int(report.n_rows as i64)
+    );
     println!(
         "  mới: {}, thay đổi: {}, chấm dứt: {}, không đổi: {}",
         report.n_new, report.n_changed, report.n_ended, report.n_unchanged
@@ -52,7 +56,10 @@ pub(crate) fn import_report(report: &ImportReport) {
         println!("  {sample}");
     }
     if report.samples.len() > 20 {
-        println!("  … và {} thay đổi khác", report.n_new + report.n_changed + report.n_ended - 20);
+        println!(
+            "  … và {} thay đổi khác",
+            report.n_new + report.n_changed + report.n_ended - 20
+        );
     }
     if report.n_problems > 0 {
         println!("Có {} lỗi:", report.n_problems);
@@ -60,7 +67,10 @@ pub(crate) fn import_report(report: &ImportReport) {
             println!("  {}", report.describe(problem));
         }
         if report.n_problems > report.problems.len() {
-            println!("  … và {} lỗi khác", report.n_problems - report.problems.len());
+            println!(
+                "  … và {} lỗi khác",
+                report.n_problems - report.problems.len()
+            );
         }
     }
     println!(
@@ -76,30 +86,66 @@ pub(crate) fn import_report(report: &ImportReport) {
 
 pub(crate) fn unit_page(page: &UnitPage) {
     let unit = &page.unit;
-    println!("{} {} ({}) tại ngày {}", unit.code, unit.name, unit.unit_type, vi::format_date(page.date));
+    println!(
+        "{} {} ({}) tại ngày {}",
+        unit.code,
+        unit.name,
+        unit.unit_type,
+        vi::format_date(page.date)
+    );
     let path: Vec<&str> = page.path.iter().map(|step| step.name.as_str()).collect();
     println!("  Đường dẫn: {}", path.join(" › "));
-    let from = unit.unit_valid_from.map(vi::format_date).unwrap_or_else(|| "trước khi có dữ liệu".to_owned());
-    let to = unit.unit_valid_to.and_then(|to| to.pred_opt()).map(vi::format_date).unwrap_or_else(|| "nay".to_owned());
+    let from = unit
+        .unit_valid_from
+        .map(vi::format_date)
+        .unwrap_or_else(|| "trước khi có dữ liệu".to_owned());
+    let to = unit
+        .unit_valid_to
+        .and_then(|to| to.pred_opt())
+        .map(vi::format_date)
+        .unwrap_or_else(|| "nay".to_owned());
     println!("  Hiệu lực: từ {from} đến {to}");
     if let Some(note) = &unit.end_note {
         println!("  Ghi chú: {note}");
     }
     if !page.counts.is_empty() {
-        let counts: Vec<String> = page.counts.iter().map(|count| format!("{} {}", count.n_units, count.unit_type.to_lowercase())).collect();
+        let counts: Vec<String> = page
+            .counts
+            .iter()
+            .map(|count| format!("{} {}", count.n_units, count.unit_type.to_lowercase()))
+            .collect();
         println!("  Trực thuộc: {}", counts.join(", "));
     }
     for version in &page.versions {
-        let from = version.valid_from.map(vi::format_date).unwrap_or_else(|| "—".to_owned());
-        let to = version.valid_to.and_then(|to| to.pred_opt()).map(vi::format_date).unwrap_or_else(|| "nay".to_owned());
-        println!("  {from} – {to}: {} ({}), thuộc {}", version.name, version.unit_type, version.parent_name.as_deref().unwrap_or("—"));
+        let from = version
+            .valid_from
+            .map(vi::format_date)
+            .unwrap_or_else(|| "—".to_owned());
+        let to = version
+            .valid_to
+            .and_then(|to| to.pred_opt())
+            .map(vi::format_date)
+            .unwrap_or_else(|| "nay".to_owned());
+        println!(
+            "  {from} – {to}: {} ({}), thuộc {}",
+            version.name,
+            version.unit_type,
+            version.parent_name.as_deref().unwrap_or("—")
+        );
     }
     for edge in &page.predecessors {
         println!(
             "  Hình thành từ {} {} ({}), {}: {}",
             edge.other_code,
             edge.other_name.as_deref().unwrap_or("?"),
-            [edge.other_parent_name.as_deref(), edge.other_grandparent_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(", "),
+            [
+                edge.other_parent_name.as_deref(),
+                edge.other_grandparent_name.as_deref()
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
             vi::format_date(edge.effective_date),
             edge.kind
         );
@@ -122,7 +168,13 @@ pub(crate) fn unit_list(units: &[UnitRecord], format: Format) -> anyhow::Result<
     match format {
         Format::Table => {
             for unit in units {
-                println!("{:<6} {:<40} {:<32} {}", unit.code, unit.name, unit.unit_type, unit.parent_code.as_deref().unwrap_or(""));
+                println!(
+                    "{:<6} {:<40} {:<32} {}",
+                    unit.code,
+                    unit.name,
+                    unit.unit_type,
+                    unit.parent_code.as_deref().unwrap_or("")
+                );
             }
             println!("({} đơn vị)", units.len());
         }
@@ -130,7 +182,12 @@ pub(crate) fn unit_list(units: &[UnitRecord], format: Format) -> anyhow::Result<
             let mut writer = csv::Writer::from_writer(std::io::stdout());
             writer.write_record(["code", "name", "type", "parent_code"])?;
             for unit in units {
-                writer.write_record([&unit.code, &unit.name, &unit.unit_type, unit.parent_code.as_deref().unwrap_or("")])?;
+                writer.write_record([
+                    &unit.code,
+                    &unit.name,
+                    &unit.unit_type,
+                    unit.parent_code.as_deref().unwrap_or(""),
+                ])?;
             }
             writer.flush()?;
         }

@@ -27,7 +27,13 @@ pub enum Permission {
 
 impl Role {
     /// All roles, most powerful first.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Steering, Role::Agency, Role::Commune, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Steering,
+        Role::Agency,
+        Role::Commune,
+        Role::Viewer,
+    ];
 
     /// Parses the stored key.
     pub fn parse(text: &str) -> Option<Role> {
@@ -60,9 +66,10 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         match permission {
             Permission::ReadGeography => true,
-            Permission::ImportGeography | Permission::CorrectLineage | Permission::ManageUsers | Permission::ReadAudit => {
-                self == Role::Admin
-            }
+            Permission::ImportGeography
+            | Permission::CorrectLineage
+            | Permission::ManageUsers
+            | Permission::ReadAudit => self == Role::Admin,
         }
     }
 }
@@ -75,8 +82,17 @@ mod tests {
     fn only_administrators_change_reference_data_and_read_the_audit_log() {
         for role in Role::ALL {
             assert!(role.can(Permission::ReadGeography));
-            for permission in [Permission::ImportGeography, Permission::CorrectLineage, Permission::ManageUsers, Permission::ReadAudit] {
-                assert_eq!(role.can(permission), role == Role::Admin, "{role:?} {permission:?}");
+            for permission in [
+                Permission::ImportGeography,
+                Permission::CorrectLineage,
+                Permission::ManageUsers,
+                Permission::ReadAudit,
+            ] {
+                assert_eq!(
+                    role.can(permission),
+                    role == Role::Admin,
+                    "{role:?} {permission:?}"
+                );
             }
         }
     }

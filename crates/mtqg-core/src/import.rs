@@ -50,24 +50,84 @@ struct ColumnSpec {
 }
 
 const UNIT_COLUMNS: &[ColumnSpec] = &[
-    ColumnSpec { key: "code", required: true, aliases: &["ma", "ma don vi", "ma dvhc", "ma so"] },
-    ColumnSpec { key: "name", required: true, aliases: &["ten", "ten don vi", "ten day du", "full name"] },
-    ColumnSpec { key: "type", required: true, aliases: &["loai", "loai don vi", "unit type"] },
-    ColumnSpec { key: "parent code", required: true, aliases: &["ma cha", "ma don vi cap tren", "parent"] },
-    ColumnSpec { key: "short name", required: false, aliases: &["ten ngan", "ten rut gon"] },
-    ColumnSpec { key: "level", required: false, aliases: &["cap"] },
-    ColumnSpec { key: "valid from", required: false, aliases: &["hieu luc tu", "tu ngay"] },
-    ColumnSpec { key: "valid to", required: false, aliases: &["hieu luc den", "den ngay"] },
+    ColumnSpec {
+        key: "code",
+        required: true,
+        aliases: &["ma", "ma don vi", "ma dvhc", "ma so"],
+    },
+    ColumnSpec {
+        key: "name",
+        required: true,
+        aliases: &["ten", "ten don vi", "ten day du", "full name"],
+    },
+    ColumnSpec {
+        key: "type",
+        required: true,
+        aliases: &["loai", "loai don vi", "unit type"],
+    },
+    ColumnSpec {
+        key: "parent code",
+        required: true,
+        aliases: &["ma cha", "ma don vi cap tren", "parent"],
+    },
+    ColumnSpec {
+        key: "short name",
+        required: false,
+        aliases: &["ten ngan", "ten rut gon"],
+    },
+    ColumnSpec {
+        key: "level",
+        required: false,
+        aliases: &["cap"],
+    },
+    ColumnSpec {
+        key: "valid from",
+        required: false,
+        aliases: &["hieu luc tu", "tu ngay"],
+    },
+    ColumnSpec {
+        key: "valid to",
+        required: false,
+        aliases: &["hieu luc den", "den ngay"],
+    },
 ];
 
 const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
-    ColumnSpec { key: "old code", required: true, aliases: &["ma cu", "ma don vi cu"] },
-    ColumnSpec { key: "new code", required: true, aliases: &["ma moi", "ma don vi moi"] },
-    ColumnSpec { key: "kind", required: true, aliases: &["hinh thuc", "loai sap nhap"] },
-    ColumnSpec { key: "date", required: true, aliases: &["ngay hieu luc", "ngay"] },
-    ColumnSpec { key: "legal basis", required: false, aliases: &["can cu", "van ban"] },
-    ColumnSpec { key: "note", required: false, aliases: &["ghi chu"] },
-    ColumnSpec { key: "weight", required: false, aliases: &["ty trong", "trong so"] },
+    ColumnSpec {
+        key: "old code",
+        required: true,
+        aliases: &["ma cu", "ma don vi cu"],
+    },
+    ColumnSpec {
+        key: "new code",
+        required: true,
+        aliases: &["ma moi", "ma don vi moi"],
+    },
+    ColumnSpec {
+        key: "kind",
+        required: true,
+        aliases: &["hinh thuc", "loai sap nhap"],
+    },
+    ColumnSpec {
+        key: "date",
+        required: true,
+        aliases: &["ngay hieu luc", "ngay"],
+    },
+    ColumnSpec {
+        key: "legal basis",
+        required: false,
+        aliases: &["can cu", "van ban"],
+    },
+    ColumnSpec {
+        key: "note",
+        required: false,
+        aliases: &["ghi chu"],
+    },
+    ColumnSpec {
+        key: "weight",
+        required: false,
+        aliases: &["ty trong", "trong so"],
+    },
 ];
 
 fn header_key(header: &str) -> String {
@@ -82,8 +142,12 @@ fn header_key(header: &str) -> String {
 pub fn detect_kind(headers: &[String]) -> Option<ImportKind> {
     let keys: Vec<String> = headers.iter().map(|header| header_key(header)).collect();
     let has = |specs: &[ColumnSpec], key: &str| {
-        let spec = specs.iter().find(|spec| spec.key == key).expect("known column");
-        keys.iter().any(|k| k == spec.key || spec.aliases.contains(&k.as_str()))
+        let spec = specs
+            .iter()
+            .find(|spec| spec.key == key)
+            .expect("known column");
+        keys.iter()
+            .any(|k| k == spec.key || spec.aliases.contains(&k.as_str()))
     };
     if has(CROSSWALK_COLUMNS, "old code") && has(CROSSWALK_COLUMNS, "new code") {
         return Some(ImportKind::Crosswalk);
@@ -127,7 +191,11 @@ impl Columns {
                     Some(header),
                     format!(
                         "cột \"{header}\" không được hỗ trợ; các cột hợp lệ: {}",
-                        specs.iter().map(|spec| spec.key.replace(' ', "_")).collect::<Vec<_>>().join(", ")
+                        specs
+                            .iter()
+                            .map(|spec| spec.key.replace(' ', "_"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )),
             }
@@ -135,7 +203,11 @@ impl Columns {
         for spec in specs.iter().filter(|spec| spec.required) {
             if !index.contains_key(spec.key) {
                 let name = spec.key.replace(' ', "_");
-                problems.push(RowProblem::new(1, Some(&name), format!("thiếu cột bắt buộc \"{name}\"")));
+                problems.push(RowProblem::new(
+                    1,
+                    Some(&name),
+                    format!("thiếu cột bắt buộc \"{name}\""),
+                ));
             }
         }
         if problems.is_empty() {
@@ -256,13 +328,18 @@ impl UnitRowParser {
         let code = match UnitCode::parse(cols.get(cells, "code")) {
             Ok(code) => Some(code),
             Err(message) => {
-                self.problems.push(RowProblem::new(row, Some(&cols.header("code")), message));
+                self.problems
+                    .push(RowProblem::new(row, Some(&cols.header("code")), message));
                 None
             }
         };
         let name = vi::nfc(cols.get(cells, "name"));
         if name.is_empty() {
-            self.problems.push(RowProblem::new(row, Some(&cols.header("name")), "tên đơn vị trống".to_owned()));
+            self.problems.push(RowProblem::new(
+                row,
+                Some(&cols.header("name")),
+                "tên đơn vị trống".to_owned(),
+            ));
         }
         let level_text = cols.get(cells, "level");
         let level = match (level_text.is_empty(), code.as_ref()) {
@@ -294,12 +371,22 @@ impl UnitRowParser {
         if let Some(level) = level {
             let known = known_types(level);
             if unit_type.is_empty() {
-                self.problems.push(RowProblem::new(row, Some(&cols.header("type")), "loại đơn vị trống".to_owned()));
-            } else if !known.is_empty() && !known.iter().any(|t| vi::fold(t) == vi::fold(&unit_type)) {
                 self.problems.push(RowProblem::new(
                     row,
                     Some(&cols.header("type")),
-                    format!("loại \"{unit_type}\" không hợp lệ ở {}; dùng một trong: {}", level.label().to_lowercase(), known.join(", ")),
+                    "loại đơn vị trống".to_owned(),
+                ));
+            } else if !known.is_empty()
+                && !known.iter().any(|t| vi::fold(t) == vi::fold(&unit_type))
+            {
+                self.problems.push(RowProblem::new(
+                    row,
+                    Some(&cols.header("type")),
+                    format!(
+                        "loại \"{unit_type}\" không hợp lệ ở {}; dùng một trong: {}",
+                        level.label().to_lowercase(),
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -309,20 +396,37 @@ impl UnitRowParser {
             text => match UnitCode::parse(text) {
                 Ok(parent) => Some(parent),
                 Err(message) => {
-                    self.problems.push(RowProblem::new(row, Some(&cols.header("parent code")), message));
+                    self.problems.push(RowProblem::new(
+                        row,
+                        Some(&cols.header("parent code")),
+                        message,
+                    ));
                     None
                 }
             },
         };
-        if parent_code.is_none() && parent_text.is_empty() && level.is_some_and(|level| level != Level::Province) {
+        if parent_code.is_none()
+            && parent_text.is_empty()
+            && level.is_some_and(|level| level != Level::Province)
+        {
             self.problems.push(RowProblem::new(
                 row,
                 Some(&cols.header("parent code")),
                 "thiếu mã đơn vị cấp trên".to_owned(),
             ));
         }
-        let valid_from = parse_optional_date(cols.get(cells, "valid from"), row, cols.header("valid from"), &mut self.problems);
-        let valid_to = parse_optional_date(cols.get(cells, "valid to"), row, cols.header("valid to"), &mut self.problems);
+        let valid_from = parse_optional_date(
+            cols.get(cells, "valid from"),
+            row,
+            cols.header("valid from"),
+            &mut self.problems,
+        );
+        let valid_to = parse_optional_date(
+            cols.get(cells, "valid to"),
+            row,
+            cols.header("valid to"),
+            &mut self.problems,
+        );
         if let (Some(from), Some(to)) = (valid_from, valid_to) {
             if to <= from {
                 self.problems.push(RowProblem::new(
@@ -360,7 +464,11 @@ impl UnitRowParser {
     /// The valid rows and every problem, after the checks that need the whole file:
     /// duplicate codes, overlapping intervals and parent cycles.
     pub fn finish(self) -> (Vec<UnitRow>, Vec<RowProblem>) {
-        let UnitRowParser { columns, rows, mut problems } = self;
+        let UnitRowParser {
+            columns,
+            rows,
+            mut problems,
+        } = self;
         let mut by_code: HashMap<&UnitCode, Vec<&UnitRow>> = HashMap::new();
         for unit_row in &rows {
             by_code.entry(&unit_row.code).or_default().push(unit_row);
@@ -369,8 +477,14 @@ impl UnitRowParser {
         for same_code in by_code.values().filter(|same| same.len() > 1) {
             for (idx, first) in same_code.iter().enumerate() {
                 for second in &same_code[idx + 1..] {
-                    let a = Validity { from: first.valid_from, to: first.valid_to };
-                    let b = Validity { from: second.valid_from, to: second.valid_to };
+                    let a = Validity {
+                        from: first.valid_from,
+                        to: first.valid_to,
+                    };
+                    let b = Validity {
+                        from: second.valid_from,
+                        to: second.valid_to,
+                    };
                     if !a.overlaps(&b) {
                         continue;
                     }
@@ -383,7 +497,11 @@ impl UnitRowParser {
                         )
                     };
                     let column = if a == b { "code" } else { "valid from" };
-                    problems.push(RowProblem::new(second.row, Some(&columns.header(column)), message));
+                    problems.push(RowProblem::new(
+                        second.row,
+                        Some(&columns.header(column)),
+                        message,
+                    ));
                     bad_rows.insert(second.row);
                 }
             }
@@ -391,7 +509,13 @@ impl UnitRowParser {
         // Cycles: follow parent links inside the file; a walk that returns to a code it saw is a cycle.
         let parent_of: HashMap<&UnitCode, &UnitCode> = rows
             .iter()
-            .filter_map(|unit_row| unit_row.attrs.parent_code.as_ref().map(|parent| (&unit_row.code, parent)))
+            .filter_map(|unit_row| {
+                unit_row
+                    .attrs
+                    .parent_code
+                    .as_ref()
+                    .map(|parent| (&unit_row.code, parent))
+            })
             .collect();
         for unit_row in &rows {
             let mut seen = HashSet::from([&unit_row.code]);
@@ -402,7 +526,10 @@ impl UnitRowParser {
                         problems.push(RowProblem::new(
                             unit_row.row,
                             Some(&columns.header("parent code")),
-                            format!("quan hệ cấp trên tạo thành vòng lặp qua mã \"{}\"", unit_row.code),
+                            format!(
+                                "quan hệ cấp trên tạo thành vòng lặp qua mã \"{}\"",
+                                unit_row.code
+                            ),
                         ));
                         bad_rows.insert(unit_row.row);
                     }
@@ -411,7 +538,10 @@ impl UnitRowParser {
                 current = parent;
             }
         }
-        let rows = rows.into_iter().filter(|unit_row| !bad_rows.contains(&unit_row.row)).collect();
+        let rows = rows
+            .into_iter()
+            .filter(|unit_row| !bad_rows.contains(&unit_row.row))
+            .collect();
         (rows, problems)
     }
 }
@@ -456,7 +586,8 @@ impl CrosswalkRowParser {
         let mut code = |key: &str| match UnitCode::parse(cols.get(cells, key)) {
             Ok(code) => Some(code),
             Err(message) => {
-                self.problems.push(RowProblem::new(row, Some(&cols.header(key)), message));
+                self.problems
+                    .push(RowProblem::new(row, Some(&cols.header(key)), message));
                 None
             }
         };
@@ -468,13 +599,19 @@ impl CrosswalkRowParser {
             self.problems.push(RowProblem::new(
                 row,
                 Some(&cols.header("kind")),
-                format!("hình thức \"{kind_text}\" không hợp lệ (full/toàn bộ hoặc partial/một phần)"),
+                format!(
+                    "hình thức \"{kind_text}\" không hợp lệ (full/toàn bộ hoặc partial/một phần)"
+                ),
             ));
         }
         let date_text = cols.get(cells, "date");
         let date = parse_optional_date(date_text, row, cols.header("date"), &mut self.problems);
         if date_text.is_empty() {
-            self.problems.push(RowProblem::new(row, Some(&cols.header("date")), "thiếu ngày hiệu lực".to_owned()));
+            self.problems.push(RowProblem::new(
+                row,
+                Some(&cols.header("date")),
+                "thiếu ngày hiệu lực".to_owned(),
+            ));
         }
         let weight_text = cols.get(cells, "weight");
         let weight = match weight_text {
@@ -494,7 +631,9 @@ impl CrosswalkRowParser {
         if self.problems.len() > n_problems {
             return;
         }
-        let (Some(old_code), Some(new_code), Some(kind), Some(date)) = (old_code, new_code, kind, date) else {
+        let (Some(old_code), Some(new_code), Some(kind), Some(date)) =
+            (old_code, new_code, kind, date)
+        else {
             return;
         };
         self.rows.push(CrosswalkRow {
@@ -511,20 +650,31 @@ impl CrosswalkRowParser {
 
     /// The valid rows and every problem, including edges listed twice.
     pub fn finish(self) -> (Vec<CrosswalkRow>, Vec<RowProblem>) {
-        let CrosswalkRowParser { columns, rows, mut problems } = self;
+        let CrosswalkRowParser {
+            columns,
+            rows,
+            mut problems,
+        } = self;
         let mut seen: HashMap<(&UnitCode, &UnitCode, NaiveDate), usize> = HashMap::new();
         let mut bad_rows = HashSet::new();
         for edge in &rows {
-            if let Some(first) = seen.insert((&edge.old_code, &edge.new_code, edge.date), edge.row) {
+            if let Some(first) = seen.insert((&edge.old_code, &edge.new_code, edge.date), edge.row)
+            {
                 problems.push(RowProblem::new(
                     edge.row,
                     Some(&columns.header("old code")),
-                    format!("cặp {} → {} trùng với dòng {first}", edge.old_code, edge.new_code),
+                    format!(
+                        "cặp {} → {} trùng với dòng {first}",
+                        edge.old_code, edge.new_code
+                    ),
                 ));
                 bad_rows.insert(edge.row);
             }
         }
-        let rows = rows.into_iter().filter(|edge| !bad_rows.contains(&edge.row)).collect();
+        let rows = rows
+            .into_iter()
+            .filter(|edge| !bad_rows.contains(&edge.row))
+            .collect();
         (rows, problems)
     }
 }
@@ -550,7 +700,9 @@ pub struct ExistingVersion {
 impl ExistingUnit {
     /// The version in force on `date`.
     pub fn version_at(&self, date: NaiveDate) -> Option<&ExistingVersion> {
-        self.versions.iter().find(|version| version.validity.contains(date))
+        self.versions
+            .iter()
+            .find(|version| version.validity.contains(date))
     }
 }
 
@@ -580,18 +732,30 @@ impl GeoState {
         for (idx, unit) in units.iter().enumerate() {
             by_code.entry(unit.code.clone()).or_default().push(idx);
         }
-        let edges = edges.into_iter().map(|edge| ((edge.from, edge.to, edge.date), edge)).collect();
-        GeoState { units, by_code, edges }
+        let edges = edges
+            .into_iter()
+            .map(|edge| ((edge.from, edge.to, edge.date), edge))
+            .collect();
+        GeoState {
+            units,
+            by_code,
+            edges,
+        }
     }
 
     /// The unit with `code` valid on `date`.
     pub fn unit_at(&self, code: &UnitCode, date: NaiveDate) -> Option<&ExistingUnit> {
-        self.with_code(code).find(|unit| unit.validity.contains(date))
+        self.with_code(code)
+            .find(|unit| unit.validity.contains(date))
     }
 
     /// Every unit that ever had `code`.
     pub fn with_code<'a>(&'a self, code: &UnitCode) -> impl Iterator<Item = &'a ExistingUnit> + 'a {
-        self.by_code.get(code).into_iter().flatten().map(|idx| &self.units[*idx])
+        self.by_code
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|idx| &self.units[*idx])
     }
 
     /// Number of stored units.
@@ -675,24 +839,33 @@ impl UnitImportPlan {
 }
 
 /// Compares a unit list with the stored units.
-pub fn plan_unit_import(rows: &[UnitRow], state: &GeoState, options: &UnitImportOptions) -> UnitImportPlan {
+pub fn plan_unit_import(
+    rows: &[UnitRow],
+    state: &GeoState,
+    options: &UnitImportOptions,
+) -> UnitImportPlan {
     let mut plan = UnitImportPlan::default();
-    let file_codes: HashMap<&UnitCode, Vec<&UnitRow>> = rows.iter().fold(HashMap::new(), |mut acc, unit_row| {
-        acc.entry(&unit_row.code).or_default().push(unit_row);
-        acc
-    });
+    let file_codes: HashMap<&UnitCode, Vec<&UnitRow>> =
+        rows.iter().fold(HashMap::new(), |mut acc, unit_row| {
+            acc.entry(&unit_row.code).or_default().push(unit_row);
+            acc
+        });
     let mut news = Vec::new();
     let mut changes = Vec::new();
     for unit_row in rows {
         let date = unit_row.valid_from.or(options.as_of);
-        let problem = |message: String, column: &str| RowProblem::new(unit_row.row, Some(column), message);
+        let problem =
+            |message: String, column: &str| RowProblem::new(unit_row.row, Some(column), message);
         // Parent: in the file at the same date, or stored and valid on that date; always one level up.
         let parent = match &unit_row.attrs.parent_code {
             None => None,
             Some(parent_code) => {
                 let in_file = file_codes.get(parent_code).and_then(|same| {
                     same.iter().find(|parent_row| {
-                        let validity = Validity { from: parent_row.valid_from.or(options.as_of), to: parent_row.valid_to };
+                        let validity = Validity {
+                            from: parent_row.valid_from.or(options.as_of),
+                            to: parent_row.valid_to,
+                        };
                         match date {
                             Some(date) => validity.contains(date),
                             None => parent_row.valid_from.is_none(),
@@ -701,11 +874,17 @@ pub fn plan_unit_import(rows: &[UnitRow], state: &GeoState, options: &UnitImport
                 });
                 let stored = date.and_then(|date| state.unit_at(parent_code, date));
                 let (parent_level, parent_ref) = match (in_file, stored) {
-                    (Some(parent_row), Some(stored)) => (parent_row.level, ParentRef::Existing(stored.id)),
-                    (Some(parent_row), None) => (parent_row.level, ParentRef::New(parent_code.clone())),
+                    (Some(parent_row), Some(stored)) => {
+                        (parent_row.level, ParentRef::Existing(stored.id))
+                    }
+                    (Some(parent_row), None) => {
+                        (parent_row.level, ParentRef::New(parent_code.clone()))
+                    }
                     (None, Some(stored)) => (stored.level, ParentRef::Existing(stored.id)),
                     (None, None) => {
-                        let when = date.map(vi::format_date).unwrap_or_else(|| "ngày hiệu lực".to_owned());
+                        let when = date
+                            .map(vi::format_date)
+                            .unwrap_or_else(|| "ngày hiệu lực".to_owned());
                         plan.problems.push(problem(
                             format!("đơn vị cấp trên \"{parent_code}\" không tồn tại vào {when}"),
                             "parent_code",
@@ -741,11 +920,17 @@ pub fn plan_unit_import(rows: &[UnitRow], state: &GeoState, options: &UnitImport
                 level: unit_row.level,
                 attrs: unit_row.attrs.clone(),
                 parent,
-                validity: Validity { from: None, to: unit_row.valid_to },
+                validity: Validity {
+                    from: None,
+                    to: unit_row.valid_to,
+                },
             });
             continue;
         };
-        let row_validity = Validity { from: Some(date), to: unit_row.valid_to };
+        let row_validity = Validity {
+            from: Some(date),
+            to: unit_row.valid_to,
+        };
         match state.unit_at(&unit_row.code, date) {
             Some(stored) => {
                 if stored.level != unit_row.level {
@@ -794,8 +979,15 @@ pub fn plan_unit_import(rows: &[UnitRow], state: &GeoState, options: &UnitImport
                 }
             }
             None => {
-                if let Some(clash) = state.with_code(&unit_row.code).find(|unit| unit.validity.overlaps(&row_validity)) {
-                    let from = clash.validity.from.map(vi::format_date).unwrap_or_else(|| "trước đây".to_owned());
+                if let Some(clash) = state
+                    .with_code(&unit_row.code)
+                    .find(|unit| unit.validity.overlaps(&row_validity))
+                {
+                    let from = clash
+                        .validity
+                        .from
+                        .map(vi::format_date)
+                        .unwrap_or_else(|| "trước đây".to_owned());
                     plan.problems.push(problem(
                         format!("khoảng hiệu lực chồng lấn với đơn vị mã \"{}\" đã có (hiệu lực từ {from})", unit_row.code),
                         "valid_from",
@@ -819,7 +1011,9 @@ pub fn plan_unit_import(rows: &[UnitRow], state: &GeoState, options: &UnitImport
             .flat_map(|unit_row| [Some(&unit_row.code), unit_row.attrs.parent_code.as_ref()])
             .flatten()
             .collect();
-        let has_top = rows.iter().any(|unit_row| unit_row.attrs.parent_code.is_none());
+        let has_top = rows
+            .iter()
+            .any(|unit_row| unit_row.attrs.parent_code.is_none());
         let mut candidates: Vec<(&ExistingUnit, &ExistingVersion)> = state
             .units
             .iter()
@@ -889,23 +1083,40 @@ pub fn plan_crosswalk_import(rows: &[CrosswalkRow], state: &GeoState) -> Crosswa
             plan.problems.push(RowProblem::new(
                 edge.row,
                 Some("old_code"),
-                format!("không có đơn vị mã \"{}\" vào ngày {}", edge.old_code, vi::format_date(day_before)),
+                format!(
+                    "không có đơn vị mã \"{}\" vào ngày {}",
+                    edge.old_code,
+                    vi::format_date(day_before)
+                ),
             ));
         }
         if new.is_none() {
             plan.problems.push(RowProblem::new(
                 edge.row,
                 Some("new_code"),
-                format!("không có đơn vị mã \"{}\" vào ngày {}", edge.new_code, vi::format_date(edge.date)),
+                format!(
+                    "không có đơn vị mã \"{}\" vào ngày {}",
+                    edge.new_code,
+                    vi::format_date(edge.date)
+                ),
             ));
         }
         let (Some(old), Some(new)) = (old, new) else {
             continue;
         };
         match state.edges.get(&(old.id, new.id, edge.date)) {
-            Some(stored) if stored.kind == edge.kind && stored.weight == edge.weight => plan.unchanged += 1,
-            Some(stored) => plan.changes.push(EdgeChange::Changed { id: stored.id, row: edge.clone() }),
-            None => plan.changes.push(EdgeChange::New { from: old.id, to: new.id, row: edge.clone() }),
+            Some(stored) if stored.kind == edge.kind && stored.weight == edge.weight => {
+                plan.unchanged += 1
+            }
+            Some(stored) => plan.changes.push(EdgeChange::Changed {
+                id: stored.id,
+                row: edge.clone(),
+            }),
+            None => plan.changes.push(EdgeChange::New {
+                from: old.id,
+                to: new.id,
+                row: edge.clone(),
+            }),
         }
     }
     plan

@@ -244,11 +244,15 @@ mod tests {
 
     #[test]
     fn collation_follows_the_vietnamese_alphabet() {
-        let mut names = vec!["Đông", "Dương", "Ân", "Ăn", "An", "Ơn", "Ôn", "On", "Bắc", "Ưng", "Uông"];
+        let mut names = vec![
+            "Đông", "Dương", "Ân", "Ăn", "An", "Ơn", "Ôn", "On", "Bắc", "Ưng", "Uông",
+        ];
         names.sort_by(|a, b| compare(a, b));
         assert_eq!(
             names,
-            vec!["An", "Ăn", "Ân", "Bắc", "Dương", "Đông", "On", "Ôn", "Ơn", "Uông", "Ưng"]
+            vec![
+                "An", "Ăn", "Ân", "Bắc", "Dương", "Đông", "On", "Ôn", "Ơn", "Uông", "Ưng"
+            ]
         );
     }
 

@@ -90,10 +90,17 @@ pub(crate) struct LoginLimiter {
 
 impl LoginLimiter {
     fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
-        let failures = self.failures.lock().expect("login limiter lock is never poisoned: no panics while held");
+        let failures = self
+            .failures
+            .lock()
+            .expect("login limiter lock is never poisoned: no panics while held");
         match failures.get(key) {
-            Some((count, first)) if *count >= MAX_FAILURES && now - *first < Duration::minutes(FAILURE_WINDOW_MINUTES) => {
-                let minutes = (Duration::minutes(FAILURE_WINDOW_MINUTES) - (now - *first)).num_minutes() + 1;
+            Some((count, first))
+                if *count >= MAX_FAILURES
+                    && now - *first < Duration::minutes(FAILURE_WINDOW_MINUTES) =>
+            {
+                let minutes =
+                    (Duration::minutes(FAILURE_WINDOW_MINUTES) - (now - *first)).num_minutes() + 1;
                 Err(ServiceError::RateLimited { minutes })
             }
             _ => Ok(()),
@@ -101,7 +108,10 @@ impl LoginLimiter {
     }
 
     fn record_failure(&self, key: &str, now: DateTime<Utc>) {
-        let mut failures = self.failures.lock().expect("login limiter lock is never poisoned: no panics while held");
+        let mut failures = self
+            .failures
+            .lock()
+            .expect("login limiter lock is never poisoned: no panics while held");
         let entry = failures.entry(key.to_owned()).or_insert((0, now));
         if now - entry.1 >= Duration::minutes(FAILURE_WINDOW_MINUTES) {
             *entry = (0, now);
@@ -110,7 +120,10 @@ impl LoginLimiter {
     }
 
     fn clear(&self, key: &str) {
-        self.failures.lock().expect("login limiter lock is never poisoned: no panics while held").remove(key);
+        self.failures
+            .lock()
+            .expect("login limiter lock is never poisoned: no panics while held")
+            .remove(key);
     }
 }
 
@@ -125,7 +138,9 @@ pub fn hash_password(password: &str) -> Result<String, ServiceError> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -137,12 +152,20 @@ fn random_token() -> String {
 }
 
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn actor_of(user: &UserRecord) -> Result<Actor, ServiceError> {
-    let role = Role::parse(&user.role)
-        .ok_or_else(|| ServiceError::Other(anyhow::anyhow!("unknown role {:?} for user {}", user.role, user.id)))?;
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        ServiceError::Other(anyhow::anyhow!(
+            "unknown role {:?} for user {}",
+            user.role,
+            user.id
+        ))
+    })?;
     Ok(Actor {
         user_id: Some(user.id),
         username: user.username.clone(),
@@ -166,7 +189,12 @@ pub struct UserInput {
 
 impl Service {
     /// Checks a password and opens a session. Wrong username and wrong password give the same error.
-    pub async fn login(&self, username: &str, password: &str, client: &str) -> Result<NewSession, ServiceError> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<NewSession, ServiceError> {
         let now = Utc::now();
         let key = format!("{}|{client}", username.trim().to_lowercase());
         self.limiter.check(&key, now)?;
@@ -175,7 +203,9 @@ impl Service {
             Some(user) if user.active && verify_password(password, &user.password_hash) => user,
             _ => {
                 self.limiter.record_failure(&key, now);
-                return Err(ServiceError::Invalid("tên đăng nhập hoặc mật khẩu không đúng".to_owned()));
+                return Err(ServiceError::Invalid(
+                    "tên đăng nhập hoặc mật khẩu không đúng".to_owned(),
+                ));
             }
         };
         self.limiter.clear(&key);
@@ -185,9 +215,16 @@ impl Service {
             expires_at: now + Duration::hours(SESSION_HOURS),
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_session(&token_hash(&session.token), user.id, &session.csrf_token, session.expires_at).await?;
+        tx.insert_session(
+            &token_hash(&session.token),
+            user.id,
+            &session.csrf_token,
+            session.expires_at,
+        )
+        .await?;
         let actor = actor_of(&user)?;
-        tx.append_audit(actor.audit("session.login", "user", user.username.clone())).await?;
+        tx.append_audit(actor.audit("session.login", "user", user.username.clone()))
+            .await?;
         tx.commit().await?;
         Ok(session)
     }
@@ -199,7 +236,11 @@ impl Service {
             .live_session(&token_hash(token), Utc::now())
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        let user = self.store.user_by_id(record.user_id).await?.ok_or(ServiceError::Unauthenticated)?;
+        let user = self
+            .store
+            .user_by_id(record.user_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
         if !user.active {
             return Err(ServiceError::Unauthenticated);
         }
@@ -213,7 +254,8 @@ impl Service {
     pub async fn logout(&self, token: &str, actor: &Actor) -> Result<(), ServiceError> {
         let mut tx = self.store.begin().await?;
         tx.delete_session(&token_hash(token)).await?;
-        tx.append_audit(actor.audit("session.logout", "user", actor.username.clone())).await?;
+        tx.append_audit(actor.audit("session.logout", "user", actor.username.clone()))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -222,13 +264,19 @@ impl Service {
     pub async fn add_user(&self, actor: &Actor, input: UserInput) -> Result<i64, ServiceError> {
         actor.require(Permission::ManageUsers)?;
         let username = input.username.trim().to_owned();
-        if username.is_empty() || !username.chars().all(|ch| ch.is_ascii_alphanumeric() || ".-_".contains(ch)) {
+        if username.is_empty()
+            || !username
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ".-_".contains(ch))
+        {
             return Err(ServiceError::Invalid(
                 "tên đăng nhập chỉ gồm chữ không dấu, chữ số và . - _".to_owned(),
             ));
         }
         if input.password.chars().count() < 8 {
-            return Err(ServiceError::Invalid("mật khẩu phải có ít nhất 8 ký tự".to_owned()));
+            return Err(ServiceError::Invalid(
+                "mật khẩu phải có ít nhất 8 ký tự".to_owned(),
+            ));
         }
         let scope_unit_id = match &input.scope_code {
             None => None,
@@ -237,7 +285,9 @@ impl Service {
                     .store
                     .unit_at(code, Utc::now().date_naive())
                     .await?
-                    .ok_or_else(|| ServiceError::Invalid(format!("không có đơn vị mã \"{code}\" vào hôm nay")))?;
+                    .ok_or_else(|| {
+                        ServiceError::Invalid(format!("không có đơn vị mã \"{code}\" vào hôm nay"))
+                    })?;
                 self.require_scope(actor, unit.id).await?;
                 Some(unit.id)
             }
@@ -288,9 +338,17 @@ impl Service {
     }
 
     /// The audit log, newest first; only administrators may read it.
-    pub async fn audit_log(&self, actor: &Actor, entity_key: Option<&str>, limit: i64) -> Result<Vec<mtqg_store::AuditRecord>, ServiceError> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        entity_key: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<mtqg_store::AuditRecord>, ServiceError> {
         actor.require(Permission::ReadAudit)?;
-        Ok(self.store.list_audit(entity_key, limit.clamp(1, 1000)).await?)
+        Ok(self
+            .store
+            .list_audit(entity_key, limit.clamp(1, 1000))
+            .await?)
     }
 }
 
@@ -314,8 +372,13 @@ mod tests {
             assert!(limiter.check("a|ip", now).is_ok());
             limiter.record_failure("a|ip", now);
         }
-        assert!(matches!(limiter.check("a|ip", now), Err(ServiceError::RateLimited { .. })));
+        assert!(matches!(
+            limiter.check("a|ip", now),
+            Err(ServiceError::RateLimited { .. })
+        ));
         assert!(limiter.check("b|ip", now).is_ok());
-        assert!(limiter.check("a|ip", now + Duration::minutes(FAILURE_WINDOW_MINUTES + 1)).is_ok());
+        assert!(limiter
+            .check("a|ip", now + Duration::minutes(FAILURE_WINDOW_MINUTES + 1))
+            .is_ok());
     }
 }

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use mtqg_core::access::Permission;
 use mtqg_core::geo::{Level, LineageKind};
 use mtqg_core::import::{
-    detect_kind, plan_crosswalk_import, plan_unit_import, CrosswalkRowParser, EdgeChange, ImportKind, RowProblem,
-    UnitChange, UnitImportOptions, UnitRowParser,
+    detect_kind, plan_crosswalk_import, plan_unit_import, CrosswalkRowParser, EdgeChange,
+    ImportKind, RowProblem, UnitChange, UnitImportOptions, UnitRowParser,
 };
 use mtqg_store::{EdgeRecord, LevelTypeCount, Tx, UnitRecord, VersionRecord};
 use mtqg_xlsx::{TableError, TableEvent};
@@ -92,15 +92,16 @@ impl ImportReport {
     fn add_problems(&mut self, sheet: &Option<String>, problems: Vec<RowProblem>) {
         self.n_problems += problems.len();
         let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
-        self.problems.extend(problems.into_iter().take(room).map(|mut problem| {
-            problem.sheet = sheet.clone();
-            problem
-        }));
+        self.problems
+            .extend(problems.into_iter().take(room).map(|mut problem| {
+                problem.sheet = sheet.clone();
+                problem
+            }));
     }
 
     /// One problem as a sentence naming the file, sheet, row and column.
     pub fn describe(&self, problem: &RowProblem) -> String {
-        let mut res = format!("{}", self.file_name);
+        let mut res = self.file_name.clone();
         if let Some(sheet) = &problem.sheet {
             res.push_str(&format!(", trang \"{sheet}\""));
         }
@@ -197,7 +198,15 @@ fn parse_table(
             TableError::NotUtf8 { row } | TableError::Csv { row, .. } => *row,
             _ => 0,
         };
-        report.add_problems(&head_sheet, vec![RowProblem { sheet: None, row, column: None, message: err.to_string() }]);
+        report.add_problems(
+            &head_sheet,
+            vec![RowProblem {
+                sheet: None,
+                row,
+                column: None,
+                message: err.to_string(),
+            }],
+        );
         return None;
     }
     if !head_problems.is_empty() {
@@ -237,12 +246,26 @@ async fn plan_and_apply(
             let plan = plan_unit_import(
                 &rows,
                 &state,
-                &UnitImportOptions { as_of: options.as_of, end_missing: options.end_missing, end_note },
+                &UnitImportOptions {
+                    as_of: options.as_of,
+                    end_missing: options.end_missing,
+                    end_note,
+                },
             );
             let (n_new, n_changed, n_ended) = plan.counts();
-            (report.n_new, report.n_changed, report.n_ended, report.n_unchanged) = (n_new, n_changed, n_ended, plan.unchanged);
+            (
+                report.n_new,
+                report.n_changed,
+                report.n_ended,
+                report.n_unchanged,
+            ) = (n_new, n_changed, n_ended, plan.unchanged);
             report.add_problems(sheet, plan.problems.clone());
-            report.samples = plan.changes.iter().take(MAX_SAMPLES).map(describe_unit_change).collect();
+            report.samples = plan
+                .changes
+                .iter()
+                .take(MAX_SAMPLES)
+                .map(describe_unit_change)
+                .collect();
             if may_write(options, report) {
                 tx.apply_unit_plan(&plan).await?;
                 report.applied = true;
@@ -250,7 +273,11 @@ async fn plan_and_apply(
         }
         Parsed::Crosswalk(rows) => {
             let plan = plan_crosswalk_import(&rows, &state);
-            report.n_new = plan.changes.iter().filter(|change| matches!(change, EdgeChange::New { .. })).count();
+            report.n_new = plan
+                .changes
+                .iter()
+                .filter(|change| matches!(change, EdgeChange::New { .. }))
+                .count();
             report.n_changed = plan.changes.len() - report.n_new;
             report.n_unchanged = plan.unchanged;
             report.add_problems(sheet, plan.problems.clone());
@@ -260,10 +287,21 @@ async fn plan_and_apply(
                 .take(MAX_SAMPLES)
                 .map(|change| match change {
                     EdgeChange::New { row, .. } => {
-                        format!("Thêm: {} → {} ({}), {}", row.old_code, row.new_code, row.kind.label(), mtqg_core::vi::format_date(row.date))
+                        format!(
+                            "Thêm: {} → {} ({}), {}",
+                            row.old_code,
+                            row.new_code,
+                            row.kind.label(),
+                            mtqg_core::vi::format_date(row.date)
+                        )
                     }
                     EdgeChange::Changed { row, .. } => {
-                        format!("Sửa: {} → {} thành {}", row.old_code, row.new_code, row.kind.label())
+                        format!(
+                            "Sửa: {} → {} thành {}",
+                            row.old_code,
+                            row.new_code,
+                            row.kind.label()
+                        )
                     }
                 })
                 .collect();
@@ -282,12 +320,26 @@ fn may_write(options: &ImportOptions, report: &ImportReport) -> bool {
 
 fn describe_unit_change(change: &UnitChange) -> String {
     match change {
-        UnitChange::New { code, attrs, validity, .. } => format!(
+        UnitChange::New {
+            code,
+            attrs,
+            validity,
+            ..
+        } => format!(
             "Thêm mới: {code} {}{}",
             attrs.name,
-            validity.from.map(|from| format!(" từ {}", mtqg_core::vi::format_date(from))).unwrap_or_default()
+            validity
+                .from
+                .map(|from| format!(" từ {}", mtqg_core::vi::format_date(from)))
+                .unwrap_or_default()
         ),
-        UnitChange::Changed { code, before, after, from, .. } => {
+        UnitChange::Changed {
+            code,
+            before,
+            after,
+            from,
+            ..
+        } => {
             let mut parts = Vec::new();
             if before.name != after.name {
                 parts.push(format!("tên \"{}\" → \"{}\"", before.name, after.name));
@@ -296,16 +348,35 @@ fn describe_unit_change(change: &UnitChange) -> String {
                 parts.push(format!("loại {} → {}", before.unit_type, after.unit_type));
             }
             if before.parent_code != after.parent_code {
-                let show = |code: &Option<mtqg_core::geo::UnitCode>| code.as_ref().map(|code| code.to_string()).unwrap_or_else(|| "—".to_owned());
-                parts.push(format!("cấp trên {} → {}", show(&before.parent_code), show(&after.parent_code)));
+                let show = |code: &Option<mtqg_core::geo::UnitCode>| {
+                    code.as_ref()
+                        .map(|code| code.to_string())
+                        .unwrap_or_else(|| "—".to_owned())
+                };
+                parts.push(format!(
+                    "cấp trên {} → {}",
+                    show(&before.parent_code),
+                    show(&after.parent_code)
+                ));
             }
             if before.short_name != after.short_name && parts.is_empty() {
-                parts.push(format!("tên ngắn \"{}\" → \"{}\"", before.short_name, after.short_name));
+                parts.push(format!(
+                    "tên ngắn \"{}\" → \"{}\"",
+                    before.short_name, after.short_name
+                ));
             }
-            format!("Thay đổi: {code} từ {}: {}", mtqg_core::vi::format_date(*from), parts.join("; "))
+            format!(
+                "Thay đổi: {code} từ {}: {}",
+                mtqg_core::vi::format_date(*from),
+                parts.join("; ")
+            )
         }
         UnitChange::Ended { code, last, at, .. } => {
-            format!("Chấm dứt: {code} {} từ {}", last.name, mtqg_core::vi::format_date(*at))
+            format!(
+                "Chấm dứt: {code} {} từ {}",
+                last.name,
+                mtqg_core::vi::format_date(*at)
+            )
         }
     }
 }
@@ -323,7 +394,9 @@ impl Service {
     ) -> Result<ImportReport, ServiceError> {
         actor.require(Permission::ImportGeography)?;
         let mut report = ImportReport::new(file_name);
-        let Some((sheet, parsed)) = parse_table(source, options.sheet.as_deref(), &mut report, progress) else {
+        let Some((sheet, parsed)) =
+            parse_table(source, options.sheet.as_deref(), &mut report, progress)
+        else {
             return Ok(report);
         };
         let mut tx = self.store.begin().await?;
@@ -348,7 +421,10 @@ impl Service {
 
     /// Loads the shipped official units of both eras and the 2025 crosswalk into an empty database, in one
     /// transaction. Returns `None` when units are already stored.
-    pub async fn load_shipped_geography(&self, progress: &(dyn Fn(&str) + Sync)) -> Result<Option<Vec<ImportReport>>, ServiceError> {
+    pub async fn load_shipped_geography(
+        &self,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Option<Vec<ImportReport>>, ServiceError> {
         let (n_units, _, _) = self.store.geo_totals().await?;
         if n_units > 0 {
             return Ok(None);
@@ -358,12 +434,28 @@ impl Service {
         for step in crate::shipped::STEPS {
             progress(step.file);
             let mut report = ImportReport::new(step.file);
-            let options = ImportOptions { as_of: step.as_of(), end_missing: true, ..ImportOptions::default() };
+            let options = ImportOptions {
+                as_of: step.as_of(),
+                end_missing: true,
+                ..ImportOptions::default()
+            };
             let source = TableSource::Csv(Box::new(step.bytes));
             let Some((sheet, parsed)) = parse_table(source, None, &mut report, &|_| {}) else {
-                return Err(ServiceError::Other(anyhow::anyhow!("shipped file {} is unreadable: {:?}", step.file, report.problems)));
+                return Err(ServiceError::Other(anyhow::anyhow!(
+                    "shipped file {} is unreadable: {:?}",
+                    step.file,
+                    report.problems
+                )));
             };
-            plan_and_apply(&mut tx, &sheet, parsed, &options, step.end_note.map(str::to_owned), &mut report).await?;
+            plan_and_apply(
+                &mut tx,
+                &sheet,
+                parsed,
+                &options,
+                step.end_note.map(str::to_owned),
+                &mut report,
+            )
+            .await?;
             if report.n_problems > 0 {
                 return Err(ServiceError::Other(anyhow::anyhow!(
                     "shipped file {} has {} problems, first: {}",
@@ -385,20 +477,36 @@ impl Service {
     }
 
     /// The unit with `code` on `date`, within the actor's scope.
-    pub async fn unit_at(&self, actor: &Actor, code: &str, date: NaiveDate) -> Result<UnitRecord, ServiceError> {
+    pub async fn unit_at(
+        &self,
+        actor: &Actor,
+        code: &str,
+        date: NaiveDate,
+    ) -> Result<UnitRecord, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         let unit = self
             .store
             .unit_at(code.trim(), date)
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("đơn vị mã \"{}\" vào ngày {}", code.trim(), mtqg_core::vi::format_date(date))))?;
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "đơn vị mã \"{}\" vào ngày {}",
+                    code.trim(),
+                    mtqg_core::vi::format_date(date)
+                ))
+            })?;
         self.require_scope(actor, unit.id).await?;
         Ok(unit)
     }
 
     /// Everything the unit page shows: the unit on `date`, its path, children, counts, history and lineage.
     /// A code that was not valid on `date` is shown as of its last day, so old units stay reachable.
-    pub async fn unit_page(&self, actor: &Actor, code: &str, date: NaiveDate) -> Result<UnitPage, ServiceError> {
+    pub async fn unit_page(
+        &self,
+        actor: &Actor,
+        code: &str,
+        date: NaiveDate,
+    ) -> Result<UnitPage, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         let code = code.trim();
         let (unit, date) = match self.store.unit_at(code, date).await? {
@@ -440,11 +548,20 @@ impl Service {
     }
 
     /// The top of the tree the actor may browse on `date`: all provinces, or the actor's scope unit.
-    pub async fn tree_roots(&self, actor: &Actor, date: NaiveDate) -> Result<Vec<UnitRecord>, ServiceError> {
+    pub async fn tree_roots(
+        &self,
+        actor: &Actor,
+        date: NaiveDate,
+    ) -> Result<Vec<UnitRecord>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         match actor.scope_unit_id {
             None => Ok(self.store.roots_at(date).await?),
-            Some(scope_id) => Ok(self.store.unit_by_id_at(scope_id, date).await?.into_iter().collect()),
+            Some(scope_id) => Ok(self
+                .store
+                .unit_by_id_at(scope_id, date)
+                .await?
+                .into_iter()
+                .collect()),
         }
     }
 
@@ -464,7 +581,10 @@ impl Service {
         };
         let units = match root {
             Some(root_id) => {
-                let mut units = self.store.descendants_at(root_id, date, Some(level)).await?;
+                let mut units = self
+                    .store
+                    .descendants_at(root_id, date, Some(level))
+                    .await?;
                 if let Some(root_unit) = self.store.unit_by_id_at(root_id, date).await? {
                     if root_unit.level == level.key() && parent_code.is_none() {
                         units.insert(0, root_unit);
@@ -478,7 +598,12 @@ impl Service {
     }
 
     /// Units whose name or code matches `query` on `date`, ignoring diacritics, within the actor's scope.
-    pub async fn search_units(&self, actor: &Actor, query: &str, date: NaiveDate) -> Result<Vec<UnitRecord>, ServiceError> {
+    pub async fn search_units(
+        &self,
+        actor: &Actor,
+        query: &str,
+        date: NaiveDate,
+    ) -> Result<Vec<UnitRecord>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         if mtqg_core::vi::fold(query).chars().count() < 2 {
             return Ok(Vec::new());
@@ -494,7 +619,12 @@ impl Service {
     }
 
     /// Counts of units by level and type on `date`, under `code` or nationwide.
-    pub async fn count_units(&self, actor: &Actor, code: Option<&str>, date: NaiveDate) -> Result<Vec<LevelTypeCount>, ServiceError> {
+    pub async fn count_units(
+        &self,
+        actor: &Actor,
+        code: Option<&str>,
+        date: NaiveDate,
+    ) -> Result<Vec<LevelTypeCount>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         match (code, actor.scope_unit_id) {
             (Some(code), _) => {
@@ -524,12 +654,18 @@ impl Service {
             return Err(ServiceError::Invalid("tỷ trọng phải từ 0 đến 1".to_owned()));
         }
         let mut tx = self.store.begin().await?;
-        let (from, to, old_kind, old_weight, date, legal_basis, old_note) =
-            tx.edge_by_id(edge_id).await?.ok_or_else(|| ServiceError::NotFound(format!("cạnh chuyển đổi số {edge_id}")))?;
-        tx.update_edge(edge_id, kind, weight, &legal_basis, note.trim()).await?;
+        let (from, to, old_kind, old_weight, date, legal_basis, old_note) = tx
+            .edge_by_id(edge_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("cạnh chuyển đổi số {edge_id}")))?;
+        tx.update_edge(edge_id, kind, weight, &legal_basis, note.trim())
+            .await?;
         let mut entry = actor.audit("lineage.correct", "lineage_edge", edge_id.to_string());
-        entry.before = Some(serde_json::json!({"from_unit_id": from, "to_unit_id": to, "date": date.to_string(), "kind": old_kind, "weight": old_weight, "note": old_note}));
-        entry.after = Some(serde_json::json!({"kind": kind.key(), "weight": weight, "note": note.trim()}));
+        entry.before = Some(
+            serde_json::json!({"from_unit_id": from, "to_unit_id": to, "date": date.to_string(), "kind": old_kind, "weight": old_weight, "note": old_note}),
+        );
+        entry.after =
+            Some(serde_json::json!({"kind": kind.key(), "weight": weight, "note": note.trim()}));
         entry.reason = Some(reason.trim().to_owned());
         tx.append_audit(entry).await?;
         tx.commit().await?;
@@ -554,13 +690,16 @@ pub struct EdgeDetail {
 
 impl Service {
     /// One lineage edge with its units; only those who may correct edges read it this way.
-    pub async fn lineage_edge(&self, actor: &Actor, edge_id: i64) -> Result<EdgeDetail, ServiceError> {
+    pub async fn lineage_edge(
+        &self,
+        actor: &Actor,
+        edge_id: i64,
+    ) -> Result<EdgeDetail, ServiceError> {
         actor.require(Permission::CorrectLineage)?;
-        let (from_id, to_id, kind, weight, date, legal_basis, note) = self
-            .store
-            .edge(edge_id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("quan hệ chuyển đổi số {edge_id}")))?;
+        let (from_id, to_id, kind, weight, date, legal_basis, note) =
+            self.store.edge(edge_id).await?.ok_or_else(|| {
+                ServiceError::NotFound(format!("quan hệ chuyển đổi số {edge_id}"))
+            })?;
         Ok(EdgeDetail {
             id: edge_id,
             kind,
@@ -568,7 +707,10 @@ impl Service {
             date,
             legal_basis,
             note,
-            from: self.store.unit_by_id_at(from_id, date.pred_opt().unwrap_or(date)).await?,
+            from: self
+                .store
+                .unit_by_id_at(from_id, date.pred_opt().unwrap_or(date))
+                .await?,
             to: self.store.unit_by_id_at(to_id, date).await?,
         })
     }

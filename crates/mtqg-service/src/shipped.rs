@@ -17,7 +17,9 @@ pub(crate) struct Step {
 
 impl Step {
     pub(crate) fn as_of(&self) -> Option<NaiveDate> {
-        self.as_of.map(|text| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("shipped dates are valid"))
+        self.as_of.map(|text| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("shipped dates are valid")
+        })
     }
 }
 

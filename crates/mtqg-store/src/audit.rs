@@ -60,7 +60,11 @@ impl Tx {
 
 impl Store {
     /// The newest entries first, optionally only those of one entity key.
-    pub async fn list_audit(&self, entity_key: Option<&str>, limit: i64) -> Result<Vec<AuditRecord>, StoreError> {
+    pub async fn list_audit(
+        &self,
+        entity_key: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         self.pool
             .conn()
             .fetch_all(

@@ -6,8 +6,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{ConnectOptions, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{
+    ConnectOptions, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
+    Transaction,
+};
 
 use crate::StoreError;
 
@@ -105,8 +110,14 @@ macro_rules! bind_all {
 }
 
 /// Rows that decode from both backends.
-pub(crate) trait AnyRow: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> AnyRow for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub(crate) trait AnyRow:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> AnyRow for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 /// The connection pool of one of the two backends.
 #[derive(Clone, Debug)]
@@ -199,8 +210,14 @@ impl Pool {
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await.map_err(other)?,
-            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await.map_err(other)?,
+            Pool::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite")
+                .run(pool)
+                .await
+                .map_err(other)?,
+            Pool::Postgres(pool) => sqlx::migrate!("./migrations/postgres")
+                .run(pool)
+                .await
+                .map_err(other)?,
         }
         Ok(())
     }
@@ -241,35 +258,91 @@ impl Tx {
 impl Conn<'_> {
     pub(crate) async fn execute(self, sql: &str, args: Vec<Arg>) -> Result<u64, StoreError> {
         let res = match self {
-            Conn::SqlitePool(pool) => bind_all!(sqlx::query(sql), args).execute(pool).await?.rows_affected(),
-            Conn::SqliteTx(conn) => bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected(),
-            Conn::PgPool(pool) => bind_all!(sqlx::query(sql), args).execute(pool).await?.rows_affected(),
-            Conn::PgTx(conn) => bind_all!(sqlx::query(sql), args).execute(conn).await?.rows_affected(),
+            Conn::SqlitePool(pool) => bind_all!(sqlx::query(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Conn::SqliteTx(conn) => bind_all!(sqlx::query(sql), args)
+                .execute(conn)
+                .await?
+                .rows_affected(),
+            Conn::PgPool(pool) => bind_all!(sqlx::query(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Conn::PgTx(conn) => bind_all!(sqlx::query(sql), args)
+                .execute(conn)
+                .await?
+                .rows_affected(),
         };
         Ok(res)
     }
 
-    pub(crate) async fn fetch_all<T: AnyRow>(self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>, StoreError> {
+    pub(crate) async fn fetch_all<T: AnyRow>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
         let res = match self {
-            Conn::SqlitePool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(pool).await?,
-            Conn::SqliteTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(conn).await?,
-            Conn::PgPool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(pool).await?,
-            Conn::PgTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(conn).await?,
+            Conn::SqlitePool(pool) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Conn::SqliteTx(conn) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(conn)
+                    .await?
+            }
+            Conn::PgPool(pool) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Conn::PgTx(conn) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_all(conn)
+                    .await?
+            }
         };
         Ok(res)
     }
 
-    pub(crate) async fn fetch_optional<T: AnyRow>(self, sql: &str, args: Vec<Arg>) -> Result<Option<T>, StoreError> {
+    pub(crate) async fn fetch_optional<T: AnyRow>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
         let res = match self {
-            Conn::SqlitePool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?,
-            Conn::SqliteTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(conn).await?,
-            Conn::PgPool(pool) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(pool).await?,
-            Conn::PgTx(conn) => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(conn).await?,
+            Conn::SqlitePool(pool) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Conn::SqliteTx(conn) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(conn)
+                    .await?
+            }
+            Conn::PgPool(pool) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Conn::PgTx(conn) => {
+                bind_all!(sqlx::query_as::<_, T>(sql), args)
+                    .fetch_optional(conn)
+                    .await?
+            }
         };
         Ok(res)
     }
 
-    pub(crate) async fn fetch_one<T: AnyRow>(self, sql: &str, args: Vec<Arg>) -> Result<T, StoreError> {
+    pub(crate) async fn fetch_one<T: AnyRow>(
+        self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<T, StoreError> {
         match self.fetch_optional(sql, args).await? {
             Some(row) => Ok(row),
             None => Err(StoreError::NotFound),

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use mtqg_core::geo::{Level, LineageKind, UnitCode, UnitId, Validity};
 use mtqg_core::import::{
-    CrosswalkPlan, EdgeChange, ExistingEdge, ExistingUnit, ExistingVersion, GeoState, ParentRef, UnitAttrs, UnitChange,
-    UnitImportPlan,
+    CrosswalkPlan, EdgeChange, ExistingEdge, ExistingUnit, ExistingVersion, GeoState, ParentRef,
+    UnitAttrs, UnitChange, UnitImportPlan,
 };
 use mtqg_core::vi;
 
@@ -124,7 +124,8 @@ fn parse_level(text: &str) -> Result<Level, StoreError> {
 }
 
 fn parse_code(text: &str) -> Result<UnitCode, StoreError> {
-    UnitCode::parse(text).map_err(|message| other(anyhow::anyhow!("bad unit code in storage: {message}")))
+    UnitCode::parse(text)
+        .map_err(|message| other(anyhow::anyhow!("bad unit code in storage: {message}")))
 }
 
 impl Tx {
@@ -132,7 +133,10 @@ impl Tx {
     pub async fn geo_state(&mut self) -> Result<GeoState, StoreError> {
         let units: Vec<StateUnit> = self
             .conn()
-            .fetch_all("select id, code, level, valid_from, valid_to from units order by id", vec![])
+            .fetch_all(
+                "select id, code, level, valid_from, valid_to from units order by id",
+                vec![],
+            )
             .await?;
         let versions: Vec<StateVersion> = self
             .conn()
@@ -152,15 +156,21 @@ impl Tx {
                 Some(code) => Some(parse_code(&code)?),
                 None => None,
             };
-            by_unit.entry(version.unit_id).or_default().push(ExistingVersion {
-                attrs: UnitAttrs {
-                    name: version.name,
-                    short_name: version.short_name,
-                    unit_type: version.unit_type,
-                    parent_code,
-                },
-                validity: Validity { from: version.valid_from, to: version.valid_to },
-            });
+            by_unit
+                .entry(version.unit_id)
+                .or_default()
+                .push(ExistingVersion {
+                    attrs: UnitAttrs {
+                        name: version.name,
+                        short_name: version.short_name,
+                        unit_type: version.unit_type,
+                        parent_code,
+                    },
+                    validity: Validity {
+                        from: version.valid_from,
+                        to: version.valid_to,
+                    },
+                });
         }
         let mut existing = Vec::with_capacity(units.len());
         for unit in units {
@@ -168,7 +178,10 @@ impl Tx {
                 id: UnitId(unit.id),
                 code: parse_code(&unit.code)?,
                 level: parse_level(&unit.level)?,
-                validity: Validity { from: unit.valid_from, to: unit.valid_to },
+                validity: Validity {
+                    from: unit.valid_from,
+                    to: unit.valid_to,
+                },
                 versions: by_unit.remove(&unit.id).unwrap_or_default(),
             });
         }
@@ -179,8 +192,9 @@ impl Tx {
                 from: UnitId(edge.from_unit_id),
                 to: UnitId(edge.to_unit_id),
                 date: edge.effective_date,
-                kind: LineageKind::parse(&edge.kind)
-                    .ok_or_else(|| other(anyhow::anyhow!("unknown lineage kind {:?}", edge.kind)))?,
+                kind: LineageKind::parse(&edge.kind).ok_or_else(|| {
+                    other(anyhow::anyhow!("unknown lineage kind {:?}", edge.kind))
+                })?,
                 weight: edge.weight,
             });
         }
@@ -189,22 +203,34 @@ impl Tx {
 
     /// Writes a unit import plan: new units (parents first), new versions for changed units, ends for ended ones.
     pub async fn apply_unit_plan(&mut self, plan: &UnitImportPlan) -> Result<(), StoreError> {
-        let (max_id,) = self.conn().fetch_one::<(i64,)>("select coalesce(max(id), 0) from units", vec![]).await?;
+        let (max_id,) = self
+            .conn()
+            .fetch_one::<(i64,)>("select coalesce(max(id), 0) from units", vec![])
+            .await?;
         let mut next_id = max_id + 1;
         let mut new_ids: HashMap<&UnitCode, i64> = HashMap::new();
         let mut unit_rows = Vec::new();
         let mut version_rows = Vec::new();
-        let resolve = |parent: &Option<ParentRef>, new_ids: &HashMap<&UnitCode, i64>| -> Result<Option<i64>, StoreError> {
+        let resolve = |parent: &Option<ParentRef>,
+                       new_ids: &HashMap<&UnitCode, i64>|
+         -> Result<Option<i64>, StoreError> {
             match parent {
                 None => Ok(None),
                 Some(ParentRef::Existing(id)) => Ok(Some(id.0)),
-                Some(ParentRef::New(code)) => new_ids
-                    .get(code)
-                    .map(|id| Some(*id))
-                    .ok_or_else(|| other(anyhow::anyhow!("parent {code} is not created before its child"))),
+                Some(ParentRef::New(code)) => {
+                    new_ids.get(code).map(|id| Some(*id)).ok_or_else(|| {
+                        other(anyhow::anyhow!(
+                            "parent {code} is not created before its child"
+                        ))
+                    })
+                }
             }
         };
-        let version_row = |unit_id: i64, attrs: &UnitAttrs, parent_id: Option<i64>, validity: Validity| -> Vec<Arg> {
+        let version_row = |unit_id: i64,
+                           attrs: &UnitAttrs,
+                           parent_id: Option<i64>,
+                           validity: Validity|
+         -> Vec<Arg> {
             args![
                 unit_id,
                 attrs.name.clone(),
@@ -220,25 +246,61 @@ impl Tx {
         let mut ended_by_date: HashMap<(NaiveDate, Option<String>), Vec<i64>> = HashMap::new();
         for change in &plan.changes {
             match change {
-                UnitChange::New { code, level, attrs, parent, validity } => {
+                UnitChange::New {
+                    code,
+                    level,
+                    attrs,
+                    parent,
+                    validity,
+                } => {
                     let id = next_id;
                     next_id += 1;
                     let parent_id = resolve(parent, &new_ids)?;
                     new_ids.insert(code, id);
-                    unit_rows.push(args![id, code.as_str(), level.key(), validity.from, validity.to]);
+                    unit_rows.push(args![
+                        id,
+                        code.as_str(),
+                        level.key(),
+                        validity.from,
+                        validity.to
+                    ]);
                     version_rows.push(version_row(id, attrs, parent_id, *validity));
                 }
-                UnitChange::Changed { id, after, parent, from, until, .. } => {
+                UnitChange::Changed {
+                    id,
+                    after,
+                    parent,
+                    from,
+                    until,
+                    ..
+                } => {
                     let parent_id = resolve(parent, &new_ids)?;
                     changed_by_date.entry(*from).or_default().push(id.0);
-                    version_rows.push(version_row(id.0, after, parent_id, Validity { from: Some(*from), to: *until }));
+                    version_rows.push(version_row(
+                        id.0,
+                        after,
+                        parent_id,
+                        Validity {
+                            from: Some(*from),
+                            to: *until,
+                        },
+                    ));
                 }
                 UnitChange::Ended { id, at, note, .. } => {
-                    ended_by_date.entry((*at, note.clone())).or_default().push(id.0);
+                    ended_by_date
+                        .entry((*at, note.clone()))
+                        .or_default()
+                        .push(id.0);
                 }
             }
         }
-        insert_many(self, "units", &["id", "code", "level", "valid_from", "valid_to"], unit_rows).await?;
+        insert_many(
+            self,
+            "units",
+            &["id", "code", "level", "valid_from", "valid_to"],
+            unit_rows,
+        )
+        .await?;
         sync_identity(self, "units").await?;
         for (date, ids) in &changed_by_date {
             for chunk in ids.chunks(900) {
@@ -261,7 +323,16 @@ impl Tx {
         insert_many(
             self,
             "unit_versions",
-            &["unit_id", "name", "short_name", "unit_type", "parent_id", "search_key", "valid_from", "valid_to"],
+            &[
+                "unit_id",
+                "name",
+                "short_name",
+                "unit_type",
+                "parent_id",
+                "search_key",
+                "valid_from",
+                "valid_to",
+            ],
             version_rows,
         )
         .await?;
@@ -303,14 +374,23 @@ impl Tx {
                     row.note.clone()
                 ]),
                 EdgeChange::Changed { id, row } => {
-                    self.update_edge(*id, row.kind, row.weight, &row.legal_basis, &row.note).await?;
+                    self.update_edge(*id, row.kind, row.weight, &row.legal_basis, &row.note)
+                        .await?;
                 }
             }
         }
         insert_many(
             self,
             "lineage_edges",
-            &["from_unit_id", "to_unit_id", "kind", "weight", "effective_date", "legal_basis", "note"],
+            &[
+                "from_unit_id",
+                "to_unit_id",
+                "kind",
+                "weight",
+                "effective_date",
+                "legal_basis",
+                "note",
+            ],
             rows,
         )
         .await
@@ -340,7 +420,11 @@ impl Tx {
     }
 
     /// Reads one edge inside the transaction, e.g. to record its state before a correction.
-    pub async fn edge_by_id(&mut self, id: i64) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError> {
+    pub async fn edge_by_id(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
+    {
         self.conn()
             .fetch_optional(
                 "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note from lineage_edges where id = $1",
@@ -361,19 +445,33 @@ fn search_key(name: &str) -> String {
 
 impl Store {
     /// The unit with `code` on `date`, with its version and parent then.
-    pub async fn unit_at(&self, code: &str, date: NaiveDate) -> Result<Option<UnitRecord>, StoreError> {
+    pub async fn unit_at(
+        &self,
+        code: &str,
+        date: NaiveDate,
+    ) -> Result<Option<UnitRecord>, StoreError> {
         let sql = format!("select {UNIT_SELECT} {} where u.code = $2", unit_joins(1));
-        self.pool.conn().fetch_optional(&sql, args![date, code]).await
+        self.pool
+            .conn()
+            .fetch_optional(&sql, args![date, code])
+            .await
     }
 
     /// The unit with this id on `date`.
-    pub async fn unit_by_id_at(&self, id: i64, date: NaiveDate) -> Result<Option<UnitRecord>, StoreError> {
+    pub async fn unit_by_id_at(
+        &self,
+        id: i64,
+        date: NaiveDate,
+    ) -> Result<Option<UnitRecord>, StoreError> {
         let sql = format!("select {UNIT_SELECT} {} where u.id = $2", unit_joins(1));
         self.pool.conn().fetch_optional(&sql, args![date, id]).await
     }
 
     /// Every unit that ever carried `code`, newest first, each with its last version.
-    pub async fn units_with_code(&self, code: &str) -> Result<Vec<(i64, Option<NaiveDate>, Option<NaiveDate>)>, StoreError> {
+    pub async fn units_with_code(
+        &self,
+        code: &str,
+    ) -> Result<Vec<(i64, Option<NaiveDate>, Option<NaiveDate>)>, StoreError> {
         self.pool
             .conn()
             .fetch_all(
@@ -385,14 +483,27 @@ impl Store {
 
     /// Top-level units (provinces) on `date`, by code.
     pub async fn roots_at(&self, date: NaiveDate) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!("select {UNIT_SELECT} {} where v.parent_id is null order by u.code", unit_joins(1));
+        let sql = format!(
+            "select {UNIT_SELECT} {} where v.parent_id is null order by u.code",
+            unit_joins(1)
+        );
         self.pool.conn().fetch_all(&sql, args![date]).await
     }
 
     /// Direct children of a unit on `date`, by code.
-    pub async fn children_at(&self, parent_id: i64, date: NaiveDate) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!("select {UNIT_SELECT} {} where v.parent_id = $2 order by u.code", unit_joins(1));
-        self.pool.conn().fetch_all(&sql, args![date, parent_id]).await
+    pub async fn children_at(
+        &self,
+        parent_id: i64,
+        date: NaiveDate,
+    ) -> Result<Vec<UnitRecord>, StoreError> {
+        let sql = format!(
+            "select {UNIT_SELECT} {} where v.parent_id = $2 order by u.code",
+            unit_joins(1)
+        );
+        self.pool
+            .conn()
+            .fetch_all(&sql, args![date, parent_id])
+            .await
     }
 
     /// All descendants of a unit on `date` (children, their children, …), optionally of one level, by code.
@@ -413,18 +524,35 @@ impl Store {
         );
         self.pool
             .conn()
-            .fetch_all(&sql, args![date, root_id, level.map(|level| level.key().to_owned())])
+            .fetch_all(
+                &sql,
+                args![date, root_id, level.map(|level| level.key().to_owned())],
+            )
             .await
     }
 
     /// Every unit of one level on `date`, by code.
-    pub async fn units_of_level_at(&self, level: Level, date: NaiveDate) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!("select {UNIT_SELECT} {} where u.level = $2 order by u.code", unit_joins(1));
-        self.pool.conn().fetch_all(&sql, args![date, level.key()]).await
+    pub async fn units_of_level_at(
+        &self,
+        level: Level,
+        date: NaiveDate,
+    ) -> Result<Vec<UnitRecord>, StoreError> {
+        let sql = format!(
+            "select {UNIT_SELECT} {} where u.level = $2 order by u.code",
+            unit_joins(1)
+        );
+        self.pool
+            .conn()
+            .fetch_all(&sql, args![date, level.key()])
+            .await
     }
 
     /// The chain from the top unit down to this one on `date`.
-    pub async fn path_at(&self, unit_id: i64, date: NaiveDate) -> Result<Vec<UnitRecord>, StoreError> {
+    pub async fn path_at(
+        &self,
+        unit_id: i64,
+        date: NaiveDate,
+    ) -> Result<Vec<UnitRecord>, StoreError> {
         let sql = format!(
             "with recursive up(id) as ( \
                  select cast($2 as bigint) \
@@ -435,14 +563,22 @@ impl Store {
             a = valid_at("a", 1),
             joins = unit_joins(1)
         );
-        let mut res: Vec<UnitRecord> = self.pool.conn().fetch_all(&sql, args![date, unit_id]).await?;
+        let mut res: Vec<UnitRecord> = self
+            .pool
+            .conn()
+            .fetch_all(&sql, args![date, unit_id])
+            .await?;
         // Parents are always a level above their children, so sorting by level orders the chain.
         res.sort_by_key(|unit| Level::parse(&unit.level));
         Ok(res)
     }
 
     /// Counts of descendants by level and type on `date` (for a province in 2023: 127 xã, 16 phường, 9 thị trấn).
-    pub async fn count_descendants_at(&self, root_id: i64, date: NaiveDate) -> Result<Vec<LevelTypeCount>, StoreError> {
+    pub async fn count_descendants_at(
+        &self,
+        root_id: i64,
+        date: NaiveDate,
+    ) -> Result<Vec<LevelTypeCount>, StoreError> {
         let sql = format!(
             "with recursive tree(id) as ( \
                  select d.unit_id from unit_versions d where d.parent_id = $2 and {d} \
@@ -468,7 +604,12 @@ impl Store {
     }
 
     /// Units whose name matches `query` ignoring diacritics and case, as of `date`; at most `limit`.
-    pub async fn search_at(&self, query: &str, date: NaiveDate, limit: i64) -> Result<Vec<UnitRecord>, StoreError> {
+    pub async fn search_at(
+        &self,
+        query: &str,
+        date: NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<UnitRecord>, StoreError> {
         let folded = vi::fold(query).replace(['%', '_', '\\'], "");
         let sql = format!(
             "select {UNIT_SELECT} {} where (v.search_key like $2 or u.code = $3) \
@@ -479,7 +620,13 @@ impl Store {
             .conn()
             .fetch_all(
                 &sql,
-                args![date, format!("%{folded}%"), query.trim(), format!("% {folded}"), limit],
+                args![
+                    date,
+                    format!("%{folded}%"),
+                    query.trim(),
+                    format!("% {folded}"),
+                    limit
+                ],
             )
             .await
     }
@@ -503,15 +650,23 @@ impl Store {
 
     /// The units this one was formed from, each as it was the day before the change (name, parent, grandparent).
     pub async fn predecessors(&self, unit_id: i64) -> Result<Vec<EdgeRecord>, StoreError> {
-        self.edges(unit_id, "to_unit_id", "from_unit_id", true).await
+        self.edges(unit_id, "to_unit_id", "from_unit_id", true)
+            .await
     }
 
     /// The units this one went into, each as it was on the day of the change.
     pub async fn successors(&self, unit_id: i64) -> Result<Vec<EdgeRecord>, StoreError> {
-        self.edges(unit_id, "from_unit_id", "to_unit_id", false).await
+        self.edges(unit_id, "from_unit_id", "to_unit_id", false)
+            .await
     }
 
-    async fn edges(&self, unit_id: i64, this_side: &str, other_side: &str, day_before: bool) -> Result<Vec<EdgeRecord>, StoreError> {
+    async fn edges(
+        &self,
+        unit_id: i64,
+        this_side: &str,
+        other_side: &str,
+        day_before: bool,
+    ) -> Result<Vec<EdgeRecord>, StoreError> {
         // The other unit is described on the day before the change (predecessors) or on its day (successors);
         // "valid on the day before" is "valid_from < date and (valid_to is null or valid_to >= date)".
         let at = |alias: &str| match day_before {
@@ -540,7 +695,11 @@ impl Store {
     }
 
     /// One edge by id, seen from its new unit.
-    pub async fn edge(&self, id: i64) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError> {
+    pub async fn edge(
+        &self,
+        id: i64,
+    ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
+    {
         self.pool
             .conn()
             .fetch_optional(

@@ -82,6 +82,9 @@ impl Store {
                  where table_schema = current_schema() and table_name not like '_sqlx%' order by 1, 2"
             }
         };
-        self.pool.conn().fetch_all::<(String, String)>(sql, vec![]).await
+        self.pool
+            .conn()
+            .fetch_all::<(String, String)>(sql, vec![])
+            .await
     }
 }

@@ -37,7 +37,8 @@ pub struct SessionRecord {
     pub user_id: i64,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, u.scope_unit_id, \
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.password_hash, u.role, u.scope_unit_id, \
                             s.code as scope_code, u.active";
 
 impl Tx {
@@ -80,7 +81,10 @@ impl Tx {
     /// Ends a session.
     pub async fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
         self.conn()
-            .execute("delete from sessions where token_hash = $1", args![token_hash])
+            .execute(
+                "delete from sessions where token_hash = $1",
+                args![token_hash],
+            )
             .await?;
         Ok(())
     }
@@ -108,7 +112,11 @@ impl Store {
     }
 
     /// The session with this token hash, if it has not expired.
-    pub async fn live_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>, StoreError> {
+    pub async fn live_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionRecord>, StoreError> {
         self.pool
             .conn()
             .fetch_optional(

@@ -34,20 +34,35 @@ impl TestDb {
         match std::env::var("MTQG_TEST_PG_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("mtqg_test_{suffix:x}");
-                let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("MTQG_TEST_PG_URL accepts connections");
-                sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("test database is created");
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .expect("MTQG_TEST_PG_URL accepts connections");
+                sqlx::query(&format!("create database {name}"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("test database is created");
                 admin.close().await.expect("admin connection closes");
                 let url = with_database(&admin_url, &name);
-                let store = Store::connect(&url).await.expect("test database accepts connections");
+                let store = Store::connect(&url)
+                    .await
+                    .expect("test database accepts connections");
                 store.migrate().await.expect("postgres migrations apply");
-                TestDb { store, url, cleanup: Cleanup::PgDatabase { admin_url, name } }
+                TestDb {
+                    store,
+                    url,
+                    cleanup: Cleanup::PgDatabase { admin_url, name },
+                }
             }
             _ => {
                 let path = std::env::temp_dir().join(format!("mtqg-test-{suffix:x}.db"));
                 let url = format!("sqlite:{}", path.display());
                 let store = Store::connect(&url).await.expect("sqlite file opens");
                 store.migrate().await.expect("sqlite migrations apply");
-                TestDb { store, url, cleanup: Cleanup::SqliteFile(path) }
+                TestDb {
+                    store,
+                    url,
+                    cleanup: Cleanup::SqliteFile(path),
+                }
             }
         }
     }
@@ -80,11 +95,18 @@ impl Drop for TestDb {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let store = self.store.clone();
                 let _ = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime starts");
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime starts");
                     runtime.block_on(async move {
                         store.close().await;
                         if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                            let _ = sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await;
+                            let _ = sqlx::query(&format!(
+                                "drop database if exists {name} with (force)"
+                            ))
+                            .execute(&mut admin)
+                            .await;
                         }
                     });
                 })
@@ -100,8 +122,17 @@ mod tests {
 
     #[test]
     fn the_database_name_is_replaced_in_a_postgres_url() {
-        assert_eq!(with_database("postgres://u:p@127.0.0.1:5433/postgres", "t1"), "postgres://u:p@127.0.0.1:5433/t1");
-        assert_eq!(with_database("postgres://u@h:1/db?sslmode=disable", "t2"), "postgres://u@h:1/t2?sslmode=disable");
-        assert_eq!(with_database("postgres://u@h:1", "t3"), "postgres://u@h:1/t3");
+        assert_eq!(
+            with_database("postgres://u:p@127.0.0.1:5433/postgres", "t1"),
+            "postgres://u:p@127.0.0.1:5433/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1/db?sslmode=disable", "t2"),
+            "postgres://u@h:1/t2?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1", "t3"),
+            "postgres://u@h:1/t3"
+        );
     }
 }

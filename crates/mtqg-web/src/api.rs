@@ -22,7 +22,10 @@ use crate::AppState;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/session", post(create_session).delete(delete_session))
+        .route(
+            "/api/v1/session",
+            post(create_session).delete(delete_session),
+        )
         .route("/api/v1/units", get(list_units))
         .route("/api/v1/units/search", get(search_units))
         .route("/api/v1/units/{code}", get(show_unit))
@@ -38,18 +41,28 @@ fn api_error(err: ServiceError) -> AppError {
 fn parse_date_param(text: &Option<String>) -> Result<NaiveDate, AppError> {
     match text.as_deref().map(str::trim) {
         None | Some("") => Ok(Utc::now().date_naive()),
-        Some(text) => vi::parse_date(text)
-            .ok_or_else(|| AppError::Invalid { api: true, message: format!("as_of \"{text}\" không hợp lệ (yyyy-mm-dd)") }),
+        Some(text) => vi::parse_date(text).ok_or_else(|| AppError::Invalid {
+            api: true,
+            message: format!("as_of \"{text}\" không hợp lệ (yyyy-mm-dd)"),
+        }),
     }
 }
 
 fn check_csrf_header(authed: &Authed, headers: &HeaderMap) -> Result<(), AppError> {
-    let submitted = headers.get("x-csrf-token").and_then(|value| value.to_str().ok()).unwrap_or("");
-    authed.check_csrf(submitted).map_err(|_| AppError::Forbidden { api: true })
+    let submitted = headers
+        .get("x-csrf-token")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    authed
+        .check_csrf(submitted)
+        .map_err(|_| AppError::Forbidden { api: true })
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -63,19 +76,39 @@ async fn create_session(
     ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
     Json(body): Json<LoginBody>,
 ) -> Result<Response, AppError> {
-    let session = state.service.login(&body.username, &body.password, &addr.ip().to_string()).await.map_err(|err| match err {
-        ServiceError::Invalid(_) => AppError::Unauthenticated { api: true },
-        err => api_error(err),
-    })?;
+    let session = state
+        .service
+        .login(&body.username, &body.password, &addr.ip().to_string())
+        .await
+        .map_err(|err| match err {
+            ServiceError::Invalid(_) => AppError::Unauthenticated { api: true },
+            err => api_error(err),
+        })?;
     let max_age = (session.expires_at - Utc::now()).num_seconds();
     let body = serde_json::json!({ "csrf_token": session.csrf_token, "expires_at": session.expires_at.to_rfc3339() });
-    Ok(([(header::SET_COOKIE, session_cookie(&session.token, max_age))], Json(body)).into_response())
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&session.token, max_age))],
+        Json(body),
+    )
+        .into_response())
 }
 
-async fn delete_session(State(state): State<AppState>, authed: Authed, headers: HeaderMap) -> Result<Response, AppError> {
+async fn delete_session(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     check_csrf_header(&authed, &headers)?;
-    state.service.logout(&authed.token, &authed.session.actor).await.map_err(api_error)?;
-    Ok(([(header::SET_COOKIE, session_cookie("", 0))], StatusCode::NO_CONTENT).into_response())
+    state
+        .service
+        .logout(&authed.token, &authed.session.actor)
+        .await
+        .map_err(api_error)?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie("", 0))],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -85,13 +118,27 @@ struct ListQuery {
     as_of: Option<String>,
 }
 
-async fn list_units(State(state): State<AppState>, authed: Authed, Query(query): Query<ListQuery>) -> Result<Response, AppError> {
-    let level = Level::parse(&query.level)
-        .ok_or_else(|| AppError::Invalid { api: true, message: format!("level \"{}\" không hợp lệ (province, district, commune)", query.level) })?;
+async fn list_units(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let level = Level::parse(&query.level).ok_or_else(|| AppError::Invalid {
+        api: true,
+        message: format!(
+            "level \"{}\" không hợp lệ (province, district, commune)",
+            query.level
+        ),
+    })?;
     let date = parse_date_param(&query.as_of)?;
     let units = state
         .service
-        .list_units(&authed.session.actor, level, query.parent.as_deref().filter(|code| !code.is_empty()), date)
+        .list_units(
+            &authed.session.actor,
+            level,
+            query.parent.as_deref().filter(|code| !code.is_empty()),
+            date,
+        )
         .await
         .map_err(api_error)?;
     Ok(Json(serde_json::json!({ "as_of": date, "units": units.iter().map(UnitView::new).collect::<Vec<_>>() })).into_response())
@@ -103,9 +150,17 @@ struct SearchQuery {
     as_of: Option<String>,
 }
 
-async fn search_units(State(state): State<AppState>, authed: Authed, Query(query): Query<SearchQuery>) -> Result<Response, AppError> {
+async fn search_units(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, AppError> {
     let date = parse_date_param(&query.as_of)?;
-    let units = state.service.search_units(&authed.session.actor, &query.q, date).await.map_err(api_error)?;
+    let units = state
+        .service
+        .search_units(&authed.session.actor, &query.q, date)
+        .await
+        .map_err(api_error)?;
     Ok(Json(serde_json::json!({ "as_of": date, "units": units.iter().map(UnitView::new).collect::<Vec<_>>() })).into_response())
 }
 
@@ -121,7 +176,11 @@ async fn show_unit(
     Query(query): Query<AsOfQuery>,
 ) -> Result<Response, AppError> {
     let date = parse_date_param(&query.as_of)?;
-    let page = state.service.unit_page(&authed.session.actor, &code, date).await.map_err(api_error)?;
+    let page = state
+        .service
+        .unit_page(&authed.session.actor, &code, date)
+        .await
+        .map_err(api_error)?;
     Ok(Json(UnitPageView::new(&page)).into_response())
 }
 
@@ -185,11 +244,20 @@ async fn correct_edge(
     Json(body): Json<EdgeBody>,
 ) -> Result<Response, AppError> {
     check_csrf_header(&authed, &headers)?;
-    let kind = LineageKind::parse(&body.kind)
-        .ok_or_else(|| AppError::Invalid { api: true, message: format!("kind \"{}\" không hợp lệ (full, partial)", body.kind) })?;
+    let kind = LineageKind::parse(&body.kind).ok_or_else(|| AppError::Invalid {
+        api: true,
+        message: format!("kind \"{}\" không hợp lệ (full, partial)", body.kind),
+    })?;
     state
         .service
-        .correct_edge(&authed.session.actor, id, kind, body.weight, &body.note, &body.reason)
+        .correct_edge(
+            &authed.session.actor,
+            id,
+            kind,
+            body.weight,
+            &body.note,
+            &body.reason,
+        )
         .await
         .map_err(api_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -201,10 +269,18 @@ struct AuditQuery {
     limit: Option<i64>,
 }
 
-async fn list_audit(State(state): State<AppState>, authed: Authed, Query(query): Query<AuditQuery>) -> Result<Response, AppError> {
+async fn list_audit(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     let entries = state
         .service
-        .audit_log(&authed.session.actor, query.entity_key.as_deref(), query.limit.unwrap_or(100))
+        .audit_log(
+            &authed.session.actor,
+            query.entity_key.as_deref(),
+            query.limit.unwrap_or(100),
+        )
         .await
         .map_err(api_error)?;
     Ok(Json(entries.iter().map(AuditView::new).collect::<Vec<_>>()).into_response())

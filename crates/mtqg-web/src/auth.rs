@@ -36,7 +36,11 @@ impl Authed {
         let submitted = submitted.as_bytes();
         // Compare in constant time so the token cannot be guessed byte by byte.
         let same = expected.len() == submitted.len()
-            && expected.iter().zip(submitted).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            && expected
+                .iter()
+                .zip(submitted)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
         match same {
             true => Ok(()),
             false => Err(AppError::Csrf),
@@ -68,7 +72,10 @@ pub(crate) fn session_cookie(token: &str, max_age_seconds: i64) -> String {
 impl FromRequestParts<AppState> for Authed {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let api = parts.uri.path().starts_with("/api/");
         let token = cookie_token(&parts.headers).ok_or(AppError::Unauthenticated { api })?;
         match state.service.session(&token).await {

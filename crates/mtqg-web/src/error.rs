@@ -21,19 +21,31 @@ impl AppError {
     /// Maps a service error for a page (`api = false`) or the API.
     pub(crate) fn service(err: ServiceError, api: bool) -> AppError {
         match err {
-            ServiceError::NotFound(what) => AppError::NotFound { api, message: format!("Không tìm thấy {what}.") },
+            ServiceError::NotFound(what) => AppError::NotFound {
+                api,
+                message: format!("Không tìm thấy {what}."),
+            },
             ServiceError::Forbidden => AppError::Forbidden { api },
             ServiceError::Unauthenticated => AppError::Unauthenticated { api },
-            err @ ServiceError::RateLimited { .. } => AppError::RateLimited { api, message: err.to_string() },
-            err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. } | ServiceError::Import(_)) => {
-                AppError::Invalid { api, message: err.to_string() }
-            }
+            err @ ServiceError::RateLimited { .. } => AppError::RateLimited {
+                api,
+                message: err.to_string(),
+            },
+            err @ (ServiceError::Invalid(_)
+            | ServiceError::Conflict { .. }
+            | ServiceError::Import(_)) => AppError::Invalid {
+                api,
+                message: err.to_string(),
+            },
             ServiceError::Other(cause) => AppError::Internal { api, cause },
         }
     }
 
     pub(crate) fn internal(cause: impl Into<anyhow::Error>, api: bool) -> AppError {
-        AppError::Internal { api, cause: cause.into() }
+        AppError::Internal {
+            api,
+            cause: cause.into(),
+        }
     }
 }
 
@@ -80,11 +92,15 @@ impl IntoResponse for AppError {
         // The error page is rendered without the layout's user menu, so it needs no session.
         let env = minijinja::Environment::new();
         let mut env = env;
-        env.add_template("base.html", include_str!("../templates/base.html")).expect("bundled template is valid");
-        env.add_template("error.html", include_str!("../templates/error.html")).expect("bundled template is valid");
+        env.add_template("base.html", include_str!("../templates/base.html"))
+            .expect("bundled template is valid");
+        env.add_template("error.html", include_str!("../templates/error.html"))
+            .expect("bundled template is valid");
         let html = env
             .get_template("error.html")
-            .and_then(|template| template.render(minijinja::context! { heading, message, request_id }))
+            .and_then(|template| {
+                template.render(minijinja::context! { heading, message, request_id })
+            })
             .unwrap_or_else(|_| "Lỗi hệ thống".to_owned());
         (status, Html(html)).into_response()
     }

@@ -54,7 +54,8 @@ fn templates() -> Environment<'static> {
         ("audit.html", include_str!("../templates/audit.html")),
         ("users.html", include_str!("../templates/users.html")),
     ] {
-        env.add_template(name, source).expect("bundled templates are valid");
+        env.add_template(name, source)
+            .expect("bundled templates are valid");
     }
     env
 }
@@ -64,8 +65,24 @@ pub fn app_router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
-        .route("/static/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/app.css")) }))
-        .route("/static/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../static/app.js")) }))
+        .route(
+            "/static/app.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    include_str!("../static/app.css"),
+                )
+            }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    include_str!("../static/app.js"),
+                )
+            }),
+        )
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .with_state(state)
@@ -74,7 +91,10 @@ pub fn app_router(state: AppState) -> Router {
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     match state.service.store().geo_totals().await {
         Ok(_) => (axum::http::StatusCode::OK, "ok"),
-        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+        Err(_) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        ),
     }
 }
 
@@ -85,8 +105,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let app = app_router(AppState::new(service));
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     Ok(())
 }

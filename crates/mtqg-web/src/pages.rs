@@ -64,8 +64,15 @@ struct LoginQuery {
     next: Option<String>,
 }
 
-async fn show_login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Result<Response, AppError> {
-    render(&state, "login.html", context! { next => query.next.unwrap_or_default(), username => "" })
+async fn show_login(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    render(
+        &state,
+        "login.html",
+        context! { next => query.next.unwrap_or_default(), username => "" },
+    )
 }
 
 #[derive(Deserialize)]
@@ -81,19 +88,35 @@ async fn submit_login(
     ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    match state.service.login(&form.username, &form.password, &addr.ip().to_string()).await {
+    match state
+        .service
+        .login(&form.username, &form.password, &addr.ip().to_string())
+        .await
+    {
         Ok(session) => {
             // Only same-site paths are followed after login, so a crafted link cannot redirect elsewhere.
-            let next = if form.next.starts_with('/') && !form.next.starts_with("//") { form.next } else { "/units".to_owned() };
+            let next = if form.next.starts_with('/') && !form.next.starts_with("//") {
+                form.next
+            } else {
+                "/units".to_owned()
+            };
             let max_age = (session.expires_at - Utc::now()).num_seconds();
-            Ok(([(header::SET_COOKIE, session_cookie(&session.token, max_age))], Redirect::to(&next)).into_response())
+            Ok((
+                [(header::SET_COOKIE, session_cookie(&session.token, max_age))],
+                Redirect::to(&next),
+            )
+                .into_response())
         }
         Err(err @ (ServiceError::Invalid(_) | ServiceError::RateLimited { .. })) => {
             let status = match err {
                 ServiceError::RateLimited { .. } => axum::http::StatusCode::TOO_MANY_REQUESTS,
                 _ => axum::http::StatusCode::UNAUTHORIZED,
             };
-            let page = render(&state, "login.html", context! { error => err.to_string(), username => form.username, next => form.next })?;
+            let page = render(
+                &state,
+                "login.html",
+                context! { error => err.to_string(), username => form.username, next => form.next },
+            )?;
             Ok((status, page).into_response())
         }
         Err(err) => Err(page_error(err)),
@@ -105,10 +128,22 @@ struct CsrfForm {
     csrf_token: String,
 }
 
-async fn submit_logout(State(state): State<AppState>, authed: Authed, Form(form): Form<CsrfForm>) -> Result<Response, AppError> {
+async fn submit_logout(
+    State(state): State<AppState>,
+    authed: Authed,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
-    state.service.logout(&authed.token, &authed.session.actor).await.map_err(page_error)?;
-    Ok(([(header::SET_COOKIE, session_cookie("", 0))], Redirect::to("/login")).into_response())
+    state
+        .service
+        .logout(&authed.token, &authed.session.actor)
+        .await
+        .map_err(page_error)?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie("", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -117,14 +152,26 @@ struct UnitsQuery {
     q: Option<String>,
 }
 
-async fn list_units(State(state): State<AppState>, authed: Authed, Query(query): Query<UnitsQuery>) -> Result<Response, AppError> {
+async fn list_units(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<UnitsQuery>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let date = date_or_today(&query.date)?;
-    let roots = state.service.tree_roots(actor, date).await.map_err(page_error)?;
+    let roots = state
+        .service
+        .tree_roots(actor, date)
+        .await
+        .map_err(page_error)?;
     let q = query.q.unwrap_or_default();
     let results = match q.trim() {
         "" => Vec::new(),
-        text => state.service.search_units(actor, text, date).await.map_err(page_error)?,
+        text => state
+            .service
+            .search_units(actor, text, date)
+            .await
+            .map_err(page_error)?,
     };
     render(
         &state,
@@ -151,7 +198,11 @@ async fn show_unit(
 ) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let date = date_or_today(&query.date)?;
-    let page = state.service.unit_page(actor, &code, date).await.map_err(page_error)?;
+    let page = state
+        .service
+        .unit_page(actor, &code, date)
+        .await
+        .map_err(page_error)?;
     let view = UnitPageView::new(&page);
     render(
         &state,
@@ -177,27 +228,49 @@ async fn show_import(State(state): State<AppState>, authed: Authed) -> Result<Re
 }
 
 /// Reads the upload form: the file, the date, the sheet and the CSRF token.
-async fn read_import_form(mut multipart: Multipart) -> Result<(String, Vec<u8>, ImportOptions, String), AppError> {
-    let invalid = |message: String| AppError::Invalid { api: false, message };
+async fn read_import_form(
+    mut multipart: Multipart,
+) -> Result<(String, Vec<u8>, ImportOptions, String), AppError> {
+    let invalid = |message: String| AppError::Invalid {
+        api: false,
+        message,
+    };
     let mut file = None;
-    let mut options = ImportOptions { end_missing: false, ..ImportOptions::default() };
+    let mut options = ImportOptions {
+        end_missing: false,
+        ..ImportOptions::default()
+    };
     let mut csrf = String::new();
-    while let Some(field) = multipart.next_field().await.map_err(|err| invalid(format!("Không đọc được tệp tải lên: {err}")))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|err| invalid(format!("Không đọc được tệp tải lên: {err}")))?
+    {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" => {
                 let file_name = field.file_name().unwrap_or("tep-tai-len").to_owned();
-                let bytes = field.bytes().await.map_err(|err| invalid(format!("Không đọc được tệp tải lên (tối đa 50 MB): {err}")))?;
+                let bytes = field.bytes().await.map_err(|err| {
+                    invalid(format!("Không đọc được tệp tải lên (tối đa 50 MB): {err}"))
+                })?;
                 file = Some((file_name, bytes.to_vec()));
             }
             _ => {
-                let value = field.text().await.map_err(|err| invalid(format!("Biểu mẫu không hợp lệ: {err}")))?;
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|err| invalid(format!("Biểu mẫu không hợp lệ: {err}")))?;
                 match name.as_str() {
                     "csrf_token" => csrf = value,
                     "as_of" if !value.trim().is_empty() => {
-                        options.as_of = Some(vi::parse_date(&value).ok_or_else(|| invalid(format!("Ngày \"{value}\" không hợp lệ.")))?)
+                        options.as_of =
+                            Some(vi::parse_date(&value).ok_or_else(|| {
+                                invalid(format!("Ngày \"{value}\" không hợp lệ."))
+                            })?)
                     }
-                    "sheet" if !value.trim().is_empty() => options.sheet = Some(value.trim().to_owned()),
+                    "sheet" if !value.trim().is_empty() => {
+                        options.sheet = Some(value.trim().to_owned())
+                    }
                     "end_missing" => options.end_missing = value == "1",
                     _ => {}
                 }
@@ -208,20 +281,43 @@ async fn read_import_form(mut multipart: Multipart) -> Result<(String, Vec<u8>, 
     Ok((file_name, bytes, options, csrf))
 }
 
-async fn preview_import(State(state): State<AppState>, authed: Authed, multipart: Multipart) -> Result<Response, AppError> {
+async fn preview_import(
+    State(state): State<AppState>,
+    authed: Authed,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let (file_name, bytes, options, csrf) = read_import_form(multipart).await?;
     authed.check_csrf(&csrf)?;
-    let dry = ImportOptions { dry_run: true, ..options.clone() };
+    let dry = ImportOptions {
+        dry_run: true,
+        ..options.clone()
+    };
     let source = TableSource::from_bytes(&file_name, bytes.clone());
-    let report = state.service.import_geography(actor, &file_name, source, &dry, &|_| {}).await.map_err(page_error)?;
+    let report = state
+        .service
+        .import_geography(actor, &file_name, source, &dry, &|_| {})
+        .await
+        .map_err(page_error)?;
     let has_changes = report.n_new + report.n_changed + report.n_ended > 0;
     let pending = match has_changes {
         true => {
             let token = format!("{:032x}", rand::thread_rng().gen::<u128>());
-            let mut pending = state.pending.lock().expect("pending imports lock is never poisoned");
+            let mut pending = state
+                .pending
+                .lock()
+                .expect("pending imports lock is never poisoned");
             pending.retain(|_, upload| Utc::now() - upload.created < chrono::Duration::hours(1));
-            pending.insert(token.clone(), PendingImport { user_id: actor.user_id, file_name, bytes, options, created: Utc::now() });
+            pending.insert(
+                token.clone(),
+                PendingImport {
+                    user_id: actor.user_id,
+                    file_name,
+                    bytes,
+                    options,
+                    created: Utc::now(),
+                },
+            );
             Some(token)
         }
         false => None,
@@ -243,22 +339,39 @@ struct ApplyForm {
     accept_valid: Option<String>,
 }
 
-async fn apply_import(State(state): State<AppState>, authed: Authed, Form(form): Form<ApplyForm>) -> Result<Response, AppError> {
+async fn apply_import(
+    State(state): State<AppState>,
+    authed: Authed,
+    Form(form): Form<ApplyForm>,
+) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
     let actor = &authed.session.actor;
     let upload = {
-        let mut pending = state.pending.lock().expect("pending imports lock is never poisoned");
+        let mut pending = state
+            .pending
+            .lock()
+            .expect("pending imports lock is never poisoned");
         match pending.get(&form.pending) {
             Some(upload) if upload.user_id == actor.user_id => pending.remove(&form.pending),
             _ => None,
         }
     };
     let Some(upload) = upload else {
-        return Err(AppError::Invalid { api: false, message: "Bản xem trước đã hết hạn; hãy tải tệp lên lại.".to_owned() });
+        return Err(AppError::Invalid {
+            api: false,
+            message: "Bản xem trước đã hết hạn; hãy tải tệp lên lại.".to_owned(),
+        });
     };
-    let options = ImportOptions { accept_valid: form.accept_valid.as_deref() == Some("1"), ..upload.options };
+    let options = ImportOptions {
+        accept_valid: form.accept_valid.as_deref() == Some("1"),
+        ..upload.options
+    };
     let source = TableSource::from_bytes(&upload.file_name, upload.bytes);
-    let report = state.service.import_geography(actor, &upload.file_name, source, &options, &|_| {}).await.map_err(page_error)?;
+    let report = state
+        .service
+        .import_geography(actor, &upload.file_name, source, &options, &|_| {})
+        .await
+        .map_err(page_error)?;
     render(
         &state,
         "import.html",
@@ -280,9 +393,17 @@ fn edge_context(detail: &mtqg_service::geography::EdgeDetail) -> minijinja::Valu
     }
 }
 
-async fn show_edge(State(state): State<AppState>, authed: Authed, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn show_edge(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
-    let detail = state.service.lineage_edge(actor, id).await.map_err(page_error)?;
+    let detail = state
+        .service
+        .lineage_edge(actor, id)
+        .await
+        .map_err(page_error)?;
     render(
         &state,
         "lineage.html",
@@ -299,27 +420,52 @@ struct EdgeForm {
     reason: String,
 }
 
-async fn correct_edge(State(state): State<AppState>, authed: Authed, Path(id): Path<i64>, Form(form): Form<EdgeForm>) -> Result<Response, AppError> {
+async fn correct_edge(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    Form(form): Form<EdgeForm>,
+) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
     let actor = &authed.session.actor;
     let kind = LineageKind::parse(&form.kind);
     let weight = match form.weight.trim() {
         "" => Ok(None),
-        text => text.replace(',', ".").parse::<f64>().map(Some).map_err(|_| format!("Tỷ trọng \"{text}\" không phải là số.")),
+        text => text
+            .replace(',', ".")
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| format!("Tỷ trọng \"{text}\" không phải là số.")),
     };
     let res = match (kind, weight) {
-        (Some(kind), Ok(weight)) => state.service.correct_edge(actor, id, kind, weight, &form.note, &form.reason).await,
+        (Some(kind), Ok(weight)) => {
+            state
+                .service
+                .correct_edge(actor, id, kind, weight, &form.note, &form.reason)
+                .await
+        }
         (None, _) => Err(ServiceError::Invalid("Hình thức không hợp lệ.".to_owned())),
         (_, Err(message)) => Err(ServiceError::Invalid(message)),
     };
     match res {
         Ok(()) => {
-            let detail = state.service.lineage_edge(actor, id).await.map_err(page_error)?;
-            let target = detail.to.map(|unit| format!("/units/{}?date={}", unit.code, detail.date)).unwrap_or_else(|| "/units".to_owned());
+            let detail = state
+                .service
+                .lineage_edge(actor, id)
+                .await
+                .map_err(page_error)?;
+            let target = detail
+                .to
+                .map(|unit| format!("/units/{}?date={}", unit.code, detail.date))
+                .unwrap_or_else(|| "/units".to_owned());
             Ok(Redirect::to(&target).into_response())
         }
         Err(ServiceError::Invalid(message)) => {
-            let detail = state.service.lineage_edge(actor, id).await.map_err(page_error)?;
+            let detail = state
+                .service
+                .lineage_edge(actor, id)
+                .await
+                .map_err(page_error)?;
             let page = render(
                 &state,
                 "lineage.html",
@@ -332,7 +478,10 @@ async fn correct_edge(State(state): State<AppState>, authed: Authed, Path(id): P
 }
 
 fn roles() -> Vec<minijinja::Value> {
-    Role::ALL.iter().map(|role| context! { key => role.key(), label => role.label() }).collect()
+    Role::ALL
+        .iter()
+        .map(|role| context! { key => role.key(), label => role.label() })
+        .collect()
 }
 
 async fn list_users(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
@@ -359,7 +508,11 @@ struct UserForm {
     scope: String,
 }
 
-async fn add_user(State(state): State<AppState>, authed: Authed, Form(form): Form<UserForm>) -> Result<Response, AppError> {
+async fn add_user(
+    State(state): State<AppState>,
+    authed: Authed,
+    Form(form): Form<UserForm>,
+) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
     let actor = &authed.session.actor;
     let input = Role::parse(&form.role).map(|role| UserInput {
@@ -393,9 +546,17 @@ async fn add_user(State(state): State<AppState>, authed: Authed, Form(form): For
     }
 }
 
-async fn show_audit(State(state): State<AppState>, authed: Authed, _headers: HeaderMap) -> Result<Response, AppError> {
+async fn show_audit(
+    State(state): State<AppState>,
+    authed: Authed,
+    _headers: HeaderMap,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
-    let entries = state.service.audit_log(actor, None, 200).await.map_err(page_error)?;
+    let entries = state
+        .service
+        .audit_log(actor, None, 200)
+        .await
+        .map_err(page_error)?;
     render(
         &state,
         "audit.html",

@@ -109,11 +109,17 @@ impl EdgeView {
         EdgeView {
             id: edge.id,
             kind: edge.kind.clone(),
-            kind_label: LineageKind::parse(&edge.kind).map(LineageKind::label).unwrap_or(""),
+            kind_label: LineageKind::parse(&edge.kind)
+                .map(LineageKind::label)
+                .unwrap_or(""),
             weight: edge.weight,
             date: vi::format_date(edge.effective_date),
             date_iso: edge.effective_date.to_string(),
-            day_before_iso: edge.effective_date.pred_opt().unwrap_or(edge.effective_date).to_string(),
+            day_before_iso: edge
+                .effective_date
+                .pred_opt()
+                .unwrap_or(edge.effective_date)
+                .to_string(),
             legal_basis: edge.legal_basis.clone(),
             note: edge.note.clone(),
             other_code: edge.other_code.clone(),
@@ -140,8 +146,15 @@ impl VersionView {
         VersionView {
             name: version.name.clone(),
             unit_type: version.unit_type.clone(),
-            from: version.valid_from.map(vi::format_date).unwrap_or_else(|| "—".to_owned()),
-            to: version.valid_to.and_then(|to| to.pred_opt()).map(vi::format_date).unwrap_or_else(|| "nay".to_owned()),
+            from: version
+                .valid_from
+                .map(vi::format_date)
+                .unwrap_or_else(|| "—".to_owned()),
+            to: version
+                .valid_to
+                .and_then(|to| to.pred_opt())
+                .map(vi::format_date)
+                .unwrap_or_else(|| "nay".to_owned()),
             parent_code: version.parent_code.clone(),
             parent_name: version.parent_name.clone(),
         }
@@ -158,7 +171,11 @@ pub(crate) struct CountView {
 
 impl CountView {
     pub(crate) fn new(count: &LevelTypeCount) -> CountView {
-        CountView { level: count.level.clone(), unit_type: count.unit_type.clone(), n: count.n_units }
+        CountView {
+            level: count.level.clone(),
+            unit_type: count.unit_type.clone(),
+            n: count.n_units,
+        }
     }
 }
 

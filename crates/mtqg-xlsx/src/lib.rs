@@ -16,7 +16,10 @@ impl Format {
     /// Guesses the format from the file name, then from the first bytes (XLSX is a ZIP file, starting "PK").
     pub fn detect(file_name: &str, first_bytes: &[u8]) -> Format {
         let lower = file_name.to_lowercase();
-        if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") || first_bytes.starts_with(b"PK\x03\x04") {
+        if lower.ends_with(".xlsx")
+            || lower.ends_with(".xlsm")
+            || first_bytes.starts_with(b"PK\x03\x04")
+        {
             Format::Xlsx
         } else {
             Format::Csv
@@ -59,7 +62,10 @@ pub enum TableEvent<'a> {
 
 /// Reads a CSV file row by row. `visit` gets the spreadsheet row number (header = 1) and the cells.
 /// Memory stays bounded by one row, so files of any size stream through.
-pub fn read_csv<R: Read>(reader: R, mut visit: impl FnMut(TableEvent<'_>)) -> Result<(), TableError> {
+pub fn read_csv<R: Read>(
+    reader: R,
+    mut visit: impl FnMut(TableEvent<'_>),
+) -> Result<(), TableError> {
     let mut csv_reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -76,17 +82,27 @@ pub fn read_csv<R: Read>(reader: R, mut visit: impl FnMut(TableEvent<'_>)) -> Re
             Err(err) => {
                 return Err(match err.kind() {
                     csv::ErrorKind::Utf8 { .. } => TableError::NotUtf8 { row },
-                    _ => TableError::Csv { row, message: err.to_string() },
+                    _ => TableError::Csv {
+                        row,
+                        message: err.to_string(),
+                    },
                 })
             }
         }
         cells.clear();
-        cells.extend(record.iter().map(|cell| cell.trim_start_matches('\u{feff}').to_owned()));
+        cells.extend(
+            record
+                .iter()
+                .map(|cell| cell.trim_start_matches('\u{feff}').to_owned()),
+        );
         if head_seen {
             visit(TableEvent::Row(row, &cells));
         } else {
             head_seen = true;
-            visit(TableEvent::Head(&TableHead { sheet: None, headers: cells.clone() }));
+            visit(TableEvent::Head(&TableHead {
+                sheet: None,
+                headers: cells.clone(),
+            }));
         }
     }
     if !head_seen {
@@ -101,7 +117,8 @@ pub fn read_xlsx<R: Read + Seek>(
     sheet: Option<&str>,
     mut visit: impl FnMut(TableEvent<'_>),
 ) -> Result<(), TableError> {
-    let mut workbook: Xlsx<R> = Xlsx::new(reader).map_err(|err| TableError::Xlsx(err.to_string()))?;
+    let mut workbook: Xlsx<R> =
+        Xlsx::new(reader).map_err(|err| TableError::Xlsx(err.to_string()))?;
     let names = workbook.sheet_names();
     let sheet_name = match sheet {
         Some(name) => match names.iter().find(|candidate| candidate.as_str() == name) {
@@ -124,7 +141,10 @@ pub fn read_xlsx<R: Read + Seek>(
         Some(header_row) => header_row.iter().map(cell_text).collect(),
         None => return Err(TableError::Empty),
     };
-    visit(TableEvent::Head(&TableHead { sheet: Some(sheet_name), headers }));
+    visit(TableEvent::Head(&TableHead {
+        sheet: Some(sheet_name),
+        headers,
+    }));
     let mut cells = Vec::new();
     for (idx, data_row) in rows.enumerate() {
         cells.clear();
@@ -139,7 +159,9 @@ fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
         Data::String(text) => text.clone(),
-        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", *value as i64),
+        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+            format!("{}", *value as i64)
+        }
         Data::Float(value) => value.to_string(),
         Data::Int(value) => value.to_string(),
         Data::Bool(value) => value.to_string(),
@@ -170,7 +192,9 @@ pub enum Cell {
 /// Writes sheets to an XLSX file in memory, with a bold frozen header and text-formatted codes.
 pub fn write_xlsx(sheets: &[SheetData]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold().set_background_color("#DDEBF7");
+    let bold = rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7");
     let number = rust_xlsxwriter::Format::new().set_num_format("#,##0");
     for sheet in sheets {
         let worksheet = workbook.add_worksheet();
@@ -185,7 +209,9 @@ pub fn write_xlsx(sheets: &[SheetData]) -> Result<Vec<u8>, rust_xlsxwriter::Xlsx
                 let (row_num, col_num) = (row_idx as u32 + 1, col_idx as u16);
                 match cell {
                     Cell::Text(text) => worksheet.write_string(row_num, col_num, text)?,
-                    Cell::Number(value) => worksheet.write_number_with_format(row_num, col_num, *value, &number)?,
+                    Cell::Number(value) => {
+                        worksheet.write_number_with_format(row_num, col_num, *value, &number)?
+                    }
                 };
             }
         }
@@ -197,7 +223,9 @@ pub fn write_xlsx(sheets: &[SheetData]) -> Result<Vec<u8>, rust_xlsxwriter::Xlsx
 mod tests {
     use super::*;
 
-    fn collect_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), TableError> {
+    type Rows = Vec<(usize, Vec<String>)>;
+
+    fn collect_csv(bytes: &[u8]) -> Result<(Vec<String>, Rows), TableError> {
         let mut head = Vec::new();
         let mut rows = Vec::new();
         read_csv(bytes, |event| match event {
@@ -209,7 +237,8 @@ mod tests {
 
     #[test]
     fn csv_rows_carry_spreadsheet_row_numbers_and_lose_the_bom() {
-        let (head, rows) = collect_csv("\u{feff}code,name\n01,Hà Nội\n02,Hà Giang\n".as_bytes()).expect("valid csv");
+        let (head, rows) = collect_csv("\u{feff}code,name\n01,Hà Nội\n02,Hà Giang\n".as_bytes())
+            .expect("valid csv");
         assert_eq!(head, vec!["code", "name"]);
         assert_eq!(rows[1], (3, vec!["02".to_owned(), "Hà Giang".to_owned()]));
     }
@@ -230,7 +259,11 @@ mod tests {
         let bytes = write_xlsx(&[SheetData {
             name: "DonVi".to_owned(),
             headers: vec!["code".to_owned(), "name".to_owned(), "n".to_owned()],
-            rows: vec![vec![Cell::Text("00004".to_owned()), Cell::Text("Phường Ba Đình".to_owned()), Cell::Number(3.0)]],
+            rows: vec![vec![
+                Cell::Text("00004".to_owned()),
+                Cell::Text("Phường Ba Đình".to_owned()),
+                Cell::Number(3.0),
+            ]],
         }])
         .expect("workbook is written");
         assert_eq!(Format::detect("x.bin", &bytes), Format::Xlsx);
@@ -242,8 +275,22 @@ mod tests {
         })
         .expect("workbook is read");
         assert_eq!(sheet.as_deref(), Some("DonVi"));
-        assert_eq!(rows, vec![(2, vec!["00004".to_owned(), "Phường Ba Đình".to_owned(), "3".to_owned()])]);
-        let err = read_xlsx(std::io::Cursor::new(&bytes), Some("Sheet9"), |_| {}).expect_err("no such sheet");
-        assert!(err.to_string().contains("Sheet9") && err.to_string().contains("DonVi"), "{err}");
+        assert_eq!(
+            rows,
+            vec![(
+                2,
+                vec![
+                    "00004".to_owned(),
+                    "Phường Ba Đình".to_owned(),
+                    "3".to_owned()
+                ]
+            )]
+        );
+        let err = read_xlsx(std::io::Cursor::new(&bytes), Some("Sheet9"), |_| {})
+            .expect_err("no such sheet");
+        assert!(
+            err.to_string().contains("Sheet9") && err.to_string().contains("DonVi"),
+            "{err}"
+        );
     }
 }

@@ -17,11 +17,19 @@ pub(crate) async fn service() -> (TestDb, Service) {
 
 pub(crate) async fn service_with_shipped_geography() -> (TestDb, Service) {
     let (db, service) = service().await;
-    service.load_shipped_geography(&|_| {}).await.expect("shipped geography loads").expect("database was empty");
+    service
+        .load_shipped_geography(&|_| {})
+        .await
+        .expect("shipped geography loads")
+        .expect("database was empty");
     (db, service)
 }
 
-pub(crate) async fn import_csv(service: &Service, text: &str, options: ImportOptions) -> ImportReport {
+pub(crate) async fn import_csv(
+    service: &Service,
+    text: &str,
+    options: ImportOptions,
+) -> ImportReport {
     service
         .import_geography(
             &Actor::system(),

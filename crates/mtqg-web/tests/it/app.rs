@@ -1,0 +1,397 @@
+//! Drives the router with `oneshot`, as a browser or API client would, through a `TestApp` with logged-in users.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use mtqg_core::access::Role;
+use mtqg_service::auth::UserInput;
+use mtqg_service::geography::{ImportOptions, TableSource};
+use mtqg_service::{Actor, Service};
+use mtqg_test_support::TestDb;
+use mtqg_web::{app_router, AppState};
+use tower::ServiceExt;
+
+const UNITS: &str = "code,name,type,parent_code\n\
+38,Tỉnh Thanh Hóa,Tỉnh,\n\
+384,Huyện Mường Lát,Huyện,38\n\
+14846,Thị trấn Mường Lát,Thị trấn,384\n\
+14848,Xã Tam Chung,Xã,384\n";
+
+struct TestApp {
+    _db: TestDb,
+    router: Router,
+}
+
+/// A logged-in client: its cookie and CSRF token.
+struct Client {
+    cookie: String,
+    csrf: String,
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookie: Option<String>,
+    body: String,
+}
+
+impl TestApp {
+    async fn init() -> TestApp {
+        let db = TestDb::new().await;
+        let service = Service::new(db.store.clone());
+        let options = ImportOptions {
+            as_of: Some(chrono::NaiveDate::from_ymd_opt(2023, 1, 1).expect("valid")),
+            ..ImportOptions::default()
+        };
+        let report = service
+            .import_geography(
+                &Actor::system(),
+                "units.csv",
+                TableSource::from_bytes("units.csv", UNITS.as_bytes().to_vec()),
+                &options,
+                &|_| {},
+            )
+            .await
+            .expect("fixture imports");
+        assert!(report.applied);
+        for (username, role, scope) in [
+            ("admin", Role::Admin, None),
+            ("xa", Role::Commune, Some("14848")),
+        ] {
+            service
+                .add_user(
+                    &Actor::system(),
+                    UserInput {
+                        username: username.to_owned(),
+                        display_name: format!("Người dùng {username}"),
+                        password: "mat-khau-thu".to_owned(),
+                        role,
+                        scope_code: scope.map(str::to_owned),
+                    },
+                )
+                .await
+                .expect("user is added");
+        }
+        let router = app_router(AppState::new(service))
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9))));
+        TestApp { _db: db, router }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value: &header::HeaderValue| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let location = header_text(header::LOCATION);
+        let set_cookie = header_text(header::SET_COOKIE);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body is read")
+            .to_bytes();
+        Reply {
+            status,
+            location,
+            set_cookie,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&self, client: Option<&Client>, uri: &str) -> Reply {
+        let mut request = Request::get(uri);
+        if let Some(client) = client {
+            request = request.header(header::COOKIE, &client.cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request builds"))
+            .await
+    }
+
+    async fn post_form(&self, client: Option<&Client>, uri: &str, form: &str) -> Reply {
+        let mut request =
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(client) = client {
+            request = request.header(header::COOKIE, &client.cookie);
+        }
+        self.send(
+            request
+                .body(Body::from(form.to_owned()))
+                .expect("request builds"),
+        )
+        .await
+    }
+
+    async fn login(&self, username: &str) -> Client {
+        let reply = self
+            .send(
+                Request::post("/api/v1/session")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(format!(
+                        r#"{{"username":"{username}","password":"mat-khau-thu"}}"#
+                    )))
+                    .expect("request builds"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let set_cookie = reply.set_cookie.expect("a session cookie is set");
+        assert!(
+            set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
+            "{set_cookie}"
+        );
+        let cookie = set_cookie
+            .split(';')
+            .next()
+            .expect("cookie pair")
+            .to_owned();
+        let body: serde_json::Value = serde_json::from_str(&reply.body).expect("json body");
+        Client {
+            cookie,
+            csrf: body["csrf_token"].as_str().expect("csrf token").to_owned(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_redirect_to_login_and_the_api_answers_401_without_a_session() {
+    let app = TestApp::init().await;
+    let page = app.get(None, "/units").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    assert_eq!(
+        app.get(None, "/api/v1/units?level=province").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = app.get(None, "/login").await;
+    assert!(login.body.contains("Đăng nhập") && login.body.contains("Mật khẩu"));
+}
+
+#[tokio::test]
+async fn logging_in_through_the_form_sets_an_http_only_cookie_and_a_wrong_password_is_refused() {
+    let app = TestApp::init().await;
+    let wrong = app
+        .post_form(None, "/login", "username=admin&password=sai&next=")
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong
+        .body
+        .contains("tên đăng nhập hoặc mật khẩu không đúng"));
+    let right = app
+        .post_form(
+            None,
+            "/login",
+            "username=admin&password=mat-khau-thu&next=%2Funits%2F38",
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER);
+    assert_eq!(right.location.as_deref(), Some("/units/38"));
+    assert!(right.set_cookie.expect("cookie").contains("HttpOnly"));
+    let elsewhere = app
+        .post_form(
+            None,
+            "/login",
+            "username=admin&password=mat-khau-thu&next=https%3A%2F%2Fevil.example",
+        )
+        .await;
+    assert_eq!(
+        elsewhere.location.as_deref(),
+        Some("/units"),
+        "no open redirect after login"
+    );
+}
+
+#[tokio::test]
+async fn an_officer_searches_without_diacritics_and_opens_the_unit_page() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let found = app
+        .get(Some(&admin), "/units?q=muong+lat&date=2023-06-01")
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains("Huyện Mường Lát") && found.body.contains("Tỉnh Thanh Hóa"),
+        "{}",
+        found.body
+    );
+    let page = app.get(Some(&admin), "/units/384?date=2023-06-01").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Xã Tam Chung") && page.body.contains("Lịch sử tên gọi"));
+    let api = app
+        .get(Some(&admin), "/api/v1/units/384?as_of=2023-06-01")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(json["unit"]["name"], "Huyện Mường Lát");
+    assert_eq!(json["children"].as_array().expect("children").len(), 2);
+}
+
+#[tokio::test]
+async fn a_commune_officer_gets_403_on_another_commune_in_ui_and_api() {
+    let app = TestApp::init().await;
+    let officer = app.login("xa").await;
+    assert_eq!(
+        app.get(Some(&officer), "/units/14848?date=2024-01-01")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(Some(&officer), "/units/14846?date=2024-01-01")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(Some(&officer), "/api/v1/units/14846?as_of=2024-01-01")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(
+            Some(&officer),
+            "/api/v1/units?level=commune&parent=384&as_of=2024-01-01"
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let listed = app
+        .get(
+            Some(&officer),
+            "/api/v1/units?level=commune&as_of=2024-01-01",
+        )
+        .await;
+    assert!(
+        listed.body.contains("14848") && !listed.body.contains("14846"),
+        "{}",
+        listed.body
+    );
+    assert_eq!(
+        app.get(Some(&officer), "/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(Some(&officer), "/api/v1/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn state_changing_requests_without_the_csrf_token_are_refused() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let form = app
+        .post_form(
+            Some(&admin),
+            "/admin/users",
+            "csrf_token=wrong&username=moi&display_name=M&password=12345678&role=viewer&scope=",
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    let api = app
+        .send(
+            Request::post("/api/v1/imports?file_name=u.csv&as_of=2024-01-01")
+                .header(header::COOKIE, &admin.cookie)
+                .body(Body::from(UNITS))
+                .expect("request builds"),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    let ok = app
+        .post_form(
+            Some(&admin),
+            "/admin/users",
+            &format!(
+                "csrf_token={}&username=moi&display_name=M&password=12345678&role=viewer&scope=",
+                admin.csrf
+            ),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_api_import_dry_run_reports_problems_by_row_and_the_apply_is_audited() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let post = |uri: String, body: &'static str| {
+        Request::post(uri)
+            .header(header::COOKIE, &admin.cookie)
+            .header("x-csrf-token", &admin.csrf)
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(body))
+            .expect("request builds")
+    };
+    let bad = app
+        .send(post(
+            "/api/v1/imports?file_name=bad.csv&as_of=2024-01-01".to_owned(),
+            "code,name,type,parent_code\n14849,Xã Mới,Xã,999\n",
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let report: serde_json::Value = serde_json::from_str(&bad.body).expect("json");
+    assert_eq!(report["problems"][0]["row"], 2);
+    assert_eq!(report["problems"][0]["column"], "parent_code");
+    let dry = app
+        .send(post(
+            "/api/v1/imports?file_name=ok.csv&as_of=2024-01-01".to_owned(),
+            "code,name,type,parent_code\n14849,Xã Mới,Xã,384\n",
+        ))
+        .await;
+    let report: serde_json::Value = serde_json::from_str(&dry.body).expect("json");
+    assert_eq!(
+        (report["n_new"].as_u64(), report["applied"].as_bool()),
+        (Some(1), Some(false))
+    );
+    let applied = app
+        .send(post(
+            "/api/v1/imports?file_name=ok.csv&as_of=2024-01-01&dry_run=false".to_owned(),
+            "code,name,type,parent_code\n14849,Xã Mới,Xã,384\n",
+        ))
+        .await;
+    assert_eq!(applied.status, StatusCode::OK);
+    let audit = app
+        .get(Some(&admin), "/api/v1/audit?entity_key=ok.csv")
+        .await;
+    let entries: serde_json::Value = serde_json::from_str(&audit.body).expect("json");
+    assert_eq!(entries.as_array().expect("entries").len(), 1);
+    assert_eq!(entries[0]["action"], "geography.import");
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_the_assets_are_served_by_the_binary() {
+    let app = TestApp::init().await;
+    let doc = app.get(None, "/api/v1/openapi.json").await;
+    let json: serde_json::Value = serde_json::from_str(&doc.body).expect("valid json");
+    assert_eq!(json["openapi"], "3.0.3");
+    assert!(json["paths"]["/api/v1/units/{code}"].is_object());
+    assert_eq!(
+        app.get(None, "/static/app.css").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(app.get(None, "/healthz").await.body, "ok");
+}
+
+#[tokio::test]
+async fn templates_escape_what_users_typed() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let page = app
+        .get(Some(&admin), "/units?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
+    assert!(!page.body.contains("<script>alert(1)</script>"));
+    assert!(page.body.contains("&lt;script&gt;"));
+}

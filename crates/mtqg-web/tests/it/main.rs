@@ -1,0 +1,3 @@
+//! In-process tests of the router: login, pages, API, CSRF and scope, on SQLite or PostgreSQL.
+
+mod app;
