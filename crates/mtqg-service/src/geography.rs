@@ -473,6 +473,8 @@ impl Service {
             .collect::<Vec<_>>()));
         tx.append_audit(entry).await?;
         tx.commit().await?;
+        // Without fresh statistics PostgreSQL plans the as-of queries badly right after the load.
+        self.store.analyze().await?;
         Ok(Some(reports))
     }
 

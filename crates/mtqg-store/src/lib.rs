@@ -70,6 +70,12 @@ impl Store {
         self.pool.close().await
     }
 
+    /// Refreshes the planner's statistics, e.g. after a bulk load (both backends accept `analyze`).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        self.pool.conn().execute("analyze", vec![]).await?;
+        Ok(())
+    }
+
     /// Table and column names as the database reports them, to check that both backends' migrations agree.
     pub async fn schema(&self) -> Result<Vec<(String, String)>, StoreError> {
         let sql = match self.backend() {
