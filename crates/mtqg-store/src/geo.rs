@@ -66,6 +66,10 @@ pub struct LevelTypeCount {
     pub n_units: i64,
 }
 
+/// One edge by id: from, to, kind, weight, date, legal basis, note.
+const EDGE_BY_ID: &str =
+    "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note from lineage_edges where id = $1";
+
 /// `alias` is valid on the date bound to `$n`.
 fn valid_at(alias: &str, n: usize) -> String {
     format!("({alias}.valid_from is null or {alias}.valid_from <= ${n}) and ({alias}.valid_to is null or {alias}.valid_to > ${n})")
@@ -425,12 +429,7 @@ impl Tx {
         id: i64,
     ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
     {
-        self.conn()
-            .fetch_optional(
-                "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note from lineage_edges where id = $1",
-                args![id],
-            )
-            .await
+        self.conn().fetch_optional(EDGE_BY_ID, args![id]).await
     }
 }
 
@@ -700,13 +699,7 @@ impl Store {
         id: i64,
     ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
     {
-        self.pool
-            .conn()
-            .fetch_optional(
-                "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note from lineage_edges where id = $1",
-                args![id],
-            )
-            .await
+        self.pool.conn().fetch_optional(EDGE_BY_ID, args![id]).await
     }
 
     /// Whether `target` lies within `scope`: reachable by parent links of any date or by lineage towards newer units.
