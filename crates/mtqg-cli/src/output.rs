@@ -2,9 +2,10 @@
 #![expect(clippy::print_stdout, reason = "this module is the CLI's output")]
 
 use indicatif::{ProgressBar, ProgressStyle};
+use mtqg_core::atlas::UnitAsOf;
 use mtqg_core::vi;
 use mtqg_service::geography::{ImportReport, UnitPage};
-use mtqg_store::{UnitRecord, UserRecord};
+use mtqg_store::UserRecord;
 
 /// How `units list` prints.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -164,7 +165,7 @@ pub(crate) fn unit_page(page: &UnitPage) {
     }
 }
 
-pub(crate) fn unit_list(units: &[UnitRecord], format: Format) -> anyhow::Result<()> {
+pub(crate) fn unit_list(units: &[UnitAsOf], format: Format) -> anyhow::Result<()> {
     match format {
         Format::Table => {
             for unit in units {

@@ -2,6 +2,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod atlas;
 pub mod geo;
 pub mod import;
 pub mod vi;

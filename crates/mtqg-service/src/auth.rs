@@ -282,9 +282,9 @@ impl Service {
             None => None,
             Some(code) => {
                 let unit = self
-                    .store
-                    .unit_at(code, Utc::now().date_naive())
+                    .atlas()
                     .await?
+                    .unit_by_code(code, Utc::now().date_naive())
                     .ok_or_else(|| {
                         ServiceError::Invalid(format!("không có đơn vị mã \"{code}\" vào hôm nay"))
                     })?;
@@ -330,7 +330,7 @@ impl Service {
         match actor.scope_unit_id {
             None => Ok(()),
             Some(scope_id) if scope_id == unit_id => Ok(()),
-            Some(scope_id) => match self.store.is_within(scope_id, unit_id).await? {
+            Some(scope_id) => match self.atlas().await?.is_within(scope_id, unit_id) {
                 true => Ok(()),
                 false => Err(ServiceError::Forbidden),
             },

@@ -4,12 +4,13 @@ use std::io::Read;
 
 use chrono::NaiveDate;
 use mtqg_core::access::Permission;
+use mtqg_core::atlas::{LevelTypeCount, UnitAsOf};
 use mtqg_core::geo::{Level, LineageKind};
 use mtqg_core::import::{
     detect_kind, plan_crosswalk_import, plan_unit_import, CrosswalkRowParser, EdgeChange,
     ImportKind, RowProblem, UnitChange, UnitImportOptions, UnitRowParser,
 };
-use mtqg_store::{EdgeRecord, LevelTypeCount, Tx, UnitRecord, VersionRecord};
+use mtqg_store::{EdgeRecord, Tx, VersionRecord};
 use mtqg_xlsx::{TableError, TableEvent};
 
 use crate::auth::Actor;
@@ -19,6 +20,9 @@ use crate::{Service, ServiceError};
 const MAX_PROBLEMS: usize = 1000;
 /// At most this many changes are described in a report.
 const MAX_SAMPLES: usize = 200;
+
+/// The most units a search returns.
+const SEARCH_LIMIT: usize = 50;
 
 /// Where the rows of an import come from.
 pub enum TableSource {
@@ -121,9 +125,9 @@ impl ImportReport {
 #[derive(Debug, Clone)]
 pub struct UnitPage {
     pub date: NaiveDate,
-    pub unit: UnitRecord,
-    pub path: Vec<UnitRecord>,
-    pub children: Vec<UnitRecord>,
+    pub unit: UnitAsOf,
+    pub path: Vec<UnitAsOf>,
+    pub children: Vec<UnitAsOf>,
     pub counts: Vec<LevelTypeCount>,
     pub versions: Vec<VersionRecord>,
     pub predecessors: Vec<EdgeRecord>,
@@ -484,12 +488,12 @@ impl Service {
         actor: &Actor,
         code: &str,
         date: NaiveDate,
-    ) -> Result<UnitRecord, ServiceError> {
+    ) -> Result<UnitAsOf, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         let unit = self
-            .store
-            .unit_at(code.trim(), date)
+            .atlas()
             .await?
+            .unit_by_code(code.trim(), date)
             .ok_or_else(|| {
                 ServiceError::NotFound(format!(
                     "đơn vị mã \"{}\" vào ngày {}",
@@ -511,35 +515,34 @@ impl Service {
     ) -> Result<UnitPage, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         let code = code.trim();
-        let (unit, date) = match self.store.unit_at(code, date).await? {
+        let atlas = self.atlas().await?;
+        let (unit, date) = match atlas.unit_by_code(code, date) {
             Some(unit) => (unit, date),
             None => {
                 // The code may belong to a unit that ended before (or started after) the date: show the nearest one.
-                let candidates = self.store.units_with_code(code).await?;
-                let nearest = candidates
-                    .iter()
-                    .map(|(_, from, to)| match (to, from) {
-                        (Some(to), _) if *to <= date => to.pred_opt().unwrap_or(*to),
-                        (_, Some(from)) if *from > date => *from,
+                let nearest = atlas
+                    .units_with_code(code)
+                    .into_iter()
+                    .map(|unit| match (unit.validity.to, unit.validity.from) {
+                        (Some(to), _) if to <= date => to.pred_opt().unwrap_or(to),
+                        (_, Some(from)) if from > date => from,
                         _ => date,
                     })
                     .next();
                 let Some(nearest) = nearest else {
                     return Err(ServiceError::NotFound(format!("đơn vị mã \"{code}\"")));
                 };
-                let unit = self
-                    .store
-                    .unit_at(code, nearest)
-                    .await?
+                let unit = atlas
+                    .unit_by_code(code, nearest)
                     .ok_or_else(|| ServiceError::NotFound(format!("đơn vị mã \"{code}\"")))?;
                 (unit, nearest)
             }
         };
         self.require_scope(actor, unit.id).await?;
         let page = UnitPage {
-            path: self.store.path_at(unit.id, date).await?,
-            children: self.store.children_at(unit.id, date).await?,
-            counts: self.store.count_descendants_at(unit.id, date).await?,
+            path: atlas.path(unit.id, date),
+            children: atlas.children(unit.id, date),
+            counts: atlas.count_descendants(unit.id, date),
             versions: self.store.versions_of(unit.id).await?,
             predecessors: self.store.predecessors(unit.id).await?,
             successors: self.store.successors(unit.id).await?,
@@ -554,16 +557,12 @@ impl Service {
         &self,
         actor: &Actor,
         date: NaiveDate,
-    ) -> Result<Vec<UnitRecord>, ServiceError> {
+    ) -> Result<Vec<UnitAsOf>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
+        let atlas = self.atlas().await?;
         match actor.scope_unit_id {
-            None => Ok(self.store.roots_at(date).await?),
-            Some(scope_id) => Ok(self
-                .store
-                .unit_by_id_at(scope_id, date)
-                .await?
-                .into_iter()
-                .collect()),
+            None => Ok(atlas.roots(date)),
+            Some(scope_id) => Ok(atlas.unit(scope_id, date).into_iter().collect()),
         }
     }
 
@@ -574,27 +573,25 @@ impl Service {
         level: Level,
         parent_code: Option<&str>,
         date: NaiveDate,
-    ) -> Result<Vec<UnitRecord>, ServiceError> {
+    ) -> Result<Vec<UnitAsOf>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         let root = match (parent_code, actor.scope_unit_id) {
             (Some(code), _) => Some(self.unit_at(actor, code, date).await?.id),
             (None, Some(scope_id)) => Some(scope_id),
             (None, None) => None,
         };
+        let atlas = self.atlas().await?;
         let units = match root {
             Some(root_id) => {
-                let mut units = self
-                    .store
-                    .descendants_at(root_id, date, Some(level))
-                    .await?;
-                if let Some(root_unit) = self.store.unit_by_id_at(root_id, date).await? {
-                    if root_unit.level == level.key() && parent_code.is_none() {
+                let mut units = atlas.descendants(root_id, date, Some(level));
+                if let Some(root_unit) = atlas.unit(root_id, date) {
+                    if root_unit.level == level && parent_code.is_none() {
                         units.insert(0, root_unit);
                     }
                 }
                 units
             }
-            None => self.store.units_of_level_at(level, date).await?,
+            None => atlas.of_level(level, date),
         };
         Ok(units)
     }
@@ -605,19 +602,22 @@ impl Service {
         actor: &Actor,
         query: &str,
         date: NaiveDate,
-    ) -> Result<Vec<UnitRecord>, ServiceError> {
+    ) -> Result<Vec<UnitAsOf>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
         if mtqg_core::vi::fold(query).chars().count() < 2 {
             return Ok(Vec::new());
         }
-        let found = self.store.search_at(query, date, 50).await?;
-        let mut res = Vec::with_capacity(found.len());
-        for unit in found {
-            if self.require_scope(actor, unit.id).await.is_ok() {
-                res.push(unit);
+        let atlas = self.atlas().await?;
+        let found = match actor.scope_unit_id {
+            None => atlas.search(query, date, SEARCH_LIMIT),
+            Some(scope_id) => {
+                let mut found = atlas.search(query, date, usize::MAX);
+                found.retain(|unit| unit.id == scope_id || atlas.is_within(scope_id, unit.id));
+                found.truncate(SEARCH_LIMIT);
+                found
             }
-        }
-        Ok(res)
+        };
+        Ok(found)
     }
 
     /// Counts of units by level and type on `date`, under `code` or nationwide.
@@ -628,14 +628,15 @@ impl Service {
         date: NaiveDate,
     ) -> Result<Vec<LevelTypeCount>, ServiceError> {
         actor.require(Permission::ReadGeography)?;
-        match (code, actor.scope_unit_id) {
-            (Some(code), _) => {
-                let unit = self.unit_at(actor, code, date).await?;
-                Ok(self.store.count_descendants_at(unit.id, date).await?)
-            }
-            (None, Some(scope_id)) => Ok(self.store.count_descendants_at(scope_id, date).await?),
-            (None, None) => Ok(self.store.count_all_at(date).await?),
-        }
+        let root = match (code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, date).await?.id),
+            (None, scope) => scope,
+        };
+        let atlas = self.atlas().await?;
+        Ok(match root {
+            Some(root_id) => atlas.count_descendants(root_id, date),
+            None => atlas.count_all(date),
+        })
     }
 
     /// Corrects one lineage edge (kind, weight, note); the reason is required and goes to the audit log.
@@ -685,9 +686,9 @@ pub struct EdgeDetail {
     pub legal_basis: String,
     pub note: String,
     /// The old unit as it was the day before the change.
-    pub from: Option<UnitRecord>,
+    pub from: Option<UnitAsOf>,
     /// The new unit on the day of the change.
-    pub to: Option<UnitRecord>,
+    pub to: Option<UnitAsOf>,
 }
 
 impl Service {
@@ -698,6 +699,7 @@ impl Service {
         edge_id: i64,
     ) -> Result<EdgeDetail, ServiceError> {
         actor.require(Permission::CorrectLineage)?;
+        let atlas = self.atlas().await?;
         let (from_id, to_id, kind, weight, date, legal_basis, note) =
             self.store.edge(edge_id).await?.ok_or_else(|| {
                 ServiceError::NotFound(format!("quan hệ chuyển đổi số {edge_id}"))
@@ -709,11 +711,8 @@ impl Service {
             date,
             legal_basis,
             note,
-            from: self
-                .store
-                .unit_by_id_at(from_id, date.pred_opt().unwrap_or(date))
-                .await?,
-            to: self.store.unit_by_id_at(to_id, date).await?,
+            from: atlas.unit(from_id, date.pred_opt().unwrap_or(date)),
+            to: atlas.unit(to_id, date),
         })
     }
 }

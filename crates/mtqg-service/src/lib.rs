@@ -6,6 +6,9 @@ pub mod auth;
 pub mod geography;
 mod shipped;
 
+use std::sync::Arc;
+
+use mtqg_core::atlas::Atlas;
 use mtqg_core::import::RowProblem;
 use mtqg_store::{Store, StoreError};
 
@@ -44,11 +47,16 @@ impl From<StoreError> for ServiceError {
     }
 }
 
+/// An atlas with the geography revision it was built from.
+type HeldAtlas = (i64, Arc<Atlas>);
+
 /// The services over one store. Cheap to clone; shared by every request.
 #[derive(Clone)]
 pub struct Service {
     store: Store,
-    limiter: std::sync::Arc<auth::LoginLimiter>,
+    limiter: Arc<auth::LoginLimiter>,
+    /// The geography in memory with the revision it reflects; rebuilt when the store's revision moves on.
+    atlas: Arc<tokio::sync::Mutex<Option<HeldAtlas>>>,
 }
 
 impl Service {
@@ -56,8 +64,25 @@ impl Service {
     pub fn new(store: Store) -> Service {
         Service {
             store,
-            limiter: std::sync::Arc::new(auth::LoginLimiter::default()),
+            limiter: Arc::new(auth::LoginLimiter::default()),
+            atlas: Arc::default(),
         }
+    }
+
+    /// The geography as the store holds it now. One cheap revision query per call; the atlas is rebuilt only after a
+    /// write (by this process or another one sharing the database).
+    pub async fn atlas(&self) -> Result<Arc<Atlas>, ServiceError> {
+        let revision = self.store.geography_revision().await?;
+        let mut held = self.atlas.lock().await;
+        if let Some((held_revision, atlas)) = held.as_ref() {
+            if *held_revision == revision {
+                return Ok(Arc::clone(atlas));
+            }
+        }
+        let (revision, atlas) = self.store.load_atlas().await?;
+        let atlas = Arc::new(atlas);
+        *held = Some((revision, Arc::clone(&atlas)));
+        Ok(atlas)
     }
 
     /// The store, for health checks and tests.

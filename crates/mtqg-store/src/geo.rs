@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use mtqg_core::atlas::{Atlas, AtlasUnit, AtlasVersion};
 use mtqg_core::geo::{Level, LineageKind, UnitCode, UnitId, Validity};
 use mtqg_core::import::{
     CrosswalkPlan, EdgeChange, ExistingEdge, ExistingUnit, ExistingVersion, GeoState, ParentRef,
@@ -12,24 +13,6 @@ use mtqg_core::vi;
 
 use crate::db::{args, insert_many, other, sync_identity, Arg, Tx};
 use crate::{Store, StoreError};
-
-/// A unit as of a date: its version then, and its parent then.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct UnitRecord {
-    pub id: i64,
-    pub code: String,
-    pub level: String,
-    pub name: String,
-    pub short_name: String,
-    pub unit_type: String,
-    pub unit_valid_from: Option<NaiveDate>,
-    pub unit_valid_to: Option<NaiveDate>,
-    pub end_note: Option<String>,
-    pub parent_id: Option<i64>,
-    pub parent_code: Option<String>,
-    pub parent_name: Option<String>,
-    pub grandparent_name: Option<String>,
-}
 
 /// One dated version of a unit, with its parent as it was then.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -58,14 +41,6 @@ pub struct EdgeRecord {
     pub other_grandparent_name: Option<String>,
 }
 
-/// How many units of one level and type.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LevelTypeCount {
-    pub level: String,
-    pub unit_type: String,
-    pub n_units: i64,
-}
-
 /// One edge by id: from, to, kind, weight, date, legal basis, note.
 const EDGE_BY_ID: &str =
     "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note from lineage_edges where id = $1";
@@ -75,22 +50,25 @@ fn valid_at(alias: &str, n: usize) -> String {
     format!("({alias}.valid_from is null or {alias}.valid_from <= ${n}) and ({alias}.valid_to is null or {alias}.valid_to > ${n})")
 }
 
-/// Columns of `UnitRecord`, for `u` (units), `v` (its version), `p`/`pv` (parent), `gv` (grandparent version).
-const UNIT_SELECT: &str = "u.id, u.code, u.level, v.name, v.short_name, v.unit_type, u.valid_from as unit_valid_from, \
-     u.valid_to as unit_valid_to, u.end_note, v.parent_id, p.code as parent_code, pv.name as parent_name, \
-     gv.name as grandparent_name";
+#[derive(sqlx::FromRow)]
+struct AtlasUnitRow {
+    id: i64,
+    code: String,
+    level: String,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    end_note: Option<String>,
+}
 
-/// Joins for `UnitRecord` with every version taken on the date bound to `$n`.
-fn unit_joins(n: usize) -> String {
-    format!(
-        "from units u join unit_versions v on v.unit_id = u.id and {v} \
-         left join units p on p.id = v.parent_id \
-         left join unit_versions pv on pv.unit_id = p.id and {pv} \
-         left join unit_versions gv on gv.unit_id = pv.parent_id and {gv}",
-        v = valid_at("v", n),
-        pv = valid_at("pv", n),
-        gv = valid_at("gv", n)
-    )
+#[derive(sqlx::FromRow)]
+struct AtlasVersionRow {
+    unit_id: i64,
+    name: String,
+    short_name: String,
+    unit_type: String,
+    parent_id: Option<i64>,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -207,6 +185,7 @@ impl Tx {
 
     /// Writes a unit import plan: new units (parents first), new versions for changed units, ends for ended ones.
     pub async fn apply_unit_plan(&mut self, plan: &UnitImportPlan) -> Result<(), StoreError> {
+        self.bump_geography_revision().await?;
         let (max_id,) = self
             .conn()
             .fetch_one::<(i64,)>("select coalesce(max(id), 0) from units", vec![])
@@ -365,6 +344,7 @@ impl Tx {
 
     /// Writes a crosswalk plan: new edges, and changed kinds, weights and notes.
     pub async fn apply_crosswalk_plan(&mut self, plan: &CrosswalkPlan) -> Result<(), StoreError> {
+        self.bump_geography_revision().await?;
         let mut rows = Vec::new();
         for change in &plan.changes {
             match change {
@@ -409,6 +389,7 @@ impl Tx {
         legal_basis: &str,
         note: &str,
     ) -> Result<(), StoreError> {
+        self.bump_geography_revision().await?;
         let n_rows = self
             .conn()
             .execute(
@@ -420,6 +401,17 @@ impl Tx {
         if n_rows == 0 {
             return Err(StoreError::NotFound);
         }
+        Ok(())
+    }
+
+    /// Marks the geography changed, so every process rebuilds its atlas once this transaction commits.
+    async fn bump_geography_revision(&mut self) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "update revisions set value = value + 1 where name = 'geography'",
+                vec![],
+            )
+            .await?;
         Ok(())
     }
 
@@ -443,191 +435,80 @@ fn search_key(name: &str) -> String {
 }
 
 impl Store {
-    /// The unit with `code` on `date`, with its version and parent then.
-    pub async fn unit_at(
-        &self,
-        code: &str,
-        date: NaiveDate,
-    ) -> Result<Option<UnitRecord>, StoreError> {
-        let sql = format!("select {UNIT_SELECT} {} where u.code = $2", unit_joins(1));
-        self.pool
-            .conn()
-            .fetch_optional(&sql, args![date, code])
-            .await
-    }
-
-    /// The unit with this id on `date`.
-    pub async fn unit_by_id_at(
-        &self,
-        id: i64,
-        date: NaiveDate,
-    ) -> Result<Option<UnitRecord>, StoreError> {
-        let sql = format!("select {UNIT_SELECT} {} where u.id = $2", unit_joins(1));
-        self.pool.conn().fetch_optional(&sql, args![date, id]).await
-    }
-
-    /// Every unit that ever carried `code`, newest first, each with its last version.
-    pub async fn units_with_code(
-        &self,
-        code: &str,
-    ) -> Result<Vec<(i64, Option<NaiveDate>, Option<NaiveDate>)>, StoreError> {
-        self.pool
-            .conn()
-            .fetch_all(
-                "select id, valid_from, valid_to from units where code = $1 order by coalesce(valid_from, '0001-01-01') desc",
-                args![code],
-            )
-            .await
-    }
-
-    /// Top-level units (provinces) on `date`, by code.
-    pub async fn roots_at(&self, date: NaiveDate) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!(
-            "select {UNIT_SELECT} {} where v.parent_id is null order by u.code",
-            unit_joins(1)
-        );
-        self.pool.conn().fetch_all(&sql, args![date]).await
-    }
-
-    /// Direct children of a unit on `date`, by code.
-    pub async fn children_at(
-        &self,
-        parent_id: i64,
-        date: NaiveDate,
-    ) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!(
-            "select {UNIT_SELECT} {} where v.parent_id = $2 order by u.code",
-            unit_joins(1)
-        );
-        self.pool
-            .conn()
-            .fetch_all(&sql, args![date, parent_id])
-            .await
-    }
-
-    /// All descendants of a unit on `date` (children, their children, …), optionally of one level, by code.
-    pub async fn descendants_at(
-        &self,
-        root_id: i64,
-        date: NaiveDate,
-        level: Option<Level>,
-    ) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!(
-            "with recursive tree(id) as ( \
-                 select d.unit_id from unit_versions d where d.parent_id = $2 and {d} \
-                 union all \
-                 select d.unit_id from unit_versions d join tree t on d.parent_id = t.id where {d} \
-             ) select {UNIT_SELECT} {joins} where u.id in (select id from tree) and ($3 is null or u.level = $3) order by u.code",
-            d = valid_at("d", 1),
-            joins = unit_joins(1)
-        );
-        self.pool
-            .conn()
-            .fetch_all(
-                &sql,
-                args![date, root_id, level.map(|level| level.key().to_owned())],
-            )
-            .await
-    }
-
-    /// Every unit of one level on `date`, by code.
-    pub async fn units_of_level_at(
-        &self,
-        level: Level,
-        date: NaiveDate,
-    ) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!(
-            "select {UNIT_SELECT} {} where u.level = $2 order by u.code",
-            unit_joins(1)
-        );
-        self.pool
-            .conn()
-            .fetch_all(&sql, args![date, level.key()])
-            .await
-    }
-
-    /// The chain from the top unit down to this one on `date`.
-    pub async fn path_at(
-        &self,
-        unit_id: i64,
-        date: NaiveDate,
-    ) -> Result<Vec<UnitRecord>, StoreError> {
-        let sql = format!(
-            "with recursive up(id) as ( \
-                 select cast($2 as bigint) \
-                 union all \
-                 select a.parent_id from unit_versions a join up on a.unit_id = up.id \
-                 where a.parent_id is not null and {a} \
-             ) select {UNIT_SELECT} {joins} where u.id in (select id from up)",
-            a = valid_at("a", 1),
-            joins = unit_joins(1)
-        );
-        let mut res: Vec<UnitRecord> = self
+    /// The geography's revision: bumped by every write, so a cached [`Atlas`] knows when it is stale.
+    pub async fn geography_revision(&self) -> Result<i64, StoreError> {
+        let (value,): (i64,) = self
             .pool
             .conn()
-            .fetch_all(&sql, args![date, unit_id])
+            .fetch_one(
+                "select value from revisions where name = 'geography'",
+                vec![],
+            )
             .await?;
-        // Parents are always a level above their children, so sorting by level orders the chain.
-        res.sort_by_key(|unit| Level::parse(&unit.level));
-        Ok(res)
+        Ok(value)
     }
 
-    /// Counts of descendants by level and type on `date` (for a province in 2023: 127 xã, 16 phường, 9 thị trấn).
-    pub async fn count_descendants_at(
-        &self,
-        root_id: i64,
-        date: NaiveDate,
-    ) -> Result<Vec<LevelTypeCount>, StoreError> {
-        let sql = format!(
-            "with recursive tree(id) as ( \
-                 select d.unit_id from unit_versions d where d.parent_id = $2 and {d} \
-                 union all \
-                 select d.unit_id from unit_versions d join tree t on d.parent_id = t.id where {d} \
-             ) select u.level, v.unit_type, count(*) as n_units from tree \
-               join units u on u.id = tree.id join unit_versions v on v.unit_id = u.id and {v} \
-               group by u.level, v.unit_type order by u.level, v.unit_type",
-            d = valid_at("d", 1),
-            v = valid_at("v", 1)
-        );
-        self.pool.conn().fetch_all(&sql, args![date, root_id]).await
-    }
-
-    /// Counts of all units by level and type on `date`, nationwide.
-    pub async fn count_all_at(&self, date: NaiveDate) -> Result<Vec<LevelTypeCount>, StoreError> {
-        let sql = format!(
-            "select u.level, v.unit_type, count(*) as n_units from units u join unit_versions v on v.unit_id = u.id and {v} \
-             group by u.level, v.unit_type order by u.level, v.unit_type",
-            v = valid_at("v", 1)
-        );
-        self.pool.conn().fetch_all(&sql, args![date]).await
-    }
-
-    /// Units whose name matches `query` ignoring diacritics and case, as of `date`; at most `limit`.
-    pub async fn search_at(
-        &self,
-        query: &str,
-        date: NaiveDate,
-        limit: i64,
-    ) -> Result<Vec<UnitRecord>, StoreError> {
-        let folded = vi::fold(query).replace(['%', '_', '\\'], "");
-        let sql = format!(
-            "select {UNIT_SELECT} {} where (v.search_key like $2 or u.code = $3) \
-             order by case when u.code = $3 then 0 when v.search_key like $4 then 1 else 2 end, u.level, u.code limit $5",
-            unit_joins(1)
-        );
-        self.pool
+    /// Reads every unit, version and lineage link into an [`Atlas`], with the revision it reflects.
+    /// One transaction, so a concurrent import is seen whole or not at all.
+    pub async fn load_atlas(&self) -> Result<(i64, Atlas), StoreError> {
+        let mut tx = self.begin().await?;
+        let (revision,): (i64,) = tx
+            .conn()
+            .fetch_one(
+                "select value from revisions where name = 'geography'",
+                vec![],
+            )
+            .await?;
+        let units: Vec<AtlasUnitRow> = tx
             .conn()
             .fetch_all(
-                &sql,
-                args![
-                    date,
-                    format!("%{folded}%"),
-                    query.trim(),
-                    format!("% {folded}"),
-                    limit
-                ],
+                "select id, code, level, valid_from, valid_to, end_note from units order by id",
+                vec![],
             )
-            .await
+            .await?;
+        let versions: Vec<AtlasVersionRow> = tx
+            .conn()
+            .fetch_all(
+                "select unit_id, name, short_name, unit_type, parent_id, valid_from, valid_to from unit_versions \
+                 order by unit_id, valid_from",
+                vec![],
+            )
+            .await?;
+        let links: Vec<(i64, i64)> = tx
+            .conn()
+            .fetch_all("select from_unit_id, to_unit_id from lineage_edges", vec![])
+            .await?;
+        tx.commit().await?;
+        let units = units
+            .into_iter()
+            .map(|unit| {
+                Ok(AtlasUnit {
+                    id: unit.id,
+                    code: unit.code,
+                    level: parse_level(&unit.level)?,
+                    validity: Validity {
+                        from: unit.valid_from,
+                        to: unit.valid_to,
+                    },
+                    end_note: unit.end_note,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let versions = versions
+            .into_iter()
+            .map(|version| AtlasVersion {
+                unit_id: version.unit_id,
+                name: version.name,
+                short_name: version.short_name,
+                unit_type: version.unit_type,
+                parent_id: version.parent_id,
+                validity: Validity {
+                    from: version.valid_from,
+                    to: version.valid_to,
+                },
+            })
+            .collect();
+        Ok((revision, Atlas::new(units, versions, &links)))
     }
 
     /// Every version of a unit in date order, each with its parent as it was at the version's start.
@@ -700,25 +581,6 @@ impl Store {
     ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
     {
         self.pool.conn().fetch_optional(EDGE_BY_ID, args![id]).await
-    }
-
-    /// Whether `target` lies within `scope`: reachable by parent links of any date or by lineage towards newer units.
-    /// An officer of a 2025 commune thereby sees the old communes it was formed from.
-    pub async fn is_within(&self, scope_id: i64, target_id: i64) -> Result<bool, StoreError> {
-        let (res,): (bool,) = self
-            .pool
-            .conn()
-            .fetch_one(
-                "with recursive links(child, parent) as ( \
-                     select unit_id, parent_id from unit_versions where parent_id is not null \
-                     union all select from_unit_id, to_unit_id from lineage_edges \
-                 ), up(id) as ( \
-                     select cast($1 as bigint) union select l.parent from links l join up on l.child = up.id \
-                 ) select exists (select 1 from up where id = $2)",
-                args![target_id, scope_id],
-            )
-            .await?;
-        Ok(res)
     }
 
     /// Numbers of units, versions and edges, for load reports and tests.

@@ -10,7 +10,7 @@ use crate::db::Pool;
 
 pub use crate::audit::{AuditEntry, AuditRecord};
 pub use crate::db::{Backend, Tx};
-pub use crate::geo::{EdgeRecord, LevelTypeCount, UnitRecord, VersionRecord};
+pub use crate::geo::{EdgeRecord, VersionRecord};
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 
 /// What can go wrong in storage, in terms the service layer can act on.

@@ -2,11 +2,12 @@
 
 use chrono::NaiveDate;
 use mtqg_core::access::Role;
-use mtqg_core::geo::{Level, LineageKind};
+use mtqg_core::atlas::{LevelTypeCount, UnitAsOf};
+use mtqg_core::geo::LineageKind;
 use mtqg_core::vi;
 use mtqg_service::auth::Actor;
 use mtqg_service::geography::{ImportReport, UnitPage};
-use mtqg_store::{AuditRecord, EdgeRecord, LevelTypeCount, UnitRecord, UserRecord, VersionRecord};
+use mtqg_store::{AuditRecord, EdgeRecord, UserRecord, VersionRecord};
 use serde::Serialize;
 
 /// The user menu of the layout.
@@ -53,14 +54,14 @@ pub(crate) struct UnitView {
 }
 
 impl UnitView {
-    pub(crate) fn new(unit: &UnitRecord) -> UnitView {
+    pub(crate) fn new(unit: &UnitAsOf) -> UnitView {
         UnitView {
             code: unit.code.clone(),
             name: unit.name.clone(),
             short_name: unit.short_name.clone(),
             unit_type: unit.unit_type.clone(),
-            level: unit.level.clone(),
-            level_label: Level::parse(&unit.level).map(Level::label).unwrap_or(""),
+            level: unit.level.key().to_owned(),
+            level_label: unit.level.label(),
             parent_code: unit.parent_code.clone(),
             parent_name: unit.parent_name.clone(),
             grandparent_name: unit.grandparent_name.clone(),
@@ -172,7 +173,7 @@ pub(crate) struct CountView {
 impl CountView {
     pub(crate) fn new(count: &LevelTypeCount) -> CountView {
         CountView {
-            level: count.level.clone(),
+            level: count.level.key().to_owned(),
             unit_type: count.unit_type.clone(),
             n: count.n_units,
         }

@@ -26,11 +26,11 @@ async fn totals(service: &mtqg_service::Service) -> (i64, i64, i64) {
     service.store().geo_totals().await.expect("totals are read")
 }
 
-fn count(counts: &[mtqg_store::LevelTypeCount], level: &str, unit_type: Option<&str>) -> i64 {
+fn count(counts: &[mtqg_core::atlas::LevelTypeCount], level: &str, unit_type: Option<&str>) -> i64 {
     counts
         .iter()
         .filter(|row| {
-            row.level == level && unit_type.is_none_or(|unit_type| row.unit_type == unit_type)
+            row.level.key() == level && unit_type.is_none_or(|unit_type| row.unit_type == unit_type)
         })
         .map(|row| row.n_units)
         .sum()
@@ -129,7 +129,10 @@ async fn searching_without_diacritics_finds_muong_lat_in_thanh_hoa_as_of_2023() 
         "Mường Lát has its communes: {}",
         page.children.len()
     );
-    assert!(page.children.iter().all(|child| child.level == "commune"));
+    assert!(page
+        .children
+        .iter()
+        .all(|child| child.level == mtqg_core::geo::Level::Commune));
 }
 
 #[tokio::test]
@@ -651,6 +654,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "grouping_members",
             "groupings",
             "lineage_edges",
+            "revisions",
             "sessions",
             "unit_versions",
             "units",
@@ -658,12 +662,21 @@ async fn both_backends_have_the_same_tables_and_columns() {
         ]
     );
     // The column list is the same text on both backends; compare it with the migration files of the other one.
-    let sqlite = include_str!("../../../mtqg-store/migrations/sqlite/0001_foundation.sql");
-    let postgres = include_str!("../../../mtqg-store/migrations/postgres/0001_foundation.sql");
+    let sqlite = [
+        include_str!("../../../mtqg-store/migrations/sqlite/0001_foundation.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0002_atlas_revision_groupings.sql"),
+    ]
+    .concat();
+    let postgres = [
+        include_str!("../../../mtqg-store/migrations/postgres/0001_foundation.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0002_atlas_revision_groupings.sql"),
+    ]
+    .concat();
     for (table, column) in &schema {
-        for (name, text) in [("sqlite", sqlite), ("postgres", postgres)] {
+        for (name, text) in [("sqlite", &sqlite), ("postgres", &postgres)] {
             assert!(
-                text.contains(&format!("    {column} ")),
+                text.contains(&format!("    {column} "))
+                    || text.contains(&format!("add column {column} ")),
                 "{name} migration lacks {table}.{column}"
             );
         }

@@ -1,0 +1,579 @@
+//! The geography held in memory for as-of reading: every unit, its dated versions and the lineage links, indexed so
+//! that children, descendants, paths, counts and search on any date take microseconds.
+//!
+//! The store is the truth; an [`Atlas`] is built from it and rebuilt whenever the geography changes (the service
+//! compares a revision number). Nothing here does IO.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use crate::geo::{Level, Validity};
+use crate::vi;
+
+/// A unit as stored: identity, code, level and lifetime.
+#[derive(Debug, Clone)]
+pub struct AtlasUnit {
+    pub id: i64,
+    pub code: String,
+    pub level: Level,
+    pub validity: Validity,
+    pub end_note: Option<String>,
+}
+
+/// One dated version of a unit: name, type and parent for an interval.
+#[derive(Debug, Clone)]
+pub struct AtlasVersion {
+    pub unit_id: i64,
+    pub name: String,
+    pub short_name: String,
+    pub unit_type: String,
+    pub parent_id: Option<i64>,
+    pub validity: Validity,
+}
+
+/// A unit as of a date: its version then, and its parent and grandparent then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitAsOf {
+    pub id: i64,
+    pub code: String,
+    pub level: Level,
+    pub name: String,
+    pub short_name: String,
+    pub unit_type: String,
+    pub unit_valid_from: Option<NaiveDate>,
+    pub unit_valid_to: Option<NaiveDate>,
+    pub end_note: Option<String>,
+    pub parent_id: Option<i64>,
+    pub parent_code: Option<String>,
+    pub parent_name: Option<String>,
+    pub grandparent_name: Option<String>,
+}
+
+/// How many units of one level and type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelTypeCount {
+    pub level: Level,
+    pub unit_type: String,
+    pub n_units: i64,
+}
+
+/// The indexed geography. Build with [`Atlas::new`]; unknown parent ids in versions are kept but lead nowhere.
+#[derive(Debug, Default)]
+pub struct Atlas {
+    units: Vec<AtlasUnit>,
+    index: HashMap<i64, usize>,
+    versions: Vec<AtlasVersion>,
+    /// Folded names, one per version, for search.
+    keys: Vec<String>,
+    /// Version indices per unit index.
+    versions_of: Vec<Vec<usize>>,
+    /// Version indices per parent id: whoever was ever a child of that parent.
+    children_of: HashMap<i64, Vec<usize>>,
+    /// Unit indices per code, newest first.
+    by_code: HashMap<String, Vec<usize>>,
+    /// Unit indices sorted by code, for ordered listings.
+    by_code_order: Vec<usize>,
+    /// For scope checks: each unit's parents of any date and the units it became.
+    up_links: HashMap<i64, Vec<i64>>,
+}
+
+impl Atlas {
+    /// Indexes units, versions and lineage links (`(from_unit_id, to_unit_id)`).
+    pub fn new(
+        units: Vec<AtlasUnit>,
+        versions: Vec<AtlasVersion>,
+        lineage: &[(i64, i64)],
+    ) -> Atlas {
+        let index: HashMap<i64, usize> = units
+            .iter()
+            .enumerate()
+            .map(|(i, unit)| (unit.id, i))
+            .collect();
+        let mut versions_of = vec![Vec::new(); units.len()];
+        let mut children_of: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut up_links: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut keys = Vec::with_capacity(versions.len());
+        for (i, version) in versions.iter().enumerate() {
+            keys.push(vi::fold(&version.name));
+            if let Some(&unit_idx) = index.get(&version.unit_id) {
+                versions_of[unit_idx].push(i);
+            }
+            if let Some(parent_id) = version.parent_id {
+                children_of.entry(parent_id).or_default().push(i);
+                up_links.entry(version.unit_id).or_default().push(parent_id);
+            }
+        }
+        for &(from, to) in lineage {
+            up_links.entry(from).or_default().push(to);
+        }
+        for links in up_links.values_mut() {
+            links.sort_unstable();
+            links.dedup();
+        }
+        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, unit) in units.iter().enumerate() {
+            by_code.entry(unit.code.clone()).or_default().push(i);
+        }
+        for list in by_code.values_mut() {
+            list.sort_by_key(|&i| std::cmp::Reverse(units[i].validity.from));
+        }
+        let mut by_code_order: Vec<usize> = (0..units.len()).collect();
+        by_code_order.sort_by(|&a, &b| units[a].code.cmp(&units[b].code));
+        Atlas {
+            units,
+            index,
+            versions,
+            keys,
+            versions_of,
+            children_of,
+            by_code,
+            by_code_order,
+            up_links,
+        }
+    }
+
+    /// How many units, over all dates.
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Whether the atlas holds no unit.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+
+    /// The stored unit with this id, whatever the date.
+    pub fn stored(&self, id: i64) -> Option<&AtlasUnit> {
+        self.index.get(&id).map(|&i| &self.units[i])
+    }
+
+    /// The index of the version of unit `unit_idx` valid on `date`.
+    fn version_at(&self, unit_idx: usize, date: NaiveDate) -> Option<usize> {
+        self.versions_of[unit_idx]
+            .iter()
+            .copied()
+            .find(|&v| self.versions[v].validity.contains(date))
+    }
+
+    fn name_at(&self, id: i64, date: NaiveDate) -> Option<(&AtlasUnit, &AtlasVersion)> {
+        let &unit_idx = self.index.get(&id)?;
+        let version = self.version_at(unit_idx, date)?;
+        Some((&self.units[unit_idx], &self.versions[version]))
+    }
+
+    fn record(&self, unit_idx: usize, date: NaiveDate) -> Option<UnitAsOf> {
+        let unit = &self.units[unit_idx];
+        let version = &self.versions[self.version_at(unit_idx, date)?];
+        let parent = version.parent_id.and_then(|id| self.name_at(id, date));
+        let grandparent = parent
+            .and_then(|(_, pv)| pv.parent_id)
+            .and_then(|id| self.name_at(id, date));
+        Some(UnitAsOf {
+            id: unit.id,
+            code: unit.code.clone(),
+            level: unit.level,
+            name: version.name.clone(),
+            short_name: version.short_name.clone(),
+            unit_type: version.unit_type.clone(),
+            unit_valid_from: unit.validity.from,
+            unit_valid_to: unit.validity.to,
+            end_note: unit.end_note.clone(),
+            parent_id: version.parent_id,
+            parent_code: version
+                .parent_id
+                .and_then(|id| self.stored(id))
+                .map(|p| p.code.clone()),
+            parent_name: parent.map(|(_, pv)| pv.name.clone()),
+            grandparent_name: grandparent.map(|(_, gv)| gv.name.clone()),
+        })
+    }
+
+    /// The unit with this id on `date`, if it has a version then.
+    pub fn unit(&self, id: i64, date: NaiveDate) -> Option<UnitAsOf> {
+        self.record(*self.index.get(&id)?, date)
+    }
+
+    /// The unit carrying `code` on `date`.
+    pub fn unit_by_code(&self, code: &str, date: NaiveDate) -> Option<UnitAsOf> {
+        self.by_code
+            .get(code)?
+            .iter()
+            .find_map(|&i| self.record(i, date))
+    }
+
+    /// Every unit that ever carried `code`, newest first.
+    pub fn units_with_code(&self, code: &str) -> Vec<&AtlasUnit> {
+        self.by_code
+            .get(code)
+            .map(|list| list.iter().map(|&i| &self.units[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Top-level units (provinces) on `date`, by code.
+    pub fn roots(&self, date: NaiveDate) -> Vec<UnitAsOf> {
+        self.by_code_order
+            .iter()
+            .filter(|&&i| {
+                self.version_at(i, date)
+                    .is_some_and(|v| self.versions[v].parent_id.is_none())
+            })
+            .filter_map(|&i| self.record(i, date))
+            .collect()
+    }
+
+    /// Ids of the direct children of `parent_id` on `date`.
+    fn child_ids(&self, parent_id: i64, date: NaiveDate) -> impl Iterator<Item = i64> + '_ {
+        self.children_of
+            .get(&parent_id)
+            .into_iter()
+            .flatten()
+            .map(|&v| &self.versions[v])
+            .filter(move |version| version.validity.contains(date))
+            .map(|version| version.unit_id)
+    }
+
+    fn sorted_records(&self, ids: impl Iterator<Item = i64>, date: NaiveDate) -> Vec<UnitAsOf> {
+        let mut res: Vec<UnitAsOf> = ids
+            .filter_map(|id| self.index.get(&id))
+            .filter_map(|&i| self.record(i, date))
+            .collect();
+        res.sort_by(|a, b| a.code.cmp(&b.code));
+        res
+    }
+
+    /// Direct children of a unit on `date`, by code.
+    pub fn children(&self, parent_id: i64, date: NaiveDate) -> Vec<UnitAsOf> {
+        self.sorted_records(self.child_ids(parent_id, date), date)
+    }
+
+    /// Ids of all descendants of a unit on `date`, top-down, for roll-ups.
+    pub fn descendant_ids(&self, root_id: i64, date: NaiveDate) -> Vec<i64> {
+        let mut res = Vec::new();
+        // Guards against a corrupted store with a cycle: a unit is listed once.
+        let mut seen = HashSet::from([root_id]);
+        let mut stack = vec![root_id];
+        while let Some(id) = stack.pop() {
+            for child in self.child_ids(id, date) {
+                if seen.insert(child) {
+                    res.push(child);
+                    stack.push(child);
+                }
+            }
+        }
+        res
+    }
+
+    /// All descendants of a unit on `date`, optionally of one level, by code.
+    pub fn descendants(
+        &self,
+        root_id: i64,
+        date: NaiveDate,
+        level: Option<Level>,
+    ) -> Vec<UnitAsOf> {
+        let ids = self.descendant_ids(root_id, date);
+        let mut res = self.sorted_records(ids.into_iter(), date);
+        if let Some(level) = level {
+            res.retain(|unit| unit.level == level);
+        }
+        res
+    }
+
+    /// Every unit of one level on `date`, by code.
+    pub fn of_level(&self, level: Level, date: NaiveDate) -> Vec<UnitAsOf> {
+        self.by_code_order
+            .iter()
+            .filter(|&&i| self.units[i].level == level)
+            .filter_map(|&i| self.record(i, date))
+            .collect()
+    }
+
+    /// The chain from the top unit down to this one on `date`; empty when the unit has no version then.
+    pub fn path(&self, id: i64, date: NaiveDate) -> Vec<UnitAsOf> {
+        let mut res = Vec::new();
+        let mut next = Some(id);
+        while let Some(id) = next {
+            let Some(unit) = self.unit(id, date) else {
+                break;
+            };
+            next = unit.parent_id;
+            if res.iter().any(|seen: &UnitAsOf| seen.id == id) {
+                break;
+            }
+            res.push(unit);
+        }
+        res.reverse();
+        res
+    }
+
+    /// Counts by level and type of the units listed, in level order then type.
+    fn count(&self, ids: impl Iterator<Item = i64>, date: NaiveDate) -> Vec<LevelTypeCount> {
+        let mut counts: HashMap<(Level, &str), i64> = HashMap::new();
+        for id in ids {
+            if let Some((unit, version)) = self.name_at(id, date) {
+                *counts
+                    .entry((unit.level, version.unit_type.as_str()))
+                    .or_default() += 1;
+            }
+        }
+        let mut res: Vec<LevelTypeCount> = counts
+            .into_iter()
+            .map(|((level, unit_type), n_units)| LevelTypeCount {
+                level,
+                unit_type: unit_type.to_owned(),
+                n_units,
+            })
+            .collect();
+        res.sort_by(|a, b| (a.level, &a.unit_type).cmp(&(b.level, &b.unit_type)));
+        res
+    }
+
+    /// Counts of a unit's descendants by level and type on `date` (Lào Cai, 2023: 127 xã, 16 phường, 9 thị trấn).
+    pub fn count_descendants(&self, root_id: i64, date: NaiveDate) -> Vec<LevelTypeCount> {
+        self.count(self.descendant_ids(root_id, date).into_iter(), date)
+    }
+
+    /// Counts of all units by level and type on `date`, nationwide.
+    pub fn count_all(&self, date: NaiveDate) -> Vec<LevelTypeCount> {
+        self.count(self.units.iter().map(|unit| unit.id), date)
+    }
+
+    /// Units whose name (ignoring diacritics and case) contains `query`, or whose code is `query`, on `date`;
+    /// exact code first, then names starting a word with the query, then others; at most `limit`.
+    pub fn search(&self, query: &str, date: NaiveDate, limit: usize) -> Vec<UnitAsOf> {
+        let folded = vi::fold(query);
+        let code = query.trim();
+        if folded.is_empty() {
+            return Vec::new();
+        }
+        let word_start = format!(" {folded}");
+        let mut found: Vec<(u8, Level, &str, usize)> = Vec::new();
+        for (v, version) in self.versions.iter().enumerate() {
+            if !version.validity.contains(date) {
+                continue;
+            }
+            let Some(&unit_idx) = self.index.get(&version.unit_id) else {
+                continue;
+            };
+            let unit = &self.units[unit_idx];
+            let key = &self.keys[v];
+            let rank = if unit.code == code {
+                0
+            } else if key.starts_with(&folded) || key.contains(&word_start) {
+                1
+            } else if key.contains(&folded) {
+                2
+            } else {
+                continue;
+            };
+            found.push((rank, unit.level, unit.code.as_str(), unit_idx));
+        }
+        found.sort_unstable();
+        found
+            .into_iter()
+            .take(limit)
+            .filter_map(|(_, _, _, unit_idx)| self.record(unit_idx, date))
+            .collect()
+    }
+
+    /// Whether `target` lies within `scope`: reachable by parent links of any date or by lineage towards newer
+    /// units. An officer of a 2025 commune thereby sees the old communes it was formed from.
+    pub fn is_within(&self, scope_id: i64, target_id: i64) -> bool {
+        let mut seen = vec![target_id];
+        let mut stack = vec![target_id];
+        while let Some(id) = stack.pop() {
+            if id == scope_id {
+                return true;
+            }
+            for &up in self.up_links.get(&id).into_iter().flatten() {
+                if !seen.contains(&up) {
+                    seen.push(up);
+                    stack.push(up);
+                }
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    fn unit(id: i64, code: &str, level: Level, to: Option<NaiveDate>) -> AtlasUnit {
+        AtlasUnit {
+            id,
+            code: code.to_owned(),
+            level,
+            validity: Validity { from: None, to },
+            end_note: None,
+        }
+    }
+
+    fn version(
+        unit_id: i64,
+        name: &str,
+        unit_type: &str,
+        parent_id: Option<i64>,
+        validity: Validity,
+    ) -> AtlasVersion {
+        AtlasVersion {
+            unit_id,
+            name: name.to_owned(),
+            short_name: name.to_owned(),
+            unit_type: unit_type.to_owned(),
+            parent_id,
+            validity,
+        }
+    }
+
+    /// A province (1) with a district (2) holding two communes (3, 4) until 1/7/2025, when they merge into a new
+    /// commune (5) directly under the province.
+    fn sample() -> Atlas {
+        let reform = day(2025, 7, 1);
+        let before = Validity {
+            from: None,
+            to: Some(reform),
+        };
+        let after = Validity {
+            from: Some(reform),
+            to: None,
+        };
+        Atlas::new(
+            vec![
+                unit(1, "38", Level::Province, None),
+                unit(2, "384", Level::District, Some(reform)),
+                unit(3, "14848", Level::Commune, Some(reform)),
+                unit(4, "14851", Level::Commune, Some(reform)),
+                AtlasUnit {
+                    validity: after,
+                    ..unit(5, "15000", Level::Commune, None)
+                },
+            ],
+            vec![
+                version(1, "Tỉnh Thanh Hóa", "Tỉnh", None, Validity::default()),
+                version(2, "Huyện Mường Lát", "Huyện", Some(1), before),
+                version(3, "Thị trấn Mường Lát", "Thị trấn", Some(2), before),
+                version(4, "Xã Tam Chung", "Xã", Some(2), before),
+                version(5, "Xã Mường Lát", "Xã", Some(1), after),
+            ],
+            &[(3, 5), (4, 5)],
+        )
+    }
+
+    #[test]
+    fn descendants_follow_the_parents_valid_on_the_date() {
+        let atlas = sample();
+        let codes = |units: Vec<UnitAsOf>| units.into_iter().map(|u| u.code).collect::<Vec<_>>();
+        assert_eq!(
+            codes(atlas.descendants(1, day(2023, 1, 1), None)),
+            ["14848", "14851", "384"]
+        );
+        assert_eq!(
+            codes(atlas.descendants(1, day(2023, 1, 1), Some(Level::Commune))),
+            ["14848", "14851"]
+        );
+        assert_eq!(
+            codes(atlas.descendants(1, day(2025, 7, 1), None)),
+            ["15000"]
+        );
+        assert_eq!(
+            codes(atlas.children(2, day(2025, 7, 1))),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_path_runs_from_the_province_down_with_names_of_that_date() {
+        let atlas = sample();
+        let path = atlas.path(3, day(2024, 5, 5));
+        let names: Vec<&str> = path.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Tỉnh Thanh Hóa", "Huyện Mường Lát", "Thị trấn Mường Lát"]
+        );
+        assert_eq!(path[2].parent_code.as_deref(), Some("384"));
+        assert_eq!(path[2].grandparent_name.as_deref(), Some("Tỉnh Thanh Hóa"));
+        assert!(atlas.path(3, day(2025, 7, 1)).is_empty());
+    }
+
+    #[test]
+    fn counts_group_by_level_then_type() {
+        let atlas = sample();
+        let counts = atlas.count_descendants(1, day(2023, 1, 1));
+        let flat: Vec<(Level, &str, i64)> = counts
+            .iter()
+            .map(|c| (c.level, c.unit_type.as_str(), c.n_units))
+            .collect();
+        assert_eq!(
+            flat,
+            [
+                (Level::District, "Huyện", 1),
+                (Level::Commune, "Thị trấn", 1),
+                (Level::Commune, "Xã", 1)
+            ]
+        );
+        assert_eq!(
+            atlas
+                .count_all(day(2026, 1, 1))
+                .iter()
+                .map(|c| c.n_units)
+                .sum::<i64>(),
+            2
+        );
+    }
+
+    #[test]
+    fn search_ignores_diacritics_and_ranks_codes_then_word_starts() {
+        let atlas = sample();
+        let found = atlas.search("muong lat", day(2023, 1, 1), 10);
+        let codes: Vec<&str> = found.iter().map(|u| u.code.as_str()).collect();
+        // District before commune at equal rank; both start a word with the query.
+        assert_eq!(codes, ["384", "14848"]);
+        assert_eq!(
+            atlas.search("14851", day(2023, 1, 1), 10)[0].name,
+            "Xã Tam Chung"
+        );
+        assert_eq!(
+            atlas.search("Mường Lát", day(2026, 1, 1), 10)[0].code,
+            "15000"
+        );
+        assert_eq!(atlas.search("muong lat", day(2023, 1, 1), 1).len(), 1);
+        assert!(atlas.search("  ", day(2023, 1, 1), 10).is_empty());
+    }
+
+    #[test]
+    fn scope_reaches_old_units_through_parents_and_lineage() {
+        let atlas = sample();
+        assert!(atlas.is_within(1, 3), "a province covers its old communes");
+        assert!(
+            atlas.is_within(5, 3),
+            "a new commune covers those it was formed from"
+        );
+        assert!(
+            !atlas.is_within(3, 4),
+            "a commune does not cover its neighbour"
+        );
+        assert!(
+            !atlas.is_within(5, 1),
+            "a commune does not cover its province"
+        );
+    }
+
+    #[test]
+    fn a_code_resolves_to_the_unit_carrying_it_on_the_date() {
+        let atlas = sample();
+        assert_eq!(
+            atlas.unit_by_code("384", day(2024, 1, 1)).map(|u| u.id),
+            Some(2)
+        );
+        assert!(atlas.unit_by_code("384", day(2025, 7, 1)).is_none());
+        assert_eq!(atlas.units_with_code("384").len(), 1);
+        assert_eq!(atlas.roots(day(2024, 1, 1)).len(), 1);
+        assert_eq!(atlas.of_level(Level::Commune, day(2025, 8, 1)).len(), 1);
+    }
+}
