@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+    /// Dated groupings: regions, ethnic-minority zones, ĐBKK lists, commune groups (import them with `units import`)
+    Groupings {
+        #[command(subcommand)]
+        command: GroupingsCommand,
+    },
     /// Accounts
     User {
         #[command(subcommand)]
@@ -100,6 +105,23 @@ enum UnitsCommand {
         /// Only units under this unit (any depth)
         #[arg(long)]
         parent: Option<String>,
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, default_value = "table")]
+        format: output::Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum GroupingsCommand {
+    /// List every grouping with its members and covered communes as of a date
+    List {
+        #[arg(long, value_parser = parse_date_arg)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Show one grouping's member units as of a date
+    Show {
+        code: String,
         #[arg(long, value_parser = parse_date_arg)]
         as_of: Option<NaiveDate>,
         #[arg(long, default_value = "table")]
@@ -164,6 +186,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Units { command } => {
             require_migrated(&store).await?;
             units(&service, command).await
+        }
+        Command::Groupings { command } => {
+            require_migrated(&store).await?;
+            groupings(&service, command).await
         }
         Command::User { command } => {
             require_migrated(&store).await?;
@@ -358,6 +384,33 @@ async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
             let units = service
                 .list_units(&actor, level, parent.as_deref(), as_of.unwrap_or(today))
                 .await?;
+            output::unit_list(&units, format)
+        }
+    }
+}
+
+async fn groupings(service: &Service, command: GroupingsCommand) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    let today = chrono::Utc::now().date_naive();
+    match command {
+        GroupingsCommand::List { as_of } => {
+            let date = as_of.unwrap_or(today);
+            let groupings = service.list_groupings(&actor, date).await?;
+            output::grouping_list(&groupings, date);
+            Ok(())
+        }
+        GroupingsCommand::Show {
+            code,
+            as_of,
+            format,
+        } => {
+            let page = service
+                .grouping_page(&actor, &code, as_of.unwrap_or(today))
+                .await?;
+            if matches!(format, output::Format::Table) {
+                output::grouping_head(&page);
+            }
+            let units: Vec<_> = page.members.into_iter().map(|member| member.unit).collect();
             output::unit_list(&units, format)
         }
     }

@@ -1,10 +1,12 @@
 //! Everything the CLI prints goes through here, so standard output stays one reviewed module.
 #![expect(clippy::print_stdout, reason = "this module is the CLI's output")]
 
+use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use mtqg_core::atlas::UnitAsOf;
 use mtqg_core::vi;
 use mtqg_service::geography::{ImportReport, UnitPage};
+use mtqg_service::groupings::{GroupingPage, GroupingSummary};
 use mtqg_store::UserRecord;
 
 /// How `units list` prints.
@@ -40,10 +42,10 @@ pub(crate) fn bytes_bar(size: u64, message: &str) -> ProgressBar {
 }
 
 pub(crate) fn import_report(report: &ImportReport) {
-    let kind = match report.kind {
-        Some(mtqg_core::import::ImportKind::Crosswalk) => "bảng chuyển đổi",
-        _ => "danh sách đơn vị",
-    };
+    let kind = report
+        .kind
+        .map(mtqg_core::import::ImportKind::label)
+        .unwrap_or("không rõ loại");
     println!(
         "{} ({kind}): {} dòng",
         report.file_name,
@@ -163,6 +165,19 @@ pub(crate) fn unit_page(page: &UnitPage) {
     if unit.unit_valid_to.is_some() && page.successors.is_empty() {
         println!("  Không rõ đơn vị kế thừa.");
     }
+    for grouping in &page.groupings {
+        println!(
+            "  {}: {} {}{}",
+            grouping.category.label(),
+            grouping.code,
+            grouping.name,
+            grouping
+                .via
+                .as_ref()
+                .map(|via| format!(" (theo {})", via.name))
+                .unwrap_or_default()
+        );
+    }
 }
 
 pub(crate) fn unit_list(units: &[UnitAsOf], format: Format) -> anyhow::Result<()> {
@@ -201,6 +216,51 @@ pub(crate) fn unit_list(units: &[UnitAsOf], format: Format) -> anyhow::Result<()
         }
     }
     Ok(())
+}
+
+pub(crate) fn grouping_list(groupings: &[GroupingSummary], date: NaiveDate) {
+    if groupings.is_empty() {
+        println!("Chưa có vùng, nhóm nào (nhập bằng `mtqg units import <tệp thành viên nhóm>`).");
+        return;
+    }
+    println!("Vùng, nhóm tại ngày {}:", vi::format_date(date));
+    for grouping in groupings {
+        println!(
+            "{:<18} {:<45} {:>5} đơn vị {:>7} xã  {}{}",
+            grouping.code,
+            grouping.name,
+            grouping.n_members,
+            vi::format_int(grouping.n_communes as i64),
+            grouping.category.label(),
+            if grouping.note.contains("[verify]") {
+                " (cần đối chiếu)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+pub(crate) fn grouping_head(page: &GroupingPage) {
+    let grouping = &page.grouping;
+    println!(
+        "{} {} — {}",
+        grouping.code,
+        grouping.name,
+        grouping.category.label()
+    );
+    if !grouping.legal_basis.is_empty() {
+        println!("  Căn cứ: {}", grouping.legal_basis);
+    }
+    if !grouping.note.is_empty() {
+        println!("  Ghi chú: {}", grouping.note);
+    }
+    println!(
+        "  Tại ngày {}: {} đơn vị thành viên, {} xã thuộc nhóm",
+        vi::format_date(page.date),
+        grouping.n_members,
+        vi::format_int(grouping.n_communes as i64)
+    );
 }
 
 pub(crate) fn user_list(users: &[UserRecord]) {

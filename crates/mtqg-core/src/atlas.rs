@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::geo::{Level, Validity};
+use crate::geo::{GroupingCategory, Level, Validity};
 use crate::vi;
 
 /// A unit as stored: identity, code, level and lifetime.
@@ -58,6 +58,35 @@ pub struct LevelTypeCount {
     pub n_units: i64,
 }
 
+/// A dated grouping: a region, a zone, a list of communes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtlasGrouping {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub category: GroupingCategory,
+    pub legal_basis: String,
+    /// Shown with the grouping; "[verify]" marks memberships not yet checked against the official text.
+    pub note: String,
+}
+
+/// One unit's membership of a grouping for an interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtlasMembership {
+    pub grouping_id: i64,
+    pub unit_id: i64,
+    pub validity: Validity,
+    pub legal_basis: String,
+}
+
+/// A grouping a unit belongs to on a date, and through which unit (itself or an ancestor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupingOf<'a> {
+    pub grouping: &'a AtlasGrouping,
+    /// The unit holding the membership: the unit itself, or the ancestor it inherits from.
+    pub via_unit_id: i64,
+}
+
 /// The indexed geography. Build with [`Atlas::new`]; unknown parent ids in versions are kept but lead nowhere.
 #[derive(Debug, Default)]
 pub struct Atlas {
@@ -76,6 +105,10 @@ pub struct Atlas {
     by_code_order: Vec<usize>,
     /// For scope checks: each unit's parents of any date and the units it became.
     up_links: HashMap<i64, Vec<i64>>,
+    groupings: Vec<AtlasGrouping>,
+    memberships: Vec<AtlasMembership>,
+    /// Membership indices per unit id.
+    memberships_of: HashMap<i64, Vec<usize>>,
 }
 
 impl Atlas {
@@ -130,7 +163,146 @@ impl Atlas {
             by_code,
             by_code_order,
             up_links,
+            groupings: Vec::new(),
+            memberships: Vec::new(),
+            memberships_of: HashMap::new(),
         }
+    }
+
+    /// Adds the groupings and their memberships.
+    pub fn with_groupings(
+        mut self,
+        groupings: Vec<AtlasGrouping>,
+        memberships: Vec<AtlasMembership>,
+    ) -> Atlas {
+        let mut memberships_of: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, membership) in memberships.iter().enumerate() {
+            memberships_of
+                .entry(membership.unit_id)
+                .or_default()
+                .push(i);
+        }
+        self.groupings = groupings;
+        self.memberships = memberships;
+        self.memberships_of = memberships_of;
+        self
+    }
+
+    /// Every grouping, in category then code order.
+    pub fn groupings(&self) -> Vec<&AtlasGrouping> {
+        let mut res: Vec<&AtlasGrouping> = self.groupings.iter().collect();
+        res.sort_by(|a, b| (a.category, &a.code).cmp(&(b.category, &b.code)));
+        res
+    }
+
+    /// The grouping with this code.
+    pub fn grouping(&self, code: &str) -> Option<&AtlasGrouping> {
+        self.groupings.iter().find(|grouping| grouping.code == code)
+    }
+
+    fn grouping_by_id(&self, id: i64) -> Option<&AtlasGrouping> {
+        self.groupings.iter().find(|grouping| grouping.id == id)
+    }
+
+    /// Memberships held by this very unit on `date`.
+    fn own_memberships(
+        &self,
+        unit_id: i64,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &AtlasMembership> + '_ {
+        self.memberships_of
+            .get(&unit_id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.memberships[i])
+            .filter(move |membership| membership.validity.contains(date))
+    }
+
+    /// The unit and its ancestors on `date`, nearest first, as ids.
+    fn chain_up(&self, unit_id: i64, date: NaiveDate) -> Vec<i64> {
+        let mut res = vec![unit_id];
+        let mut current = unit_id;
+        while let Some(parent) = self
+            .index
+            .get(&current)
+            .and_then(|&i| self.version_at(i, date))
+            .and_then(|v| self.versions[v].parent_id)
+        {
+            if res.contains(&parent) {
+                break;
+            }
+            res.push(parent);
+            current = parent;
+        }
+        res
+    }
+
+    /// The groupings a unit belongs to on `date`, one per category: its own membership, or else the nearest
+    /// ancestor's (a commune in a province of the Red River Delta region is in that region).
+    pub fn groupings_of(&self, unit_id: i64, date: NaiveDate) -> Vec<GroupingOf<'_>> {
+        let mut res: Vec<GroupingOf<'_>> = Vec::new();
+        if self.memberships.is_empty() {
+            return res;
+        }
+        for holder in self.chain_up(unit_id, date) {
+            for membership in self.own_memberships(holder, date) {
+                let Some(grouping) = self.grouping_by_id(membership.grouping_id) else {
+                    continue;
+                };
+                if res
+                    .iter()
+                    .all(|found| found.grouping.category != grouping.category)
+                {
+                    res.push(GroupingOf {
+                        grouping,
+                        via_unit_id: holder,
+                    });
+                }
+            }
+        }
+        res.sort_by_key(|found| found.grouping.category);
+        res
+    }
+
+    /// For every grouping, the ids of the units of `level` it covers on `date` (directly or through an ancestor,
+    /// unless the unit or a nearer ancestor holds another grouping of the same category), by code.
+    pub fn coverage(&self, level: Level, date: NaiveDate) -> HashMap<i64, Vec<i64>> {
+        let mut res: HashMap<i64, Vec<i64>> = HashMap::new();
+        if self.memberships.is_empty() {
+            return res;
+        }
+        for &i in &self.by_code_order {
+            let unit = &self.units[i];
+            if unit.level != level || self.version_at(i, date).is_none() {
+                continue;
+            }
+            for found in self.groupings_of(unit.id, date) {
+                res.entry(found.grouping.id).or_default().push(unit.id);
+            }
+        }
+        res
+    }
+
+    /// The units holding a membership of the grouping on `date` (not their descendants), by code, each with the
+    /// membership's legal basis.
+    pub fn members(&self, grouping_id: i64, date: NaiveDate) -> Vec<(UnitAsOf, &AtlasMembership)> {
+        let mut res: Vec<(UnitAsOf, &AtlasMembership)> = self
+            .memberships
+            .iter()
+            .filter(|membership| {
+                membership.grouping_id == grouping_id && membership.validity.contains(date)
+            })
+            .filter_map(|membership| Some((self.unit(membership.unit_id, date)?, membership)))
+            .collect();
+        res.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+        res
+    }
+
+    /// Ids of the units of `level` the grouping covers on `date` (see [`Atlas::coverage`]).
+    pub fn covered(&self, grouping_id: i64, level: Level, date: NaiveDate) -> Vec<i64> {
+        self.coverage(level, date)
+            .remove(&grouping_id)
+            .unwrap_or_default()
     }
 
     /// How many units, over all dates.
@@ -561,6 +733,66 @@ mod tests {
         assert!(
             !atlas.is_within(5, 1),
             "a commune does not cover its province"
+        );
+    }
+
+    fn with_regions(atlas: Atlas) -> Atlas {
+        let grouping = |id: i64, code: &str, category| AtlasGrouping {
+            id,
+            code: code.to_owned(),
+            name: format!("Vùng {code}"),
+            category,
+            legal_basis: String::new(),
+            note: String::new(),
+        };
+        let membership = |grouping_id, unit_id, validity| AtlasMembership {
+            grouping_id,
+            unit_id,
+            validity,
+            legal_basis: String::new(),
+        };
+        let until_reform = Validity {
+            from: Some(day(2021, 1, 1)),
+            to: Some(day(2025, 7, 1)),
+        };
+        atlas.with_groupings(
+            vec![
+                grouping(1, "BTB", GroupingCategory::NtmRegion),
+                grouping(2, "TDMNPB", GroupingCategory::NtmRegion),
+                grouping(3, "KV3", GroupingCategory::EthnicZone),
+            ],
+            vec![
+                membership(1, 1, until_reform),
+                // A commune held apart from its province's region.
+                membership(2, 3, until_reform),
+                membership(3, 4, until_reform),
+            ],
+        )
+    }
+
+    #[test]
+    fn a_unit_inherits_its_ancestors_grouping_unless_it_holds_its_own() {
+        let atlas = with_regions(sample());
+        let in_2023 = day(2023, 1, 1);
+        let of = |id| {
+            atlas
+                .groupings_of(id, in_2023)
+                .iter()
+                .map(|found| (found.grouping.code.clone(), found.via_unit_id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(4), [("BTB".to_owned(), 1), ("KV3".to_owned(), 4)]);
+        assert_eq!(of(3), [("TDMNPB".to_owned(), 3)]);
+        assert_eq!(atlas.covered(1, Level::Commune, in_2023), [4]);
+        assert_eq!(atlas.covered(2, Level::Commune, in_2023), [3]);
+        assert_eq!(atlas.members(1, in_2023).len(), 1);
+        assert!(
+            atlas.groupings_of(5, day(2025, 8, 1)).is_empty(),
+            "memberships end with their interval"
+        );
+        assert_eq!(
+            atlas.grouping("KV3").map(|g| g.category),
+            Some(GroupingCategory::EthnicZone)
         );
     }
 

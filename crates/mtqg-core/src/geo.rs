@@ -172,6 +172,80 @@ impl LineageKind {
     }
 }
 
+/// A kind of dated grouping of units that policies key on (../shared/DOMAIN.md §3). Within one category a unit
+/// belongs to at most one grouping on any date; a membership held by a unit covers its descendants unless a
+/// descendant has its own (region membership is held per commune where a merged province spans regions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupingCategory {
+    /// The 7 socio-economic regions of the 2021–2025 new-rural criteria.
+    NtmRegion,
+    /// The 6 regions of poverty statistics.
+    PovertyRegion,
+    /// Ethnic-minority area zones I, II, III.
+    EthnicZone,
+    /// Extremely difficult (ĐBKK) communes and villages.
+    Dbkk,
+    /// Coastal and island ĐBKK communes (bãi ngang ven biển và hải đảo).
+    CoastalDbkk,
+    /// Poor districts (QĐ 353/QĐ-TTg).
+    PoorDistrict,
+    /// Safe-zone (ATK) communes.
+    Atk,
+    /// The new-rural commune groups 1/2/3 from 2026.
+    NtmCommuneGroup,
+}
+
+impl GroupingCategory {
+    /// All categories, in display order.
+    pub const ALL: [GroupingCategory; 8] = [
+        GroupingCategory::NtmRegion,
+        GroupingCategory::PovertyRegion,
+        GroupingCategory::EthnicZone,
+        GroupingCategory::Dbkk,
+        GroupingCategory::CoastalDbkk,
+        GroupingCategory::PoorDistrict,
+        GroupingCategory::Atk,
+        GroupingCategory::NtmCommuneGroup,
+    ];
+
+    /// The key stored in databases and files.
+    pub fn key(self) -> &'static str {
+        match self {
+            GroupingCategory::NtmRegion => "ntm_region",
+            GroupingCategory::PovertyRegion => "poverty_region",
+            GroupingCategory::EthnicZone => "ethnic_zone",
+            GroupingCategory::Dbkk => "dbkk",
+            GroupingCategory::CoastalDbkk => "coastal_dbkk",
+            GroupingCategory::PoorDistrict => "poor_district",
+            GroupingCategory::Atk => "atk",
+            GroupingCategory::NtmCommuneGroup => "ntm_commune_group",
+        }
+    }
+
+    /// The Vietnamese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupingCategory::NtmRegion => "Vùng (tiêu chí nông thôn mới 2021–2025)",
+            GroupingCategory::PovertyRegion => "Vùng thống kê nghèo",
+            GroupingCategory::EthnicZone => "Khu vực vùng đồng bào DTTS và miền núi",
+            GroupingCategory::Dbkk => "Xã, thôn đặc biệt khó khăn",
+            GroupingCategory::CoastalDbkk => "Xã ĐBKK vùng bãi ngang ven biển và hải đảo",
+            GroupingCategory::PoorDistrict => "Huyện nghèo",
+            GroupingCategory::Atk => "Xã an toàn khu (ATK)",
+            GroupingCategory::NtmCommuneGroup => "Nhóm xã (tiêu chí nông thôn mới 2026–2030)",
+        }
+    }
+
+    /// Parses the key or the Vietnamese label (diacritics and case ignored).
+    pub fn parse(text: &str) -> Option<GroupingCategory> {
+        let folded = crate::vi::fold(text).replace(['_', '-'], " ");
+        GroupingCategory::ALL.into_iter().find(|category| {
+            folded == category.key().replace('_', " ")
+                || folded == crate::vi::fold(category.label())
+        })
+    }
+}
+
 /// One lineage edge as re-basing needs it: old unit, new unit, kind, and for a partial edge an optional weight
 /// (the share of the old unit's quantities that went to the new one).
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,13 @@ use chrono::NaiveDate;
 use crate::geo::{Level, LineageKind, UnitCode, UnitId, Validity};
 use crate::vi;
 
+mod groupings;
+
+pub use groupings::{
+    plan_grouping_import, ExistingGrouping, ExistingMembership, GroupingPlan, GroupingRef,
+    GroupingRow, GroupingRowParser, NewGrouping, NewMembership,
+};
+
 /// One problem found in an imported file, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
@@ -40,6 +47,27 @@ impl RowProblem {
 pub enum ImportKind {
     Units,
     Crosswalk,
+    Groupings,
+}
+
+impl ImportKind {
+    /// The key used in the API and the audit log.
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportKind::Units => "units",
+            ImportKind::Crosswalk => "crosswalk",
+            ImportKind::Groupings => "groupings",
+        }
+    }
+
+    /// The Vietnamese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Units => "danh sách đơn vị",
+            ImportKind::Crosswalk => "bảng chuyển đổi",
+            ImportKind::Groupings => "danh sách thành viên nhóm",
+        }
+    }
 }
 
 /// One column an import format knows, with the header spellings it accepts.
@@ -138,7 +166,8 @@ fn header_key(header: &str) -> String {
         .join(" ")
 }
 
-/// Recognises the kind of a file from its header: `old_code` + `new_code` is a crosswalk, `code` + `name` a unit list.
+/// Recognises the kind of a file from its header: `old_code` + `new_code` is a crosswalk, `grouping_code` +
+/// `unit_code` a membership list, `code` + `name` a unit list.
 pub fn detect_kind(headers: &[String]) -> Option<ImportKind> {
     let keys: Vec<String> = headers.iter().map(|header| header_key(header)).collect();
     let has = |specs: &[ColumnSpec], key: &str| {
@@ -151,6 +180,11 @@ pub fn detect_kind(headers: &[String]) -> Option<ImportKind> {
     };
     if has(CROSSWALK_COLUMNS, "old code") && has(CROSSWALK_COLUMNS, "new code") {
         return Some(ImportKind::Crosswalk);
+    }
+    if has(groupings::GROUPING_COLUMNS, "grouping code")
+        && has(groupings::GROUPING_COLUMNS, "unit code")
+    {
+        return Some(ImportKind::Groupings);
     }
     if has(UNIT_COLUMNS, "code") && has(UNIT_COLUMNS, "name") {
         return Some(ImportKind::Units);

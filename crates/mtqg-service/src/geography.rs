@@ -7,8 +7,9 @@ use mtqg_core::access::Permission;
 use mtqg_core::atlas::{LevelTypeCount, UnitAsOf};
 use mtqg_core::geo::{Level, LineageKind};
 use mtqg_core::import::{
-    detect_kind, plan_crosswalk_import, plan_unit_import, CrosswalkRowParser, EdgeChange,
-    ImportKind, RowProblem, UnitChange, UnitImportOptions, UnitRowParser,
+    detect_kind, plan_crosswalk_import, plan_grouping_import, plan_unit_import, CrosswalkRowParser,
+    EdgeChange, GroupingRef, GroupingRowParser, ImportKind, RowProblem, UnitChange,
+    UnitImportOptions, UnitRowParser,
 };
 use mtqg_store::{EdgeRecord, Tx, VersionRecord};
 use mtqg_xlsx::{TableError, TableEvent};
@@ -129,6 +130,8 @@ pub struct UnitPage {
     pub path: Vec<UnitAsOf>,
     pub children: Vec<UnitAsOf>,
     pub counts: Vec<LevelTypeCount>,
+    /// The groupings (region, zone, …) the unit belongs to on the date.
+    pub groupings: Vec<crate::groupings::UnitGrouping>,
     pub versions: Vec<VersionRecord>,
     pub predecessors: Vec<EdgeRecord>,
     pub successors: Vec<EdgeRecord>,
@@ -138,12 +141,14 @@ pub struct UnitPage {
 enum Parsed {
     Units(Vec<mtqg_core::import::UnitRow>),
     Crosswalk(Vec<mtqg_core::import::CrosswalkRow>),
+    Groupings(Vec<mtqg_core::import::GroupingRow>),
 }
 
 enum Parser {
     Undecided,
     Units(UnitRowParser),
     Crosswalk(CrosswalkRowParser),
+    Groupings(GroupingRowParser),
 }
 
 /// Reads a whole table into typed rows, recording every problem in the report.
@@ -170,12 +175,17 @@ fn parse_table(
                     Ok(crosswalk) => parser = Parser::Crosswalk(crosswalk),
                     Err(problems) => head_problems = problems,
                 },
+                Some(ImportKind::Groupings) => match GroupingRowParser::new(&head.headers) {
+                    Ok(groupings) => parser = Parser::Groupings(groupings),
+                    Err(problems) => head_problems = problems,
+                },
                 None => head_problems.push(RowProblem {
                     sheet: None,
                     row: 1,
                     column: None,
                     message: "không nhận ra loại tệp: danh sách đơn vị cần các cột code, name, type, parent_code; \
-                              bảng chuyển đổi cần các cột old_code, new_code, kind, date"
+                              bảng chuyển đổi cần các cột old_code, new_code, kind, date; \
+                              danh sách thành viên nhóm cần các cột grouping_code, unit_code"
                         .to_owned(),
                 }),
             }
@@ -188,6 +198,7 @@ fn parse_table(
             match &mut parser {
                 Parser::Units(units) => units.push(row, cells),
                 Parser::Crosswalk(crosswalk) => crosswalk.push(row, cells),
+                Parser::Groupings(groupings) => groupings.push(row, cells),
                 Parser::Undecided => {}
             }
         }
@@ -230,6 +241,12 @@ fn parse_table(
             let (rows, problems) = crosswalk.finish();
             report.add_problems(&head_sheet, problems);
             Parsed::Crosswalk(rows)
+        }
+        Parser::Groupings(groupings) => {
+            report.kind = Some(ImportKind::Groupings);
+            let (rows, problems) = groupings.finish();
+            report.add_problems(&head_sheet, problems);
+            Parsed::Groupings(rows)
         }
     };
     Some((head_sheet, parsed))
@@ -311,6 +328,49 @@ async fn plan_and_apply(
                 .collect();
             if may_write(options, report) {
                 tx.apply_crosswalk_plan(&plan).await?;
+                report.applied = true;
+            }
+        }
+        Parsed::Groupings(rows) => {
+            let (groupings, memberships) = tx.grouping_state().await?;
+            let plan = plan_grouping_import(&rows, &state, &groupings, &memberships);
+            report.n_new = plan.new_memberships.len();
+            report.n_unchanged = plan.unchanged;
+            report.add_problems(sheet, plan.problems.clone());
+            report.samples = plan
+                .new_groupings
+                .iter()
+                .map(|grouping| {
+                    format!(
+                        "Nhóm mới: {} {} ({})",
+                        grouping.code,
+                        grouping.name,
+                        grouping.category.label()
+                    )
+                })
+                .chain(plan.new_memberships.iter().map(|membership| {
+                    let code = match &membership.grouping {
+                        GroupingRef::Existing(id) => groupings
+                            .iter()
+                            .find(|grouping| grouping.id == *id)
+                            .map(|grouping| grouping.code.clone())
+                            .unwrap_or_default(),
+                        GroupingRef::New(code) => code.clone(),
+                    };
+                    format!(
+                        "Thêm {} vào nhóm {code}{}",
+                        membership.unit_code,
+                        membership
+                            .validity
+                            .from
+                            .map(|from| format!(" từ {}", mtqg_core::vi::format_date(from)))
+                            .unwrap_or_default()
+                    )
+                }))
+                .take(MAX_SAMPLES)
+                .collect();
+            if may_write(options, report) {
+                tx.apply_grouping_plan(&plan).await?;
                 report.applied = true;
             }
         }
@@ -408,7 +468,7 @@ impl Service {
         if report.applied {
             let mut entry = actor.audit("geography.import", "import", file_name.to_owned());
             entry.after = Some(serde_json::json!({
-                "kind": match report.kind { Some(ImportKind::Crosswalk) => "crosswalk", _ => "units" },
+                "kind": report.kind.map(ImportKind::key),
                 "as_of": options.as_of.map(|date| date.to_string()),
                 "rows": report.n_rows,
                 "new": report.n_new,
@@ -543,6 +603,7 @@ impl Service {
             path: atlas.path(unit.id, date),
             children: atlas.children(unit.id, date),
             counts: atlas.count_descendants(unit.id, date),
+            groupings: crate::groupings::groupings_of(&atlas, unit.id, date),
             versions: self.store.versions_of(unit.id).await?,
             predecessors: self.store.predecessors(unit.id).await?,
             successors: self.store.successors(unit.id).await?,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod geography;
+pub mod groupings;
 mod shipped;
 
 use std::sync::Arc;

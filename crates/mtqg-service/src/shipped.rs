@@ -25,7 +25,8 @@ impl Step {
 
 /// The 2023 list; the 1/3/2025 list, applied as of 1/11/2024 because the 2023–2025 arrangements took effect
 /// on several dates between then and 1/1/2025 and the lists do not say which (an administrator can correct
-/// a unit's dates by import); the 1/7/2025 two-level list; the 2025 crosswalk; the 30/4/2026 changes.
+/// a unit's dates by import); the 1/7/2025 two-level list; the 2025 crosswalk; the 30/4/2026 changes; the 7 and 6
+/// socio-economic regions as dated memberships (tools/prepare_groupings.py).
 pub(crate) const STEPS: &[Step] = &[
     Step {
         file: "units_2023-04-08.csv",
@@ -55,6 +56,12 @@ pub(crate) const STEPS: &[Step] = &[
         file: "units_2026-04-30.csv",
         bytes: include_bytes!("../../../data/geography/units_2026-04-30.csv"),
         as_of: Some("2026-04-30"),
+        end_note: None,
+    },
+    Step {
+        file: "groupings_regions.csv",
+        bytes: include_bytes!("../../../data/geography/groupings_regions.csv"),
+        as_of: None,
         end_note: None,
     },
 ];

@@ -405,7 +405,7 @@ impl Tx {
     }
 
     /// Marks the geography changed, so every process rebuilds its atlas once this transaction commits.
-    async fn bump_geography_revision(&mut self) -> Result<(), StoreError> {
+    pub(crate) async fn bump_geography_revision(&mut self) -> Result<(), StoreError> {
         self.conn()
             .execute(
                 "update revisions set value = value + 1 where name = 'geography'",
@@ -448,7 +448,7 @@ impl Store {
         Ok(value)
     }
 
-    /// Reads every unit, version and lineage link into an [`Atlas`], with the revision it reflects.
+    /// Reads every unit, version, lineage link, grouping and membership into an [`Atlas`], with the revision it reflects.
     /// One transaction, so a concurrent import is seen whole or not at all.
     pub async fn load_atlas(&self) -> Result<(i64, Atlas), StoreError> {
         let mut tx = self.begin().await?;
@@ -478,6 +478,7 @@ impl Store {
             .conn()
             .fetch_all("select from_unit_id, to_unit_id from lineage_edges", vec![])
             .await?;
+        let (groupings, memberships) = crate::groupings::load(&mut tx).await?;
         tx.commit().await?;
         let units = units
             .into_iter()
@@ -508,7 +509,10 @@ impl Store {
                 },
             })
             .collect();
-        Ok((revision, Atlas::new(units, versions, &links)))
+        Ok((
+            revision,
+            Atlas::new(units, versions, &links).with_groupings(groupings, memberships),
+        ))
     }
 
     /// Every version of a unit in date order, each with its parent as it was at the version's start.

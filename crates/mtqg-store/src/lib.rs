@@ -4,6 +4,7 @@
 mod audit;
 mod db;
 mod geo;
+mod groupings;
 mod users;
 
 use crate::db::Pool;

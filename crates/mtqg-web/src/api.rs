@@ -9,14 +9,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use mtqg_core::geo::{Level, LineageKind};
-use mtqg_core::vi;
 use mtqg_service::geography::{ImportOptions, TableSource};
 use mtqg_service::ServiceError;
 use serde::Deserialize;
 
 use crate::auth::{session_cookie, Authed};
-use crate::error::AppError;
-use crate::views::{AuditView, ReportView, UnitPageView, UnitView};
+use crate::error::{date_param, AppError};
+use crate::views::{AuditView, GroupingPageView, GroupingView, ReportView, UnitPageView, UnitView};
 use crate::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -29,6 +28,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/units", get(list_units))
         .route("/api/v1/units/search", get(search_units))
         .route("/api/v1/units/{code}", get(show_unit))
+        .route("/api/v1/groupings", get(list_groupings))
+        .route("/api/v1/groupings/{code}", get(show_grouping))
         .route("/api/v1/imports", post(create_import))
         .route("/api/v1/lineage/{id}", post(correct_edge))
         .route("/api/v1/audit", get(list_audit))
@@ -39,13 +40,7 @@ fn api_error(err: ServiceError) -> AppError {
 }
 
 fn parse_date_param(text: &Option<String>) -> Result<NaiveDate, AppError> {
-    match text.as_deref().map(str::trim) {
-        None | Some("") => Ok(Utc::now().date_naive()),
-        Some(text) => vi::parse_date(text).ok_or_else(|| AppError::Invalid {
-            api: true,
-            message: format!("as_of \"{text}\" không hợp lệ (yyyy-mm-dd)"),
-        }),
-    }
+    date_param(text, true)
 }
 
 fn check_csrf_header(authed: &Authed, headers: &HeaderMap) -> Result<(), AppError> {
@@ -182,6 +177,39 @@ async fn show_unit(
         .await
         .map_err(api_error)?;
     Ok(Json(UnitPageView::new(&page)).into_response())
+}
+
+async fn list_groupings(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<AsOfQuery>,
+) -> Result<Response, AppError> {
+    let date = parse_date_param(&query.as_of)?;
+    let groupings = state
+        .service
+        .list_groupings(&authed.session.actor, date)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(serde_json::json!({
+        "as_of": date,
+        "groupings": groupings.iter().map(GroupingView::new).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+async fn show_grouping(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Query(query): Query<AsOfQuery>,
+) -> Result<Response, AppError> {
+    let date = parse_date_param(&query.as_of)?;
+    let page = state
+        .service
+        .grouping_page(&authed.session.actor, &code, date)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(GroupingPageView::new(&page)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -105,3 +105,14 @@ impl IntoResponse for AppError {
         (status, Html(html)).into_response()
     }
 }
+
+/// A `?date=` / `?as_of=` parameter as given (dd/mm/yyyy or yyyy-mm-dd), or today when absent.
+pub(crate) fn date_param(text: &Option<String>, api: bool) -> Result<chrono::NaiveDate, AppError> {
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(chrono::Utc::now().date_naive()),
+        Some(text) => mtqg_core::vi::parse_date(text).ok_or_else(|| AppError::Invalid {
+            api,
+            message: format!("Ngày \"{text}\" không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd."),
+        }),
+    }
+}

@@ -49,6 +49,11 @@ fn templates() -> Environment<'static> {
         ("error.html", include_str!("../templates/error.html")),
         ("units.html", include_str!("../templates/units.html")),
         ("unit.html", include_str!("../templates/unit.html")),
+        (
+            "groupings.html",
+            include_str!("../templates/groupings.html"),
+        ),
+        ("grouping.html", include_str!("../templates/grouping.html")),
         ("import.html", include_str!("../templates/import.html")),
         ("lineage.html", include_str!("../templates/lineage.html")),
         ("audit.html", include_str!("../templates/audit.html")),

@@ -17,8 +17,11 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::auth::{session_cookie, Authed, PendingImport};
-use crate::error::AppError;
-use crate::views::{AccountView, AuditView, ReportView, UnitPageView, UnitView, UserView};
+use crate::error::{date_param, AppError};
+use crate::views::{
+    AccountView, AuditView, GroupingPageView, GroupingView, ReportView, UnitPageView, UnitView,
+    UserView,
+};
 use crate::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -28,6 +31,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(submit_logout))
         .route("/units", get(list_units))
         .route("/units/{code}", get(show_unit))
+        .route("/groupings", get(list_groupings))
+        .route("/groupings/{code}", get(show_grouping))
         .route("/admin/import", get(show_import).post(preview_import))
         .route("/admin/import/apply", axum::routing::post(apply_import))
         .route("/admin/lineage/{id}", get(show_edge).post(correct_edge))
@@ -50,13 +55,7 @@ fn page_error(err: ServiceError) -> AppError {
 
 /// `?date=` as given, or today.
 fn date_or_today(date: &Option<String>) -> Result<NaiveDate, AppError> {
-    match date.as_deref().map(str::trim) {
-        None | Some("") => Ok(Utc::now().date_naive()),
-        Some(text) => vi::parse_date(text).ok_or_else(|| AppError::Invalid {
-            api: false,
-            message: format!("Ngày \"{text}\" không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd."),
-        }),
-    }
+    date_param(date, false)
 }
 
 #[derive(Deserialize)]
@@ -211,6 +210,52 @@ async fn show_unit(
             user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "units",
             shown_other_date => page.date != date, requested => vi::format_date(date),
             ..minijinja::Value::from_serialize(&view)
+        },
+    )
+}
+
+async fn list_groupings(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<DateQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let date = date_or_today(&query.date)?;
+    let groupings = state
+        .service
+        .list_groupings(actor, date)
+        .await
+        .map_err(page_error)?;
+    let groupings: Vec<GroupingView> = groupings.iter().map(GroupingView::new).collect();
+    render(
+        &state,
+        "groupings.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "groupings",
+            groupings, date => vi::format_date(date), date_iso => date.to_string(),
+        },
+    )
+}
+
+async fn show_grouping(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Query(query): Query<DateQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let date = date_or_today(&query.date)?;
+    let page = state
+        .service
+        .grouping_page(actor, &code, date)
+        .await
+        .map_err(page_error)?;
+    render(
+        &state,
+        "grouping.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "groupings",
+            ..minijinja::Value::from_serialize(GroupingPageView::new(&page))
         },
     )
 }

@@ -7,6 +7,7 @@ use mtqg_core::geo::LineageKind;
 use mtqg_core::vi;
 use mtqg_service::auth::Actor;
 use mtqg_service::geography::{ImportReport, UnitPage};
+use mtqg_service::groupings::{GroupingPage, GroupingSummary, UnitGrouping};
 use mtqg_store::{AuditRecord, EdgeRecord, UserRecord, VersionRecord};
 use serde::Serialize;
 
@@ -192,6 +193,7 @@ pub(crate) struct UnitPageView {
     versions: Vec<VersionView>,
     predecessors: Vec<EdgeView>,
     successors: Vec<EdgeView>,
+    groupings: Vec<UnitGroupingView>,
 }
 
 impl UnitPageView {
@@ -206,6 +208,106 @@ impl UnitPageView {
             versions: page.versions.iter().map(VersionView::new).collect(),
             predecessors: page.predecessors.iter().map(EdgeView::new).collect(),
             successors: page.successors.iter().map(EdgeView::new).collect(),
+            groupings: page.groupings.iter().map(UnitGroupingView::new).collect(),
+        }
+    }
+}
+
+/// Whether a note flags data not yet checked against the official text.
+fn unverified(note: &str) -> bool {
+    note.contains("[verify]")
+}
+
+/// A grouping a unit belongs to.
+#[derive(Serialize)]
+pub(crate) struct UnitGroupingView {
+    category: &'static str,
+    category_label: &'static str,
+    code: String,
+    name: String,
+    unverified: bool,
+    via_code: Option<String>,
+    via_name: Option<String>,
+}
+
+impl UnitGroupingView {
+    pub(crate) fn new(grouping: &UnitGrouping) -> UnitGroupingView {
+        UnitGroupingView {
+            category: grouping.category.key(),
+            category_label: grouping.category.label(),
+            code: grouping.code.clone(),
+            name: grouping.name.clone(),
+            unverified: unverified(&grouping.note),
+            via_code: grouping.via.as_ref().map(|unit| unit.code.clone()),
+            via_name: grouping.via.as_ref().map(|unit| unit.name.clone()),
+        }
+    }
+}
+
+/// A grouping with its sizes on a date.
+#[derive(Serialize)]
+pub(crate) struct GroupingView {
+    code: String,
+    name: String,
+    category: &'static str,
+    category_label: &'static str,
+    legal_basis: String,
+    note: String,
+    unverified: bool,
+    n_members: usize,
+    n_communes: usize,
+    n_communes_text: String,
+}
+
+impl GroupingView {
+    pub(crate) fn new(grouping: &GroupingSummary) -> GroupingView {
+        GroupingView {
+            code: grouping.code.clone(),
+            name: grouping.name.clone(),
+            category: grouping.category.key(),
+            category_label: grouping.category.label(),
+            legal_basis: grouping.legal_basis.clone(),
+            note: grouping.note.clone(),
+            unverified: unverified(&grouping.note),
+            n_members: grouping.n_members,
+            n_communes: grouping.n_communes,
+            n_communes_text: vi::format_int(grouping.n_communes as i64),
+        }
+    }
+}
+
+/// One member of a grouping.
+#[derive(Serialize)]
+pub(crate) struct GroupingMemberView {
+    unit: UnitView,
+    valid_text: String,
+    legal_basis: String,
+}
+
+/// Everything on the grouping page.
+#[derive(Serialize)]
+pub(crate) struct GroupingPageView {
+    date: String,
+    date_iso: String,
+    grouping: GroupingView,
+    members: Vec<GroupingMemberView>,
+}
+
+impl GroupingPageView {
+    pub(crate) fn new(page: &GroupingPage) -> GroupingPageView {
+        GroupingPageView {
+            date: vi::format_date(page.date),
+            date_iso: page.date.to_string(),
+            grouping: GroupingView::new(&page.grouping),
+            members: page
+                .members
+                .iter()
+                .map(|member| GroupingMemberView {
+                    unit: UnitView::new(&member.unit),
+                    valid_text: validity_text(member.valid_from, member.valid_to),
+                    legal_basis: member.legal_basis.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -239,10 +341,7 @@ impl ReportView {
     pub(crate) fn new(report: &ImportReport) -> ReportView {
         ReportView {
             file_name: report.file_name.clone(),
-            kind: report.kind.map(|kind| match kind {
-                mtqg_core::import::ImportKind::Units => "units",
-                mtqg_core::import::ImportKind::Crosswalk => "crosswalk",
-            }),
+            kind: report.kind.map(mtqg_core::import::ImportKind::key),
             n_rows: report.n_rows,
             n_new: report.n_new,
             n_changed: report.n_changed,

@@ -1,4 +1,5 @@
 //! Story tests of the service layer; they run on SQLite, or on PostgreSQL when `MTQG_TEST_PG_URL` is set.
 
 mod geography;
+mod groupings;
 mod support;

@@ -395,3 +395,51 @@ async fn templates_escape_what_users_typed() {
     assert!(!page.body.contains("<script>alert(1)</script>"));
     assert!(page.body.contains("&lt;script&gt;"));
 }
+
+#[tokio::test]
+async fn an_imported_grouping_shows_on_its_page_on_the_unit_page_and_in_the_api() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let body = "grouping_code,grouping_name,category,unit_code,valid_from,note\n\
+                KV3,Khu vực III,ethnic_zone,384,2023-01-01,[verify] thử\n";
+    let applied = app
+        .send(
+            Request::post("/api/v1/imports?file_name=kv3.csv&dry_run=false")
+                .header(header::COOKIE, &admin.cookie)
+                .header("x-csrf-token", &admin.csrf)
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(body))
+                .expect("request builds"),
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+    let list = app.get(Some(&admin), "/groupings?date=2023-06-01").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(
+        list.body.contains("Khu vực III") && list.body.contains("cần đối chiếu"),
+        "{}",
+        list.body
+    );
+    let page = app
+        .get(Some(&admin), "/groupings/KV3?date=2023-06-01")
+        .await;
+    assert!(page.body.contains("Huyện Mường Lát"), "{}", page.body);
+    // A commune of the district inherits the zone, and says through which unit.
+    let unit = app.get(Some(&admin), "/units/14848?date=2023-06-01").await;
+    assert!(
+        unit.body.contains("Khu vực III") && unit.body.contains("(theo Huyện Mường Lát)"),
+        "{}",
+        unit.body
+    );
+    let api = app
+        .get(Some(&admin), "/api/v1/groupings?as_of=2023-06-01")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(json["groupings"][0]["code"], "KV3");
+    assert_eq!(json["groupings"][0]["unverified"], true);
+    assert_eq!(json["groupings"][0]["n_communes"], 2);
+    let missing = app.get(Some(&admin), "/api/v1/groupings/KHONG-CO").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let bad_date = app.get(Some(&admin), "/groupings?date=31/02/2023").await;
+    assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
