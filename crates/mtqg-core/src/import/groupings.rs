@@ -222,6 +222,9 @@ pub struct NewMembership {
     pub unit_code: UnitCode,
 }
 
+/// A membership already accepted from the file: interval, grouping code, row.
+type Accepted = (Validity, String, usize);
+
 /// What a membership import would do, and what stops it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupingPlan {
@@ -249,8 +252,7 @@ pub fn plan_grouping_import(
     // Category per grouping code, for new groupings as their first row defines them.
     let mut new_by_code: HashMap<String, (GroupingCategory, String)> = HashMap::new();
     // Accepted memberships per (category, unit): (validity, grouping code, row) to check overlaps within the file.
-    let mut accepted: HashMap<(GroupingCategory, UnitId), Vec<(Validity, String, usize)>> =
-        HashMap::new();
+    let mut accepted: HashMap<(GroupingCategory, UnitId), Vec<Accepted>> = HashMap::new();
     for row in rows {
         let problem =
             |column: &str, message: String| RowProblem::new(row.row, Some(column), message);
