@@ -82,6 +82,41 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{host_part}/{name}{query}")
 }
 
+/// Drops a test database from a thread of its own: the test's runtime is blocked in `drop`, so the pool's
+/// connections cannot close; `with (force)` (PostgreSQL 13+) terminates them. Gives up after 20 s and leaves the
+/// database behind rather than hang the test run (`.ci/run` throws its whole cluster away anyway).
+fn drop_pg_database(name: &str) {
+    let Ok(admin_url) = std::env::var("MTQG_TEST_PG_URL") else {
+        return;
+    };
+    let sql = format!("drop database if exists {name} with (force)");
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let res = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| err.to_string())
+            .and_then(|runtime| {
+                runtime.block_on(async {
+                    let mut admin = sqlx::PgConnection::connect(&admin_url)
+                        .await
+                        .map_err(|err| err.to_string())?;
+                    sqlx::query(&sql)
+                        .execute(&mut admin)
+                        .await
+                        .map_err(|err| err.to_string())?;
+                    admin.close().await.map_err(|err| err.to_string())
+                })
+            });
+        let _ = done.send(res);
+    });
+    match wait.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => eprintln!("test database {name} was not dropped: {err}"),
+        Err(_) => eprintln!("test database {name} was not dropped within 20 s"),
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.cleanup {
@@ -90,12 +125,7 @@ impl Drop for TestDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Cleanup::PgDatabase { name, .. } => {
-                // Not dropped here: the pool's connections belong to the test's runtime, which is blocked in this
-                // drop, and a second runtime's connection hung waiting on them. `.ci/run` deletes its whole throwaway
-                // cluster; on a shared server, drop leftover `mtqg_test_%` databases by hand.
-                let _ = name;
-            }
+            Cleanup::PgDatabase { name } => drop_pg_database(name),
         }
     }
 }
