@@ -247,6 +247,13 @@ async fn load_shipped(service: &Service) -> anyhow::Result<()> {
             started.elapsed().as_secs_f64()
         ));
     }
+    let n_items = service
+        .load_shipped_catalogue()
+        .await
+        .context("while loading the shipped program catalogue")?;
+    if n_items > 0 {
+        output::line(&format!("Đã nạp danh mục chương trình ({n_items} mục)."));
+    }
     Ok(())
 }
 

@@ -23,6 +23,12 @@ pub enum Permission {
     CorrectLineage,
     ManageUsers,
     ReadAudit,
+    /// Read capital plans, disbursement and projects.
+    ReadCapital,
+    /// Record ledger events, projects, their progress and obstacles (in scope).
+    RecordCapital,
+    /// Edit the program catalogue and record deadline extensions.
+    EditCatalogue,
 }
 
 impl Role {
@@ -65,7 +71,9 @@ impl Role {
     /// Whether the role allows `permission` at all; scope is checked separately.
     pub fn can(self, permission: Permission) -> bool {
         match permission {
-            Permission::ReadGeography => true,
+            Permission::ReadGeography | Permission::ReadCapital => true,
+            Permission::RecordCapital => matches!(self, Role::Admin | Role::Agency | Role::Commune),
+            Permission::EditCatalogue => self == Role::Admin,
             Permission::ImportGeography
             | Permission::CorrectLineage
             | Permission::ManageUsers
@@ -77,6 +85,18 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn officers_record_capital_and_readers_only_read_it() {
+        for role in [Role::Admin, Role::Agency, Role::Commune] {
+            assert!(role.can(Permission::RecordCapital), "{role:?}");
+        }
+        for role in [Role::Steering, Role::Viewer] {
+            assert!(!role.can(Permission::RecordCapital), "{role:?}");
+            assert!(role.can(Permission::ReadCapital), "{role:?}");
+        }
+        assert!(!Role::Agency.can(Permission::EditCatalogue));
+    }
 
     #[test]
     fn only_administrators_change_reference_data_and_read_the_audit_log() {

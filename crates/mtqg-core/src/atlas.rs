@@ -219,7 +219,7 @@ impl Atlas {
     }
 
     /// The unit and its ancestors on `date`, nearest first, as ids.
-    fn chain_up(&self, unit_id: i64, date: NaiveDate) -> Vec<i64> {
+    pub fn chain_up(&self, unit_id: i64, date: NaiveDate) -> Vec<i64> {
         let mut res = vec![unit_id];
         let mut current = unit_id;
         while let Some(parent) = self

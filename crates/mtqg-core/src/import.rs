@@ -32,7 +32,7 @@ pub struct RowProblem {
 }
 
 impl RowProblem {
-    fn new(row: usize, column: Option<&str>, message: String) -> RowProblem {
+    pub(crate) fn new(row: usize, column: Option<&str>, message: String) -> RowProblem {
         RowProblem {
             sheet: None,
             row,
@@ -71,10 +71,10 @@ impl ImportKind {
 }
 
 /// One column an import format knows, with the header spellings it accepts.
-struct ColumnSpec {
-    key: &'static str,
-    required: bool,
-    aliases: &'static [&'static str],
+pub(crate) struct ColumnSpec {
+    pub(crate) key: &'static str,
+    pub(crate) required: bool,
+    pub(crate) aliases: &'static [&'static str],
 }
 
 const UNIT_COLUMNS: &[ColumnSpec] = &[
@@ -158,7 +158,7 @@ const CROSSWALK_COLUMNS: &[ColumnSpec] = &[
     },
 ];
 
-fn header_key(header: &str) -> String {
+pub(crate) fn header_key(header: &str) -> String {
     vi::fold(header)
         .replace(['_', '-'], " ")
         .split_whitespace()
@@ -193,13 +193,16 @@ pub fn detect_kind(headers: &[String]) -> Option<ImportKind> {
 }
 
 /// Maps a file's headers to known columns, reporting unknown, duplicate and missing ones.
-struct Columns {
+pub(crate) struct Columns {
     index: HashMap<&'static str, usize>,
     headers: Vec<String>,
 }
 
 impl Columns {
-    fn resolve(headers: &[String], specs: &[ColumnSpec]) -> Result<Columns, Vec<RowProblem>> {
+    pub(crate) fn resolve(
+        headers: &[String],
+        specs: &[ColumnSpec],
+    ) -> Result<Columns, Vec<RowProblem>> {
         let mut index = HashMap::new();
         let mut problems = Vec::new();
         for (col_idx, header) in headers.iter().enumerate() {
@@ -254,14 +257,14 @@ impl Columns {
         }
     }
 
-    fn get<'a>(&self, cells: &'a [String], key: &str) -> &'a str {
+    pub(crate) fn get<'a>(&self, cells: &'a [String], key: &str) -> &'a str {
         match self.index.get(key) {
             Some(col_idx) => cells.get(*col_idx).map(|cell| cell.trim()).unwrap_or(""),
             None => "",
         }
     }
 
-    fn header(&self, key: &str) -> String {
+    pub(crate) fn header(&self, key: &str) -> String {
         match self.index.get(key) {
             Some(col_idx) => self.headers[*col_idx].clone(),
             None => key.replace(' ', "_"),
@@ -315,7 +318,7 @@ fn known_types(level: Level) -> &'static [&'static str] {
     }
 }
 
-fn parse_optional_date(
+pub(crate) fn parse_optional_date(
     text: &str,
     row: usize,
     column: String,

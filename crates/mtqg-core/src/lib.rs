@@ -5,4 +5,5 @@ pub mod access;
 pub mod atlas;
 pub mod geo;
 pub mod import;
+pub mod money;
 pub mod vi;

@@ -93,6 +93,60 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// A number read from Vietnamese text, exact: `digits` scaled by 10^`decimals` ("25.608,6" is 256086 with 1 decimal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParsedNumber {
+    pub digits: i128,
+    pub decimals: u32,
+}
+
+/// Parses a number written the Vietnamese way: "." groups thousands (groups of exactly three digits), "," marks
+/// decimals, spaces are ignored, a leading "-" is kept. "1.234,5" is 1234.5; "1,234" is 1.234 (one point two three
+/// four, since the comma is the decimal mark); "1.5" and "1.23.4" are refused as ambiguous or malformed.
+pub fn parse_number(text: &str) -> Result<ParsedNumber, String> {
+    let cleaned: String = text
+        .chars()
+        .filter(|ch| !ch.is_whitespace() && *ch != '\u{a0}')
+        .collect();
+    let (negative, body) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.as_str()),
+    };
+    if body.is_empty() {
+        return Err("ô trống".to_owned());
+    }
+    let (int_part, frac_part) = match body.split_once(',') {
+        Some((int_part, frac)) => (int_part, Some(frac)),
+        None => (body, None),
+    };
+    let groups: Vec<&str> = int_part.split('.').collect();
+    let well_grouped = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|group| group.len() == 3));
+    let all_digits = |part: &str| part.chars().all(|ch| ch.is_ascii_digit());
+    if int_part.is_empty() || !well_grouped || !groups.iter().all(|group| all_digits(group)) {
+        return Err(format!(
+            "\"{text}\" không phải số theo cách viết Việt Nam (dấu chấm phân cách hàng nghìn, dấu phẩy thập phân, ví dụ 1.234,5)"
+        ));
+    }
+    let frac = frac_part.unwrap_or("");
+    if frac_part.is_some() && (frac.is_empty() || !all_digits(frac)) || frac.len() > 12 {
+        return Err(format!("phần thập phân của \"{text}\" không hợp lệ"));
+    }
+    let all: String = groups.concat() + frac;
+    if all.len() > 30 {
+        return Err(format!("số \"{text}\" quá lớn"));
+    }
+    let magnitude: i128 = all
+        .parse()
+        .map_err(|_| format!("số \"{text}\" không hợp lệ"))?;
+    Ok(ParsedNumber {
+        digits: if negative { -magnitude } else { magnitude },
+        decimals: frac.len() as u32,
+    })
+}
+
 /// Normalises text to NFC, the form every stored Vietnamese string uses.
 pub fn nfc(text: &str) -> String {
     text.nfc().collect()
@@ -169,6 +223,24 @@ pub fn compare(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_parse_with_dot_thousands_and_comma_decimals() {
+        let parse = |text| parse_number(text).map(|n| (n.digits, n.decimals));
+        assert_eq!(parse("25.608,6"), Ok((256086, 1)));
+        assert_eq!(parse("51.673"), Ok((51673, 0)));
+        assert_eq!(parse(" 1 234 567 "), Ok((1234567, 0)));
+        assert_eq!(
+            parse("1,234"),
+            Ok((1234, 3)),
+            "the comma is the decimal mark"
+        );
+        assert_eq!(parse("-12,5"), Ok((-125, 1)));
+        assert_eq!(parse("1234,5"), Ok((12345, 1)));
+        for bad in ["1.5", "1.23.4", "12.34,5", ".5", "1,", "abc", "1,2,3", ""] {
+            assert!(parse_number(bad).is_err(), "{bad} must be refused");
+        }
+    }
 
     #[test]
     fn integers_group_thousands_with_dots() {

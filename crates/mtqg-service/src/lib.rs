@@ -3,8 +3,11 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+pub mod catalogue;
 pub mod geography;
 pub mod groupings;
+pub mod money;
+pub mod projects;
 mod shipped;
 
 use std::sync::Arc;

@@ -357,6 +357,18 @@ pub(crate) async fn insert_many(
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
 ) -> Result<(), StoreError> {
+    insert_many_then(tx, table, columns, rows, "").await
+}
+
+/// [`insert_many`] with a clause after the values, such as `on conflict (…) do update set …` (both backends
+/// accept the same upsert syntax; a key must not repeat within one call).
+pub(crate) async fn insert_many_then(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+    then: &str,
+) -> Result<(), StoreError> {
     // Small chunks: SQLite statements with thousands of numbered parameters get slow to prepare.
     let rows_per_chunk = (2_000 / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
@@ -378,6 +390,7 @@ pub(crate) async fn insert_many(
             sql.push(')');
             args.extend(row);
         }
+        sql.push_str(then);
         tx.conn().execute(&sql, args).await?;
     }
     Ok(())

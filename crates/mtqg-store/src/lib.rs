@@ -5,6 +5,7 @@ mod audit;
 mod db;
 mod geo;
 mod groupings;
+mod money;
 mod users;
 
 use crate::db::Pool;
@@ -12,6 +13,10 @@ use crate::db::Pool;
 pub use crate::audit::{AuditEntry, AuditRecord};
 pub use crate::db::{Backend, Tx};
 pub use crate::geo::{EdgeRecord, VersionRecord};
+pub use crate::money::{
+    CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, NewProgramItem,
+    NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,
+};
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 
 /// What can go wrong in storage, in terms the service layer can act on.

@@ -154,7 +154,9 @@ pub fn read_xlsx<R: Read + Seek>(
     Ok(())
 }
 
-/// A cell as the text a user typed: integers without ".0", dates as ISO, codes keep leading zeros when stored as text.
+/// A cell as the text a user typed: integers without ".0", other numbers with the Vietnamese decimal comma ("1234,5",
+/// never "1234.5", which Vietnamese parsing would read as a thousands group), dates as ISO, codes keep leading zeros
+/// when stored as text.
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
@@ -162,7 +164,7 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
             format!("{}", *value as i64)
         }
-        Data::Float(value) => value.to_string(),
+        Data::Float(value) => value.to_string().replace('.', ","),
         Data::Int(value) => value.to_string(),
         Data::Bool(value) => value.to_string(),
         Data::DateTime(value) => match value.as_datetime() {

@@ -651,9 +651,19 @@ async fn both_backends_have_the_same_tables_and_columns() {
         tables.into_iter().collect::<Vec<_>>(),
         vec![
             "audit_log",
+            "capital_balances",
+            "capital_daily",
+            "capital_events",
+            "deadline_extensions",
             "grouping_members",
             "groupings",
             "lineage_edges",
+            "program_items",
+            "project_commitments",
+            "project_locations",
+            "project_obstacles",
+            "project_progress",
+            "projects",
             "revisions",
             "sessions",
             "unit_versions",
@@ -665,11 +675,13 @@ async fn both_backends_have_the_same_tables_and_columns() {
     let sqlite = [
         include_str!("../../../mtqg-store/migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0002_atlas_revision_groupings.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0003_money.sql"),
     ]
     .concat();
     let postgres = [
         include_str!("../../../mtqg-store/migrations/postgres/0001_foundation.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0002_atlas_revision_groupings.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0003_money.sql"),
     ]
     .concat();
     for (table, column) in &schema {

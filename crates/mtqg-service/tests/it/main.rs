@@ -2,4 +2,5 @@
 
 mod geography;
 mod groupings;
+mod money;
 mod support;

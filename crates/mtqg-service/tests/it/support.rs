@@ -22,6 +22,10 @@ pub(crate) async fn service_with_shipped_geography() -> (TestDb, Service) {
         .await
         .expect("shipped geography loads")
         .expect("database was empty");
+    service
+        .load_shipped_catalogue()
+        .await
+        .expect("shipped catalogue loads");
     (db, service)
 }
 

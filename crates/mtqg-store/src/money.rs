@@ -1,0 +1,1056 @@
+//! Money in storage: the program catalogue, investment projects, the append-only ledger, own-level balances and
+//! the daily aggregates per scope that figures are read from.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use mtqg_core::money::{Balance, Bucket, CapitalType, Extension, Holder, Source};
+
+use crate::db::{args, insert_many, insert_many_then, other, Arg, Tx};
+use crate::{Store, StoreError};
+
+/// One item of the program catalogue.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProgramItemRecord {
+    pub id: i64,
+    pub code: String,
+    pub parent_id: Option<i64>,
+    pub level: String,
+    pub name: String,
+    pub phase: String,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub legal_basis: String,
+    pub verify: bool,
+    pub maps_to_id: Option<i64>,
+    pub note: String,
+}
+
+/// A catalogue item to insert; parents and mapping targets by code, resolved in file order.
+#[derive(Debug, Clone)]
+pub struct NewProgramItem {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub level: String,
+    pub name: String,
+    pub phase: String,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub legal_basis: String,
+    pub verify: bool,
+    pub maps_to_code: Option<String>,
+    pub note: String,
+}
+
+/// An investment project.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProjectRecord {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit_id: i64,
+    pub investor: String,
+    pub item_id: i64,
+    pub capital_type: String,
+    pub sources: String,
+    pub total_investment: i64,
+    pub approval: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub status: String,
+    pub contractors: String,
+}
+
+/// An obstacle of a project (khó khăn, vướng mắc) with who owns it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ObstacleRecord {
+    pub id: i64,
+    pub kind: String,
+    pub description: String,
+    pub owner: String,
+    pub status: String,
+    pub raised_on: NaiveDate,
+    pub resolved_on: Option<NaiveDate>,
+}
+
+/// A project to insert.
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub code: String,
+    pub name: String,
+    pub unit_id: i64,
+    pub location_ids: Vec<i64>,
+    pub investor: String,
+    pub item_id: i64,
+    pub capital_type: CapitalType,
+    pub sources: String,
+    pub total_investment: i64,
+    pub approval: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub status: String,
+    pub contractors: String,
+}
+
+/// A checked ledger event ready to store.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub kind: &'static str,
+    pub unit_id: i64,
+    pub project_id: Option<i64>,
+    pub to_unit_id: Option<i64>,
+    pub to_project_id: Option<i64>,
+    pub bucket: Bucket,
+    pub amount: i64,
+    pub date: NaiveDate,
+    pub legal_basis: String,
+    pub adjusts: Option<&'static str>,
+    pub deadline: Option<NaiveDate>,
+    pub reason: String,
+    pub batch: String,
+    pub created_by: Option<i64>,
+}
+
+/// A ledger event as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRecord {
+    pub id: i64,
+    pub kind: String,
+    pub unit_id: i64,
+    pub project_id: Option<i64>,
+    pub to_unit_id: Option<i64>,
+    pub to_project_id: Option<i64>,
+    pub item_id: i64,
+    pub source: String,
+    pub capital_type: String,
+    pub plan_year: i64,
+    pub amount: i64,
+    pub event_date: NaiveDate,
+    pub legal_basis: String,
+    pub adjusts: Option<String>,
+    pub reason: String,
+}
+
+/// The own-level sums of one scope (and source and capital type) as of a date.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct CapitalSums {
+    pub scope_id: i64,
+    pub source: String,
+    pub capital_type: String,
+    pub medium_term: i64,
+    pub received: i64,
+    pub to_projects: i64,
+    pub disbursed: i64,
+    pub carried: i64,
+    pub lapsed: i64,
+}
+
+/// Measures a day adds to a scope, in the column order of `capital_daily`.
+pub type DailyKey = (i64, i32, NaiveDate, i64, Source, CapitalType);
+
+/// medium_term, received, to_projects, disbursed, carried, lapsed.
+pub type DailyAmounts = [i64; 6];
+
+/// A project with what it holds: allocation and disbursement over all its buckets of one plan year.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HolderRemaining {
+    pub holder_kind: String,
+    pub holder_id: i64,
+    pub unit_id: i64,
+    pub item_id: i64,
+    pub source: String,
+    pub capital_type: String,
+    pub plan_year: i64,
+    pub received: i64,
+    pub to_projects: i64,
+    pub disbursed: i64,
+    pub lapsed: i64,
+    pub carried: i64,
+    pub disbursed_late: i64,
+    pub carry_deadline: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BalanceRow {
+    holder_kind: String,
+    holder_id: i64,
+    item_id: i64,
+    source: String,
+    capital_type: String,
+    plan_year: i64,
+    medium_term: i64,
+    received: i64,
+    to_projects: i64,
+    disbursed: i64,
+    disbursed_late: i64,
+    carried: i64,
+    lapsed: i64,
+    carry_deadline: Option<NaiveDate>,
+}
+
+/// plan_year, capital_type, item_id, until, legal_basis.
+type ExtensionRow = (i64, Option<String>, Option<i64>, NaiveDate, String);
+
+fn holder_key(holder: Holder) -> (&'static str, i64) {
+    match holder {
+        Holder::Unit(id) => ("unit", id),
+        Holder::Project(id) => ("project", id),
+    }
+}
+
+fn year_list(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl Tx {
+    /// Inserts catalogue items in order (a parent before its children; a mapping target before its source);
+    /// references to items stored earlier are looked up by code.
+    pub async fn insert_program_items(
+        &mut self,
+        items: &[NewProgramItem],
+    ) -> Result<(), StoreError> {
+        let mut ids: HashMap<String, i64> = HashMap::new();
+        for item in items {
+            let mut refs = [None, None];
+            for (slot, code) in refs.iter_mut().zip([&item.parent_code, &item.maps_to_code]) {
+                let Some(code) = code else { continue };
+                let id = match ids.get(code) {
+                    Some(id) => *id,
+                    None => {
+                        let found: Option<(i64,)> = self
+                            .conn()
+                            .fetch_optional(
+                                "select id from program_items where code = $1",
+                                args![code.as_str()],
+                            )
+                            .await?;
+                        found.map(|(id,)| id).ok_or_else(|| {
+                            other(anyhow::anyhow!(
+                                "catalogue item {code} is not defined before use"
+                            ))
+                        })?
+                    }
+                };
+                *slot = Some(id);
+            }
+            let [parent_id, maps_to_id] = refs;
+            let (id,): (i64,) = self
+                .conn()
+                .fetch_one(
+                    "insert into program_items (code, parent_id, level, name, phase, valid_from, valid_to, legal_basis, \
+                     verify, maps_to_id, note) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning id",
+                    args![
+                        item.code.as_str(),
+                        parent_id,
+                        item.level.as_str(),
+                        item.name.as_str(),
+                        item.phase.as_str(),
+                        item.valid_from,
+                        item.valid_to,
+                        item.legal_basis.as_str(),
+                        item.verify,
+                        maps_to_id,
+                        item.note.as_str()
+                    ],
+                )
+                .await?;
+            ids.insert(item.code.clone(), id);
+        }
+        Ok(())
+    }
+
+    /// Updates the name, legal basis, flag and note of one catalogue item.
+    pub async fn update_program_item(
+        &mut self,
+        id: i64,
+        name: &str,
+        legal_basis: &str,
+        verify: bool,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "update program_items set name = $1, legal_basis = $2, verify = $3, note = $4, updated_at = current_timestamp \
+                 where id = $5",
+                args![name, legal_basis, verify, note, id],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Inserts a project with its locations; returns its id.
+    pub async fn insert_project(&mut self, project: &NewProject) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into projects (code, name, unit_id, investor, item_id, capital_type, sources, total_investment, \
+                 approval, start_date, end_date, status, contractors) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id",
+                args![
+                    project.code.as_str(),
+                    project.name.as_str(),
+                    project.unit_id,
+                    project.investor.as_str(),
+                    project.item_id,
+                    project.capital_type.key(),
+                    project.sources.as_str(),
+                    project.total_investment,
+                    project.approval.as_str(),
+                    project.start_date,
+                    project.end_date,
+                    project.status.as_str(),
+                    project.contractors.as_str()
+                ],
+            )
+            .await?;
+        let rows = project
+            .location_ids
+            .iter()
+            .map(|unit_id| args![id, *unit_id])
+            .collect();
+        insert_many(self, "project_locations", &["project_id", "unit_id"], rows).await?;
+        Ok(id)
+    }
+
+    /// Inserts many projects at once with ids chosen here (for generated data); returns the ids in order.
+    pub async fn insert_projects_bulk(
+        &mut self,
+        projects: &[NewProject],
+    ) -> Result<Vec<i64>, StoreError> {
+        let (max_id,): (i64,) = self
+            .conn()
+            .fetch_one("select coalesce(max(id), 0) from projects", vec![])
+            .await?;
+        let ids: Vec<i64> = (1..=projects.len() as i64).map(|i| max_id + i).collect();
+        let rows = projects
+            .iter()
+            .zip(&ids)
+            .map(|(project, id)| {
+                args![
+                    *id,
+                    project.code.as_str(),
+                    project.name.as_str(),
+                    project.unit_id,
+                    project.investor.as_str(),
+                    project.item_id,
+                    project.capital_type.key(),
+                    project.sources.as_str(),
+                    project.total_investment,
+                    project.approval.as_str(),
+                    project.start_date,
+                    project.end_date,
+                    project.status.as_str(),
+                    project.contractors.as_str()
+                ]
+            })
+            .collect();
+        insert_many(
+            self,
+            "projects",
+            &[
+                "id",
+                "code",
+                "name",
+                "unit_id",
+                "investor",
+                "item_id",
+                "capital_type",
+                "sources",
+                "total_investment",
+                "approval",
+                "start_date",
+                "end_date",
+                "status",
+                "contractors",
+            ],
+            rows,
+        )
+        .await?;
+        crate::db::sync_identity(self, "projects").await?;
+        let locations = projects
+            .iter()
+            .zip(&ids)
+            .flat_map(|(project, id)| {
+                project
+                    .location_ids
+                    .iter()
+                    .map(move |unit| args![*id, *unit])
+            })
+            .collect();
+        insert_many(
+            self,
+            "project_locations",
+            &["project_id", "unit_id"],
+            locations,
+        )
+        .await?;
+        Ok(ids)
+    }
+
+    /// Replaces a project's monthly disbursement commitments.
+    pub async fn set_commitments(
+        &mut self,
+        project_id: i64,
+        months: &[(NaiveDate, i64)],
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "delete from project_commitments where project_id = $1",
+                args![project_id],
+            )
+            .await?;
+        let rows = months
+            .iter()
+            .map(|(month, amount)| args![project_id, *month, *amount])
+            .collect();
+        insert_many(
+            self,
+            "project_commitments",
+            &["project_id", "month", "amount"],
+            rows,
+        )
+        .await
+    }
+
+    /// Records a progress report of a project.
+    pub async fn insert_progress(
+        &mut self,
+        project_id: i64,
+        report_date: NaiveDate,
+        physical_pct: f64,
+        value_done: i64,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "insert into project_progress (project_id, report_date, physical_pct, value_done, note) \
+                 values ($1, $2, $3, $4, $5)",
+                args![project_id, report_date, Some(physical_pct), value_done, note],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Records an obstacle of a project.
+    pub async fn insert_obstacle(
+        &mut self,
+        project_id: i64,
+        kind: &str,
+        description: &str,
+        owner: &str,
+        raised_on: NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into project_obstacles (project_id, kind, description, owner, status, raised_on) \
+                 values ($1, $2, $3, $4, 'mo', $5) returning id",
+                args![project_id, kind, description, owner, raised_on],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// Marks an obstacle resolved.
+    pub async fn resolve_obstacle(
+        &mut self,
+        id: i64,
+        resolved_on: NaiveDate,
+    ) -> Result<(), StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "update project_obstacles set status = 'da_xu_ly', resolved_on = $1, updated_at = current_timestamp \
+                 where id = $2",
+                args![resolved_on, id],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Records a deadline extension.
+    pub async fn insert_extension(&mut self, extension: &Extension) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "insert into deadline_extensions (plan_year, capital_type, item_id, until, legal_basis) \
+                 values ($1, $2, $3, $4, $5)",
+                args![
+                    i64::from(extension.plan_year),
+                    extension.capital_type.map(|ctype| ctype.key().to_owned()),
+                    extension.item_id,
+                    extension.until,
+                    extension.legal_basis.as_str()
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The balances of every holder in the given plan years, to check a batch of events against.
+    pub async fn balances_of_years(
+        &mut self,
+        years: &[i32],
+    ) -> Result<HashMap<(Holder, Bucket), Balance>, StoreError> {
+        if years.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<BalanceRow> = self
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select holder_kind, holder_id, item_id, source, capital_type, plan_year, medium_term, received, \
+                     to_projects, disbursed, disbursed_late, carried, lapsed, carry_deadline from capital_balances \
+                     where plan_year in ({})",
+                    year_list(years)
+                ),
+                vec![],
+            )
+            .await?;
+        rows.into_iter().map(balance_entry).collect()
+    }
+
+    /// The balances of the given holders in one bucket.
+    pub async fn balances_of(
+        &mut self,
+        holders: &[Holder],
+        bucket: &Bucket,
+    ) -> Result<HashMap<(Holder, Bucket), Balance>, StoreError> {
+        let mut res = HashMap::new();
+        for holder in holders {
+            let (kind, id) = holder_key(*holder);
+            let row: Option<BalanceRow> = self
+                .conn()
+                .fetch_optional(
+                    "select holder_kind, holder_id, item_id, source, capital_type, plan_year, medium_term, received, \
+                     to_projects, disbursed, disbursed_late, carried, lapsed, carry_deadline from capital_balances \
+                     where holder_kind = $1 and holder_id = $2 and item_id = $3 and source = $4 and capital_type = $5 \
+                     and plan_year = $6",
+                    args![
+                        kind,
+                        id,
+                        bucket.item_id,
+                        bucket.source.key(),
+                        bucket.capital_type.key(),
+                        i64::from(bucket.plan_year)
+                    ],
+                )
+                .await?;
+            if let Some(row) = row {
+                let (key, balance) = balance_entry(row)?;
+                res.insert(key, balance);
+            }
+        }
+        Ok(res)
+    }
+
+    /// Stores checked events, the new balances of the holders they touched and the daily aggregates they add.
+    pub async fn write_ledger(
+        &mut self,
+        events: Vec<EventRow>,
+        balances: Vec<((Holder, Bucket), i64, Balance)>,
+        daily: HashMap<DailyKey, DailyAmounts>,
+    ) -> Result<(), StoreError> {
+        let event_rows = events
+            .into_iter()
+            .map(|event| {
+                args![
+                    event.kind,
+                    event.unit_id,
+                    event.project_id,
+                    event.to_unit_id,
+                    event.to_project_id,
+                    event.bucket.item_id,
+                    event.bucket.source.key(),
+                    event.bucket.capital_type.key(),
+                    i64::from(event.bucket.plan_year),
+                    event.amount,
+                    event.date,
+                    event.legal_basis,
+                    event.adjusts.map(str::to_owned),
+                    event.deadline,
+                    event.reason,
+                    event.batch,
+                    event.created_by
+                ]
+            })
+            .collect();
+        insert_many(
+            self,
+            "capital_events",
+            &[
+                "kind",
+                "unit_id",
+                "project_id",
+                "to_unit_id",
+                "to_project_id",
+                "item_id",
+                "source",
+                "capital_type",
+                "plan_year",
+                "amount",
+                "event_date",
+                "legal_basis",
+                "adjusts",
+                "deadline",
+                "reason",
+                "batch",
+                "created_by",
+            ],
+            event_rows,
+        )
+        .await?;
+        let balance_rows = balances
+            .into_iter()
+            .map(|((holder, bucket), unit_id, balance)| {
+                let (kind, id) = holder_key(holder);
+                args![
+                    kind,
+                    id,
+                    bucket.item_id,
+                    bucket.source.key(),
+                    bucket.capital_type.key(),
+                    i64::from(bucket.plan_year),
+                    unit_id,
+                    balance.medium_term,
+                    balance.received,
+                    balance.to_projects,
+                    balance.disbursed,
+                    balance.disbursed_late,
+                    balance.carried,
+                    balance.lapsed,
+                    balance.carry_deadline
+                ]
+            })
+            .collect();
+        insert_many_then(
+            self,
+            "capital_balances",
+            &[
+                "holder_kind", "holder_id", "item_id", "source", "capital_type", "plan_year", "unit_id", "medium_term",
+                "received", "to_projects", "disbursed", "disbursed_late", "carried", "lapsed", "carry_deadline",
+            ],
+            balance_rows,
+            " on conflict (holder_kind, holder_id, item_id, source, capital_type, plan_year) do update set \
+             medium_term = excluded.medium_term, received = excluded.received, to_projects = excluded.to_projects, \
+             disbursed = excluded.disbursed, disbursed_late = excluded.disbursed_late, carried = excluded.carried, \
+             lapsed = excluded.lapsed, carry_deadline = excluded.carry_deadline",
+        )
+        .await?;
+        let daily_rows = daily
+            .into_iter()
+            .map(|((scope, year, day, item, source, ctype), amounts)| {
+                let mut row = args![scope, i64::from(year), day, item, source.key(), ctype.key()];
+                row.extend(amounts.iter().map(|amount| Arg::from(*amount)));
+                row
+            })
+            .collect();
+        insert_many_then(
+            self,
+            "capital_daily",
+            &[
+                "scope_id",
+                "plan_year",
+                "day",
+                "item_id",
+                "source",
+                "capital_type",
+                "medium_term",
+                "received",
+                "to_projects",
+                "disbursed",
+                "carried",
+                "lapsed",
+            ],
+            daily_rows,
+            " on conflict (scope_id, plan_year, day, item_id, source, capital_type) do update set \
+             medium_term = capital_daily.medium_term + excluded.medium_term, \
+             received = capital_daily.received + excluded.received, \
+             to_projects = capital_daily.to_projects + excluded.to_projects, \
+             disbursed = capital_daily.disbursed + excluded.disbursed, \
+             carried = capital_daily.carried + excluded.carried, \
+             lapsed = capital_daily.lapsed + excluded.lapsed",
+        )
+        .await
+    }
+}
+
+fn balance_entry(row: BalanceRow) -> Result<((Holder, Bucket), Balance), StoreError> {
+    let holder = match row.holder_kind.as_str() {
+        "unit" => Holder::Unit(row.holder_id),
+        _ => Holder::Project(row.holder_id),
+    };
+    let bucket = Bucket {
+        item_id: row.item_id,
+        source: Source::parse(&row.source)
+            .ok_or_else(|| other(anyhow::anyhow!("unknown source {:?}", row.source)))?,
+        capital_type: CapitalType::parse(&row.capital_type).ok_or_else(|| {
+            other(anyhow::anyhow!(
+                "unknown capital type {:?}",
+                row.capital_type
+            ))
+        })?,
+        plan_year: row.plan_year as i32,
+    };
+    Ok((
+        (holder, bucket),
+        Balance {
+            medium_term: row.medium_term,
+            received: row.received,
+            to_projects: row.to_projects,
+            disbursed: row.disbursed,
+            disbursed_late: row.disbursed_late,
+            carried: row.carried,
+            lapsed: row.lapsed,
+            carry_deadline: row.carry_deadline,
+        },
+    ))
+}
+
+/// `and item_id in (…)` for an optional item filter.
+fn item_filter(items: Option<&[i64]>) -> String {
+    match items {
+        None => String::new(),
+        Some([]) => " and 1 = 0".to_owned(),
+        Some(ids) => format!(
+            " and item_id in ({})",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+    }
+}
+
+impl Store {
+    /// The whole catalogue, in code order.
+    pub async fn program_items(&self) -> Result<Vec<ProgramItemRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, code, parent_id, level, name, phase, valid_from, valid_to, legal_basis, verify, maps_to_id, \
+                 note from program_items order by code",
+                vec![],
+            )
+            .await
+    }
+
+    /// Recorded deadline extensions.
+    pub async fn extensions(&self) -> Result<Vec<Extension>, StoreError> {
+        let rows: Vec<ExtensionRow> = self
+            .pool
+            .conn()
+            .fetch_all(
+                "select plan_year, capital_type, item_id, until, legal_basis from deadline_extensions order by id",
+                vec![],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(plan_year, capital_type, item_id, until, legal_basis)| Extension {
+                    plan_year: plan_year as i32,
+                    capital_type: capital_type.as_deref().and_then(CapitalType::parse),
+                    item_id,
+                    until,
+                    legal_basis,
+                },
+            )
+            .collect())
+    }
+
+    /// Every project's id, code, managing unit, program item and capital type, to resolve codes in a batch.
+    pub async fn project_keys(&self) -> Result<Vec<(i64, String, i64, i64, String)>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, code, unit_id, item_id, capital_type from projects",
+                vec![],
+            )
+            .await
+    }
+
+    /// One project by code.
+    pub async fn project_by_code(&self, code: &str) -> Result<Option<ProjectRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                "select id, code, name, unit_id, investor, item_id, capital_type, sources, total_investment, approval, \
+                 start_date, end_date, status, contractors from projects where code = $1",
+                args![code],
+            )
+            .await
+    }
+
+    /// Projects whose managing unit is one of `unit_ids`, by code; at most `limit`.
+    pub async fn projects_of_units(
+        &self,
+        unit_ids: &[i64],
+        limit: i64,
+    ) -> Result<Vec<ProjectRecord>, StoreError> {
+        if unit_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut res = Vec::new();
+        for chunk in unit_ids.chunks(900) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut rows: Vec<ProjectRecord> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select id, code, name, unit_id, investor, item_id, capital_type, sources, total_investment, \
+                         approval, start_date, end_date, status, contractors from projects where unit_id in ({list}) \
+                         order by code limit $1"
+                    ),
+                    args![limit],
+                )
+                .await?;
+            res.append(&mut rows);
+        }
+        res.sort_by(|a, b| a.code.cmp(&b.code));
+        res.truncate(limit.max(0) as usize);
+        Ok(res)
+    }
+
+    /// The first projects by code, whatever their unit.
+    pub async fn projects_of_all(&self, limit: i64) -> Result<Vec<ProjectRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, code, name, unit_id, investor, item_id, capital_type, sources, total_investment, approval, \
+                 start_date, end_date, status, contractors from projects order by code limit $1",
+                args![limit],
+            )
+            .await
+    }
+
+    /// The location units of a project.
+    pub async fn project_locations(&self, project_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = self
+            .pool
+            .conn()
+            .fetch_all(
+                "select unit_id from project_locations where project_id = $1 order by unit_id",
+                args![project_id],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// A project's ledger events in date order.
+    pub async fn project_events(&self, project_id: i64) -> Result<Vec<EventRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, kind, unit_id, project_id, to_unit_id, to_project_id, item_id, source, capital_type, \
+                 plan_year, amount, event_date, legal_basis, adjusts, reason from capital_events \
+                 where project_id = $1 or to_project_id = $1 order by event_date, id",
+                args![project_id],
+            )
+            .await
+    }
+
+    /// A project's commitments by month.
+    pub async fn project_commitments(
+        &self,
+        project_id: i64,
+    ) -> Result<Vec<(NaiveDate, i64)>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select month, amount from project_commitments where project_id = $1 order by month",
+                args![project_id],
+            )
+            .await
+    }
+
+    /// A project's progress reports: date, physical %, value done, note.
+    pub async fn project_progress(
+        &self,
+        project_id: i64,
+    ) -> Result<Vec<(NaiveDate, f64, i64, String)>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select report_date, physical_pct, value_done, note from project_progress where project_id = $1 \
+                 order by report_date",
+                args![project_id],
+            )
+            .await
+    }
+
+    /// A project's obstacles, oldest first.
+    pub async fn project_obstacles(
+        &self,
+        project_id: i64,
+    ) -> Result<Vec<ObstacleRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, kind, description, owner, status, raised_on, resolved_on from project_obstacles \
+                 where project_id = $1 order by raised_on, id",
+                args![project_id],
+            )
+            .await
+    }
+
+    /// Own-level sums per scope, source and capital type for one plan year, counting events up to `as_of`.
+    pub async fn capital_sums(
+        &self,
+        scope_ids: &[i64],
+        plan_year: i32,
+        as_of: NaiveDate,
+        items: Option<&[i64]>,
+    ) -> Result<Vec<CapitalSums>, StoreError> {
+        if scope_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scopes = scope_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select scope_id, source, capital_type, cast(sum(medium_term) as bigint) as medium_term, cast(sum(received) as bigint) as received, \
+                     cast(sum(to_projects) as bigint) as to_projects, cast(sum(disbursed) as bigint) as disbursed, cast(sum(carried) as bigint) as carried, \
+                     cast(sum(lapsed) as bigint) as lapsed from capital_daily where scope_id in ({scopes}) and plan_year = $1 \
+                     and day <= $2{} group by scope_id, source, capital_type",
+                    item_filter(items)
+                ),
+                args![i64::from(plan_year), as_of],
+            )
+            .await
+            .map(|rows: Vec<CapitalSums>| rows)
+    }
+
+    /// Disbursement per day of one scope and plan year up to `as_of`, for the monthly curve.
+    pub async fn capital_days(
+        &self,
+        scope_id: i64,
+        plan_year: i32,
+        as_of: NaiveDate,
+        items: Option<&[i64]>,
+    ) -> Result<Vec<(NaiveDate, i64)>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select day, cast(sum(disbursed) as bigint) from capital_daily where scope_id = $1 and plan_year = $2 and day <= $3{} \
+                     group by day order by day",
+                    item_filter(items)
+                ),
+                args![scope_id, i64::from(plan_year), as_of],
+            )
+            .await
+    }
+
+    /// Committed disbursement per month of the projects managed by `unit_ids`.
+    pub async fn commitments_of_units(
+        &self,
+        unit_ids: &[i64],
+    ) -> Result<Vec<(NaiveDate, i64)>, StoreError> {
+        let mut by_month: std::collections::BTreeMap<NaiveDate, i64> = Default::default();
+        for chunk in unit_ids.chunks(900) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let rows: Vec<(NaiveDate, i64)> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select c.month, cast(sum(c.amount) as bigint) from project_commitments c join projects p on p.id = c.project_id \
+                         where p.unit_id in ({list}) group by c.month"
+                    ),
+                    vec![],
+                )
+                .await?;
+            for (month, amount) in rows {
+                *by_month.entry(month).or_default() += amount;
+            }
+        }
+        Ok(by_month.into_iter().collect())
+    }
+
+    /// Holders with money of `plan_year` left, whose unit is one of `unit_ids` (all units when `None`).
+    pub async fn remaining_of_year(
+        &self,
+        plan_year: i32,
+        unit_ids: Option<&[i64]>,
+    ) -> Result<Vec<HolderRemaining>, StoreError> {
+        let filter = match unit_ids {
+            None => String::new(),
+            Some([]) => " and 1 = 0".to_owned(),
+            Some(ids) => format!(
+                " and unit_id in ({})",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            ),
+        };
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select holder_kind, holder_id, unit_id, item_id, source, capital_type, plan_year, received, \
+                     to_projects, disbursed, lapsed, carried, disbursed_late, carry_deadline from capital_balances \
+                     where plan_year = $1 and received - to_projects - disbursed - lapsed > 0{filter}"
+                ),
+                args![i64::from(plan_year)],
+            )
+            .await
+    }
+
+    /// Disbursed per holder in `[from, to]`, for the recent pace of disbursement.
+    pub async fn disbursed_between(
+        &self,
+        plan_year: i32,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<HashMap<Holder, i64>, StoreError> {
+        let rows: Vec<(i64, Option<i64>, i64)> = self
+            .pool
+            .conn()
+            .fetch_all(
+                "select unit_id, project_id, cast(sum(amount) as bigint) from capital_events where kind in ('disbursement', 'adjustment') \
+                 and (kind = 'disbursement' or adjusts = 'disbursement') and plan_year = $1 and event_date >= $2 \
+                 and event_date <= $3 group by unit_id, project_id",
+                args![i64::from(plan_year), from, to],
+            )
+            .await?;
+        let mut res = HashMap::new();
+        for (unit_id, project_id, amount) in rows {
+            let holder = match project_id {
+                Some(id) => Holder::Project(id),
+                None => Holder::Unit(unit_id),
+            };
+            *res.entry(holder).or_default() += amount;
+        }
+        Ok(res)
+    }
+
+    /// Number of ledger events, for reports and tests.
+    pub async fn count_events(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = self
+            .pool
+            .conn()
+            .fetch_one("select count(*) from capital_events", vec![])
+            .await?;
+        Ok(n)
+    }
+}
