@@ -1,6 +1,7 @@
 //! The `mtqg` binary: parses arguments, connects to the database, and calls the service layer or the web server.
 
 mod bench;
+mod capital;
 mod output;
 
 use std::io::Read;
@@ -57,6 +58,11 @@ enum Command {
     Groupings {
         #[command(subcommand)]
         command: GroupingsCommand,
+    },
+    /// Capital plans, allocation and disbursement
+    Capital {
+        #[command(subcommand)]
+        command: capital::CapitalCommand,
     },
     /// Accounts
     User {
@@ -153,7 +159,7 @@ enum UserCommand {
     List,
 }
 
-fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date_arg(text: &str) -> Result<NaiveDate, String> {
     vi::parse_date(text)
         .ok_or_else(|| format!("ngày \"{text}\" không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)"))
 }
@@ -190,6 +196,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Groupings { command } => {
             require_migrated(&store).await?;
             groupings(&service, command).await
+        }
+        Command::Capital { command } => {
+            require_migrated(&store).await?;
+            capital::run(&service, command).await
         }
         Command::User { command } => {
             require_migrated(&store).await?;
@@ -317,6 +327,37 @@ async fn create_demo_accounts(service: &Service) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens a CSV (streamed) or XLSX (read whole) file for an import, with a progress bar over its bytes.
+pub(crate) fn open_table(
+    file: &std::path::Path,
+) -> anyhow::Result<(String, TableSource, indicatif::ProgressBar)> {
+    let file_name = file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let handle =
+        std::fs::File::open(file).with_context(|| format!("while opening {}", file.display()))?;
+    let size = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
+    let progress = output::bytes_bar(size, &format!("Đang đọc {file_name}"));
+    let mut reader = progress.wrap_read(handle);
+    let mut first = [0u8; 4];
+    let n_first = reader.read(&mut first).context("while reading the file")?;
+    let head = first[..n_first].to_vec();
+    let source = match mtqg_xlsx::Format::detect(&file_name, &head) {
+        mtqg_xlsx::Format::Xlsx => {
+            let mut bytes = head;
+            reader
+                .read_to_end(&mut bytes)
+                .context("while reading the file")?;
+            TableSource::Xlsx(bytes)
+        }
+        mtqg_xlsx::Format::Csv => {
+            TableSource::Csv(Box::new(std::io::Cursor::new(head).chain(reader)))
+        }
+    };
+    Ok((file_name, source, progress))
+}
+
 async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
     let actor = Actor::system();
     let today = Utc::now().date_naive();
@@ -329,30 +370,7 @@ async fn units(service: &Service, command: UnitsCommand) -> anyhow::Result<()> {
             accept_valid,
             keep_missing,
         } => {
-            let file_name = file
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let handle = std::fs::File::open(&file)
-                .with_context(|| format!("while opening {}", file.display()))?;
-            let size = handle.metadata().map(|meta| meta.len()).unwrap_or(0);
-            let progress = output::bytes_bar(size, &format!("Đang đọc {file_name}"));
-            let mut reader = progress.wrap_read(handle);
-            let mut first = [0u8; 4];
-            let n_first = reader.read(&mut first).context("while reading the file")?;
-            let head = first[..n_first].to_vec();
-            let source = match mtqg_xlsx::Format::detect(&file_name, &head) {
-                mtqg_xlsx::Format::Xlsx => {
-                    let mut bytes = head;
-                    reader
-                        .read_to_end(&mut bytes)
-                        .context("while reading the file")?;
-                    TableSource::Xlsx(bytes)
-                }
-                mtqg_xlsx::Format::Csv => {
-                    TableSource::Csv(Box::new(std::io::Cursor::new(head).chain(reader)))
-                }
-            };
+            let (file_name, source, progress) = open_table(&file)?;
             let options = ImportOptions {
                 as_of,
                 dry_run,

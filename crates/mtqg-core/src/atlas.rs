@@ -105,6 +105,8 @@ pub struct Atlas {
     by_code_order: Vec<usize>,
     /// For scope checks: each unit's parents of any date and the units it became.
     up_links: HashMap<i64, Vec<i64>>,
+    /// The reverse: each unit's children of any date and the units it was formed from.
+    down_links: HashMap<i64, Vec<i64>>,
     groupings: Vec<AtlasGrouping>,
     memberships: Vec<AtlasMembership>,
     /// Membership indices per unit id.
@@ -144,6 +146,12 @@ impl Atlas {
             links.sort_unstable();
             links.dedup();
         }
+        let mut down_links: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (&from, tos) in &up_links {
+            for &to in tos {
+                down_links.entry(to).or_default().push(from);
+            }
+        }
         let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
             by_code.entry(unit.code.clone()).or_default().push(i);
@@ -163,6 +171,7 @@ impl Atlas {
             by_code,
             by_code_order,
             up_links,
+            down_links,
             groupings: Vec::new(),
             memberships: Vec::new(),
             memberships_of: HashMap::new(),
@@ -546,6 +555,24 @@ impl Atlas {
             .take(limit)
             .filter_map(|(_, _, _, unit_idx)| self.record(unit_idx, date))
             .collect()
+    }
+
+    /// Every unit within reach of `scope` (see [`Atlas::is_within`]), the scope itself included: its descendants of
+    /// any date and the units they were formed from. Old data recorded on merged units stays in the new unit's reach.
+    pub fn reach(&self, scope_id: i64) -> Vec<i64> {
+        let mut seen = HashSet::from([scope_id]);
+        let mut res = vec![scope_id];
+        let mut i = 0;
+        while i < res.len() {
+            let id = res[i];
+            for &down in self.down_links.get(&id).into_iter().flatten() {
+                if seen.insert(down) {
+                    res.push(down);
+                }
+            }
+            i += 1;
+        }
+        res
     }
 
     /// Whether `target` lies within `scope`: reachable by parent links of any date or by lineage towards newer

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod demo;
 pub mod geography;
 pub mod groupings;
 pub mod money;

@@ -617,6 +617,38 @@ impl Service {
         Ok(())
     }
 
+    /// Records generated events in one transaction; any refusal is an error naming the event (generated data must
+    /// obey the rules like any other). Returns the number recorded.
+    pub(crate) async fn post_generated(
+        &self,
+        actor: &Actor,
+        inputs: Vec<EventInput>,
+    ) -> Result<usize, ServiceError> {
+        let mut tx = self.store().begin().await?;
+        let rows = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(i, input)| (i + 1, input))
+            .collect();
+        let checked = self.check_batch(&mut tx, actor, rows, "demo").await?;
+        if let Some(problem) = checked.problems.first() {
+            return Err(ServiceError::Other(anyhow::anyhow!(
+                "generated event {} refused ({}): {}",
+                problem.row,
+                problem.column.as_deref().unwrap_or(""),
+                problem.message
+            )));
+        }
+        let n_events = checked.events.len();
+        tx.write_ledger(checked.events, checked.balances, checked.daily)
+            .await?;
+        let mut entry = actor.audit("capital.generate", "import", "demo".to_owned());
+        entry.after = Some(serde_json::json!({ "events": n_events }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(n_events)
+    }
+
     /// Imports ledger events from a CSV or XLSX file: every row is validated and checked against the rules in date
     /// order; nothing is written unless all rows pass. `progress` gets the row number every 10,000 rows.
     pub async fn import_capital(

@@ -267,11 +267,8 @@ impl Service {
             (None, scope) => scope,
         };
         let unit_ids: Vec<i64> = match root {
-            Some(root) => {
-                let mut ids = vec![root];
-                ids.extend(atlas.descendant_ids(root, today));
-                ids
-            }
+            // Projects of the units merged into today's ones stay listed.
+            Some(root) => atlas.reach(root),
             None => return Ok(self.store().projects_of_all(limit).await?),
         };
         Ok(self.store().projects_of_units(&unit_ids, limit).await?)

@@ -717,3 +717,71 @@ async fn an_officers_workbook_imports_after_a_dry_run_and_a_bad_one_writes_nothi
         from_template.problems
     );
 }
+
+#[tokio::test]
+async fn generated_demo_money_obeys_the_rules_and_rolls_up_without_double_counting() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let plan = mtqg_service::demo::DemoPlan {
+        provinces: vec!["38".to_owned()],
+        plan_years: vec![2024, 2026],
+        projects_per_commune: 0.15,
+        until: date("2026-11-23"),
+        details: true,
+        seed: 7,
+    };
+    let report = service
+        .generate_capital(&plan, &|_| {})
+        .await
+        .expect("demo generates");
+    assert!(report.n_projects > 50, "{report:?}");
+    assert!(
+        report.n_events > report.n_projects * 10,
+        "weekly disbursement: {report:?}"
+    );
+    let actor = Actor::system();
+    for (year, day) in [(2024, "2025-01-31"), (2026, "2026-11-23")] {
+        let province = service
+            .capital_summary(&actor, Some("38"), year, date(day), None)
+            .await
+            .expect("summary");
+        assert!(
+            province.totals.plan > 0 && province.totals.disbursed > 0,
+            "{year}: {:?}",
+            province.totals
+        );
+        let children_plan: i64 = province
+            .children
+            .iter()
+            .map(|child| child.figures.plan)
+            .sum();
+        assert!(
+            children_plan < province.totals.plan,
+            "the province keeps some money unallocated"
+        );
+        assert!(province.totals.disbursed <= province.totals.to_projects);
+        let nation = service
+            .capital_summary(&actor, None, year, date(day), None)
+            .await
+            .expect("nation");
+        assert_eq!(
+            nation.totals.plan, province.totals.plan,
+            "{year}: only Thanh Hóa has money"
+        );
+        let ranked = province
+            .children
+            .iter()
+            .filter(|child| child.rank.is_some())
+            .count();
+        assert!(ranked > 5, "{year}: children are ranked");
+    }
+    let projects = service
+        .list_projects(&actor, Some("38"), 1000)
+        .await
+        .expect("projects");
+    assert_eq!(projects.len(), report.n_projects);
+    let page = service
+        .project_page(&actor, &projects[0].code)
+        .await
+        .expect("page");
+    assert!(!page.commitments.is_empty() && page.disbursed > 0);
+}
