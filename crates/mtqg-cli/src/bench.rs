@@ -9,6 +9,186 @@ use mtqg_service::{Actor, Service};
 
 use crate::output;
 
+/// Which benchmark suite to run.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Suite {
+    Geography,
+    Capital,
+}
+
+/// How much generated data.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Scale {
+    /// Thanh Hóa, plan years 2022–2026, about 300 projects with details (the demo).
+    Province,
+    /// 34 provinces, 3,321 communes, about 100,000 projects, plan years 2026–2030, weekly disbursement.
+    National,
+}
+
+/// The generation plan of a scale.
+pub(crate) fn demo_plan(scale: Scale, seed: u64) -> mtqg_service::demo::DemoPlan {
+    match scale {
+        Scale::Province => mtqg_service::demo::DemoPlan {
+            provinces: vec!["38".to_owned()],
+            plan_years: vec![2022, 2023, 2024, 2025, 2026],
+            projects_per_commune: 0.15,
+            until: chrono::Utc::now().date_naive(),
+            details: true,
+            seed,
+        },
+        Scale::National => mtqg_service::demo::DemoPlan {
+            provinces: Vec::new(),
+            plan_years: vec![2026, 2027, 2028, 2029, 2030],
+            projects_per_commune: 7.6,
+            until: NaiveDate::from_ymd_opt(2031, 12, 31).expect("valid date"),
+            details: false,
+            seed,
+        },
+    }
+}
+
+/// Loads the geography, generates capital data at `scale` through the ledger checks (the import rate), then times
+/// capital summaries for the country, a province and a commune, and the cost of one more disbursement.
+pub(crate) async fn capital(
+    service: &Service,
+    iterations: usize,
+    scale: Scale,
+) -> anyhow::Result<()> {
+    let store = service.store();
+    store.migrate().await.context("while migrating")?;
+    service.load_shipped_geography(&|_| {}).await?;
+    service.load_shipped_catalogue().await?;
+    let started = Instant::now();
+    let plan = demo_plan(scale, 2026);
+    let n_existing = store.count_events().await?;
+    if n_existing > 0 {
+        output::line(&format!(
+            "using the {n_existing} events already stored (generation skipped)"
+        ));
+    } else {
+        let report = service
+            .generate_capital(&plan, &|step| tracing::info!(step, "generating"))
+            .await?;
+        output::line(&format!(
+            "generate and record: {} projects, {} events in {:.1} s; checking and writing events took {:.1} s = {:.0} events/s",
+            report.n_projects,
+            report.n_events,
+            started.elapsed().as_secs_f64(),
+            report.posting_seconds,
+            report.n_events as f64 / report.posting_seconds.max(1e-9)
+        ));
+    }
+    store.analyze().await?;
+    let actor = Actor::system();
+    let year = *plan
+        .plan_years
+        .iter()
+        .rev()
+        .nth(2)
+        .unwrap_or(&plan.plan_years[0]);
+    let as_of = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid date");
+    let tree = NaiveDate::from_ymd_opt(year, 6, 1).expect("valid date");
+    let province = plan
+        .provinces
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "38".to_owned());
+    let atlas = service.atlas().await?;
+    let province_id = atlas
+        .unit_by_code(&province, tree)
+        .context("province exists")?
+        .id;
+    // A commune of the province with a project that still has money, for the commune summary and the single event.
+    let descendants = atlas.descendant_ids(province_id, tree);
+    let prefix = format!("DA{year}-");
+    let mut project = None;
+    for (_, code, unit_id, ..) in store.project_keys().await? {
+        if !descendants.contains(&unit_id) || !code.starts_with(&prefix) {
+            continue;
+        }
+        let page = service.project_page(&actor, &code).await?;
+        if page.allocated - page.disbursed > 1_000_000 {
+            project = Some(page.project);
+            break;
+        }
+    }
+    let project = project.context("a project with money left exists")?;
+    let commune = atlas
+        .unit(project.unit_id, tree)
+        .context("commune exists")?
+        .code;
+    let mut timings: Vec<(String, Vec<Duration>)> = vec![
+        (
+            format!("capital summary of the country, plan year {year}"),
+            Vec::new(),
+        ),
+        (
+            format!("capital summary of a province ({province}), plan year {year}"),
+            Vec::new(),
+        ),
+        (
+            format!("capital summary of a commune ({commune}), plan year {year}"),
+            Vec::new(),
+        ),
+    ];
+    for _ in 0..iterations {
+        for (idx, unit) in [None, Some(province.as_str()), Some(commune.as_str())]
+            .into_iter()
+            .enumerate()
+        {
+            let t = Instant::now();
+            service
+                .capital_summary(&actor, unit, year, as_of, None)
+                .await?;
+            timings[idx].1.push(t.elapsed());
+        }
+    }
+    let mut single = Vec::new();
+    for i in 0..iterations.min(100) {
+        let input = mtqg_service::money::EventInput {
+            kind: mtqg_core::money::EventKind::Disbursement,
+            unit_code: None,
+            project_code: Some(project.code.clone()),
+            to_unit_code: None,
+            to_project_code: None,
+            item_code: None,
+            source: mtqg_core::money::Source::parse(&project.sources)
+                .unwrap_or(mtqg_core::money::Source::Central),
+            capital_type: None,
+            plan_year: project
+                .start_date
+                .map(|d| chrono::Datelike::year(&d))
+                .unwrap_or(year),
+            amount: 1_000,
+            date: project.end_date.unwrap_or(tree) - chrono::Duration::days(i as i64 % 5),
+            legal_basis: String::new(),
+            adjusts: None,
+            deadline: None,
+            reason: String::new(),
+        };
+        let t = Instant::now();
+        service.record_event(&actor, input).await?;
+        single.push(t.elapsed());
+    }
+    output::line(&format!(
+        "capital queries, {iterations} runs each (p50 / p95 ms):"
+    ));
+    for (name, samples) in &mut timings {
+        output::line(&format!(
+            "  {name}: {:.2} / {:.2}",
+            percentile(samples, 0.50),
+            percentile(samples, 0.95)
+        ));
+    }
+    output::line(&format!(
+        "  one more disbursement (checks, event, balances, daily aggregates, audit), {} runs: {:.2} / {:.2}",
+        single.len(),
+        percentile(&mut single, 0.50),
+        percentile(&mut single, 0.95)
+    ));
+    Ok(())
+}
+
 fn percentile(samples: &mut [Duration], pct: f64) -> f64 {
     samples.sort();
     let idx = ((samples.len() as f64 * pct).ceil() as usize).clamp(1, samples.len()) - 1;

@@ -74,6 +74,28 @@ enum Command {
         /// Number of timed repetitions of each query
         #[arg(long, default_value_t = 200)]
         iterations: usize,
+        /// What to measure
+        #[arg(long, value_enum, default_value = "geography")]
+        suite: bench::Suite,
+        /// Data size for the capital suite
+        #[arg(long, value_enum, default_value = "province")]
+        scale: bench::Scale,
+    },
+    /// Generated data for demonstrations and benchmarks
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate capital plans, projects and weekly disbursement from a fixed seed
+    Generate {
+        #[arg(long, value_enum, default_value = "province")]
+        scale: bench::Scale,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
     },
 }
 
@@ -205,7 +227,32 @@ async fn main() -> anyhow::Result<()> {
             require_migrated(&store).await?;
             user(&service, command).await
         }
-        Command::Bench { iterations } => bench::run(&service, iterations).await,
+        Command::Bench {
+            iterations,
+            suite,
+            scale,
+        } => match suite {
+            bench::Suite::Geography => bench::run(&service, iterations).await,
+            bench::Suite::Capital => bench::capital(&service, iterations, scale).await,
+        },
+        Command::Demo {
+            command: DemoCommand::Generate { scale, seed },
+        } => {
+            require_migrated(&store).await?;
+            load_shipped(&service).await?;
+            let plan = bench::demo_plan(scale, seed);
+            let progress = output::spinner("Đang tạo dữ liệu");
+            let report = service
+                .generate_capital(&plan, &|step| progress.set_message(step.to_owned()))
+                .await?;
+            progress.finish_and_clear();
+            output::line(&format!(
+                "Đã tạo {} dự án, {} nghiệp vụ vốn.",
+                vi::format_int(report.n_projects as i64),
+                vi::format_int(report.n_events as i64)
+            ));
+            Ok(())
+        }
     }
 }
 
@@ -273,6 +320,21 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
     }
     if demo {
         create_demo_accounts(service).await?;
+        if service.store().count_events().await? == 0 {
+            let progress = output::spinner("Đang tạo dữ liệu vốn demo cho tỉnh Thanh Hóa");
+            let report = service
+                .generate_capital(&bench::demo_plan(bench::Scale::Province, 2026), &|step| {
+                    progress.set_message(format!("Đang tạo dữ liệu vốn demo: {step}"))
+                })
+                .await
+                .context("while generating the demo capital data")?;
+            progress.finish_and_clear();
+            output::line(&format!(
+                "Dữ liệu vốn demo: {} dự án, {} nghiệp vụ (tỉnh Thanh Hóa, 2022–2026).",
+                vi::format_int(report.n_projects as i64),
+                vi::format_int(report.n_events as i64)
+            ));
+        }
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -462,8 +462,13 @@ impl Service {
         inputs: Vec<(usize, EventInput)>,
         batch: &str,
     ) -> Result<Checked, ServiceError> {
+        let started = std::time::Instant::now();
         let resolver = self.resolver().await?;
         let deadlines = self.deadlines().await?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "ledger batch: resolver ready"
+        );
         let mut problems = Vec::new();
         let mut resolved = Vec::with_capacity(inputs.len());
         for (row, input) in &inputs {
@@ -495,6 +500,11 @@ impl Service {
             }
             res
         };
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            n = resolved.len(),
+            "ledger batch: resolved, balances loaded"
+        );
         let mut holder_units: HashMap<Holder, i64> = HashMap::new();
         let mut touched: Vec<(Holder, Bucket)> = Vec::new();
         let mut daily: HashMap<DailyKey, DailyAmounts> = HashMap::new();
@@ -570,6 +580,10 @@ impl Service {
             })
             .collect();
         problems.sort_by_key(|problem| problem.row);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "ledger batch: checked"
+        );
         Ok(Checked {
             problems,
             events,
@@ -640,8 +654,14 @@ impl Service {
             )));
         }
         let n_events = checked.events.len();
+        let started = std::time::Instant::now();
         tx.write_ledger(checked.events, checked.balances, checked.daily)
             .await?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            n_events,
+            "ledger batch: written"
+        );
         let mut entry = actor.audit("capital.generate", "import", "demo".to_owned());
         entry.after = Some(serde_json::json!({ "events": n_events }));
         tx.append_audit(entry).await?;
@@ -1118,4 +1138,72 @@ impl Service {
         ];
         mtqg_xlsx::write_xlsx(&sheets).map_err(|err| ServiceError::Other(err.into()))
     }
+}
+
+/// The capital summary's table (the scope, then its children) as an XLSX sheet, amounts in `unit`.
+pub fn summary_xlsx(
+    summary: &CapitalSummary,
+    unit: mtqg_core::money::MoneyUnit,
+) -> Result<Vec<u8>, ServiceError> {
+    let amount = |dong: i64| Cell::Number(dong as f64 / unit.factor() as f64);
+    let rate = |figures: &Figures| {
+        figures
+            .rate()
+            .map(|rate| Cell::Number((rate * 1000.0).round() / 10.0))
+            .unwrap_or(Cell::Text(String::new()))
+    };
+    let row = |code: &str, name: &str, figures: &Figures, rank: Option<usize>| {
+        vec![
+            Cell::Text(code.to_owned()),
+            Cell::Text(name.to_owned()),
+            amount(figures.plan),
+            amount(figures.to_projects),
+            amount(figures.disbursed),
+            amount(figures.remaining()),
+            rate(figures),
+            rank.map(|rank| Cell::Number(rank as f64))
+                .unwrap_or(Cell::Text(String::new())),
+        ]
+    };
+    let mut rows = vec![row(
+        summary
+            .unit
+            .as_ref()
+            .map(|unit| unit.code.as_str())
+            .unwrap_or(""),
+        &summary
+            .unit
+            .as_ref()
+            .map(|unit| unit.name.clone())
+            .unwrap_or_else(|| "Toàn quốc".to_owned()),
+        &summary.totals,
+        summary.rank_in_parent.map(|(place, _)| place),
+    )];
+    rows.extend(summary.children.iter().map(|child| {
+        row(
+            &child.unit.code,
+            &child.unit.name,
+            &child.figures,
+            child.rank,
+        )
+    }));
+    let label = unit.label();
+    let sheet = SheetData {
+        name: format!("Vốn năm {}", summary.plan_year),
+        headers: vec![
+            "Mã".to_owned(),
+            "Đơn vị".to_owned(),
+            format!("Kế hoạch ({label})"),
+            format!("Phân bổ cho dự án ({label})"),
+            format!(
+                "Giải ngân đến {} ({label})",
+                mtqg_core::vi::format_date(summary.as_of)
+            ),
+            format!("Còn lại ({label})"),
+            "Tỷ lệ giải ngân (%)".to_owned(),
+            "Xếp hạng".to_owned(),
+        ],
+        rows,
+    };
+    mtqg_xlsx::write_xlsx(&[sheet]).map_err(|err| ServiceError::Other(err.into()))
 }

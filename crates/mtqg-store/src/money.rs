@@ -610,6 +610,7 @@ impl Tx {
             event_rows,
         )
         .await?;
+        tracing::debug!("ledger write: events inserted");
         let balance_rows = balances
             .into_iter()
             .map(|((holder, bucket), unit_id, balance)| {
@@ -647,6 +648,7 @@ impl Tx {
              lapsed = excluded.lapsed, carry_deadline = excluded.carry_deadline",
         )
         .await?;
+        tracing::debug!("ledger write: balances upserted");
         let daily_rows = daily
             .into_iter()
             .map(|((scope, year, day, item, source, ctype), amounts)| {

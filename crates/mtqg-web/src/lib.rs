@@ -3,6 +3,8 @@
 
 mod api;
 mod auth;
+mod capital;
+mod charts;
 mod error;
 mod pages;
 mod views;
@@ -58,6 +60,25 @@ fn templates() -> Environment<'static> {
         ("lineage.html", include_str!("../templates/lineage.html")),
         ("audit.html", include_str!("../templates/audit.html")),
         ("users.html", include_str!("../templates/users.html")),
+        ("capital.html", include_str!("../templates/capital.html")),
+        (
+            "capital_lapse.html",
+            include_str!("../templates/capital_lapse.html"),
+        ),
+        (
+            "capital_event.html",
+            include_str!("../templates/capital_event.html"),
+        ),
+        (
+            "capital_import.html",
+            include_str!("../templates/capital_import.html"),
+        ),
+        ("projects.html", include_str!("../templates/projects.html")),
+        ("project.html", include_str!("../templates/project.html")),
+        (
+            "catalogue.html",
+            include_str!("../templates/catalogue.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("bundled templates are valid");
@@ -70,6 +91,7 @@ pub fn app_router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .merge(capital::router())
         .route(
             "/static/app.css",
             get(|| async {

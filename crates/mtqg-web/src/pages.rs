@@ -40,7 +40,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/audit", get(show_audit))
 }
 
-fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Response, AppError> {
+pub(crate) fn render(
+    state: &AppState,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<Response, AppError> {
     let html = state
         .templates
         .get_template(name)

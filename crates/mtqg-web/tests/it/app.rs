@@ -58,6 +58,10 @@ impl TestApp {
             .await
             .expect("fixture imports");
         assert!(report.applied);
+        service
+            .load_shipped_catalogue()
+            .await
+            .expect("catalogue loads");
         for (username, role, scope) in [
             ("admin", Role::Admin, None),
             ("xa", Role::Commune, Some("14848")),
@@ -442,4 +446,203 @@ async fn an_imported_grouping_shows_on_its_page_on_the_unit_page_and_in_the_api(
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let bad_date = app.get(Some(&admin), "/groupings?date=31/02/2023").await;
     assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn form_encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| {
+            let encoded: String = value
+                .bytes()
+                .map(|byte| match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (byte as char).to_string()
+                    }
+                    _ => format!("%{byte:02X}"),
+                })
+                .collect();
+            format!("{key}={encoded}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[tokio::test]
+async fn an_officer_records_money_in_a_form_and_reads_it_on_the_dashboard_in_excel_and_in_the_api()
+{
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let plan = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("kind", "annual_plan"),
+        ("date", "10/01/2024"),
+        ("plan_year", "2024"),
+        ("unit_code", "38"),
+        ("item_code", "GNBV.DA1"),
+        ("source", "nstw"),
+        ("capital_type", "dtpt"),
+        ("amount", "58.759,9"),
+        ("legal_basis", "QĐ 12/QĐ-UBND"),
+    ]);
+    let recorded = app.post_form(Some(&admin), "/capital/events", &plan).await;
+    assert!(
+        recorded.body.contains("Đã ghi nghiệp vụ"),
+        "{}",
+        recorded.body
+    );
+    let disbursed = plan
+        .replace("kind=annual_plan", "kind=disbursement")
+        .replace("58.759%2C9", "25.608%2C6");
+    let recorded = app
+        .post_form(Some(&admin), "/capital/events", &disbursed)
+        .await;
+    assert!(
+        recorded.body.contains("Đã ghi nghiệp vụ"),
+        "{}",
+        recorded.body
+    );
+    let too_much = plan
+        .replace("kind=annual_plan", "kind=disbursement")
+        .replace("58.759%2C9", "40.000");
+    let refused = app
+        .post_form(Some(&admin), "/capital/events", &too_much)
+        .await;
+    assert!(refused.body.contains("vượt số vốn"), "{}", refused.body);
+    let page = app
+        .get(Some(&admin), "/capital?unit=38&year=2024&date=2024-12-31")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("58.759,9")
+            && page.body.contains("25.608,6")
+            && page.body.contains("43,6%"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<svg"), "charts are drawn");
+    let billions = app
+        .get(
+            Some(&admin),
+            "/capital?unit=38&year=2024&date=2024-12-31&money=ty",
+        )
+        .await;
+    assert!(
+        billions.body.contains("58,76") && billions.body.contains("tỷ đồng"),
+        "{}",
+        billions.body
+    );
+    let api = app
+        .get(
+            Some(&admin),
+            "/api/v1/capital/summary?unit=38&year=2024&as_of=2024-12-31",
+        )
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(json["totals"]["plan"], 58_759_900_000_i64);
+    assert_eq!(json["totals"]["disbursed"], 25_608_600_000_i64);
+    for uri in [
+        "/capital/export.xlsx?unit=38&year=2024&date=2024-12-31",
+        "/capital/template.xlsx",
+    ] {
+        let file = app.get(Some(&admin), uri).await;
+        assert_eq!(file.status, StatusCode::OK, "{uri}");
+    }
+    let catalogue = app.get(Some(&admin), "/catalogue").await;
+    assert!(
+        catalogue.body.contains("cần đối chiếu văn bản gốc") && catalogue.body.contains("GNBV.DA1")
+    );
+    let officer = app.login("xa").await;
+    assert_eq!(
+        app.get(Some(&officer), "/capital?unit=38&year=2024")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let own = app
+        .get(Some(&officer), "/capital?year=2024&date=2024-12-31")
+        .await;
+    assert!(
+        own.body.contains("Xã Tam Chung"),
+        "the officer's own commune: {}",
+        own.body
+    );
+    let elsewhere = form_encode(&[
+        ("csrf_token", &officer.csrf),
+        ("kind", "annual_plan"),
+        ("date", "10/01/2024"),
+        ("plan_year", "2024"),
+        ("unit_code", "14846"),
+        ("item_code", "GNBV.DA1"),
+        ("source", "nstw"),
+        ("capital_type", "dtpt"),
+        ("amount", "1"),
+    ]);
+    assert_eq!(
+        app.post_form(Some(&officer), "/capital/events", &elsewhere)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let api_event = app
+        .send(
+            Request::post("/api/v1/capital/events")
+                .header(header::COOKIE, &officer.cookie)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"kind":"annual_plan","unit_code":"14848","item_code":"GNBV.DA1","source":"nstw","capital_type":"dtpt","plan_year":"2024","amount":"5","date":"2024-02-01"}"#))
+                .expect("request builds"),
+        )
+        .await;
+    assert_eq!(api_event.status, StatusCode::FORBIDDEN, "no CSRF header");
+}
+
+#[tokio::test]
+async fn a_project_is_registered_in_a_form_and_its_page_takes_progress_and_obstacles() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let form = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("code", "DA-01"),
+        ("name", "Đường bản <Tà Cóm>"),
+        ("unit_code", "14848"),
+        ("investor", "UBND xã Tam Chung"),
+        ("item_code", "GNBV.DA1"),
+        ("capital_type", "dtpt"),
+        ("total_investment", "5.000"),
+        ("start_date", "01/02/2024"),
+        ("status", "dang_thuc_hien"),
+    ]);
+    let created = app.post_form(Some(&admin), "/projects", &form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let progress = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("date", "01/06/2024"),
+        ("pct", "35,5"),
+        ("value", "1.200"),
+    ]);
+    app.post_form(Some(&admin), "/projects/DA-01/progress", &progress)
+        .await;
+    let obstacle = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("kind", "mat_bang"),
+        ("description", "Chưa bàn giao mặt bằng"),
+        ("owner", "UBND xã"),
+    ]);
+    app.post_form(Some(&admin), "/projects/DA-01/obstacles", &obstacle)
+        .await;
+    let page = app.get(Some(&admin), "/projects/DA-01").await;
+    assert!(
+        page.body.contains("Đường bản &lt;Tà Cóm&gt;"),
+        "escaped: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("35,5")
+            && page.body.contains("Chưa bàn giao mặt bằng")
+            && page.body.contains("đang vướng")
+    );
+    let api = app.get(Some(&admin), "/api/v1/projects/DA-01").await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(json["investor"], "UBND xã Tam Chung");
+    let list = app.get(Some(&admin), "/projects?unit=38").await;
+    assert!(list.body.contains("DA-01"));
 }
