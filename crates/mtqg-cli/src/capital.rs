@@ -38,6 +38,9 @@ pub(crate) enum CapitalCommand {
         /// Amounts in trieu (default), ty or dong
         #[arg(long, default_value = "trieu", value_parser = parse_money_unit)]
         money_unit: MoneyUnit,
+        /// Carry money of units merged away onto today's units through the lineage
+        #[arg(long)]
+        rebased: bool,
     },
     /// Money that will lapse at its deadline at the current pace
     Lapse {
@@ -118,14 +121,16 @@ pub(crate) async fn run(service: &Service, command: CapitalCommand) -> anyhow::R
             program,
             format,
             money_unit,
+            rebased,
         } => {
             let summary = service
-                .capital_summary(
+                .capital_summary_with(
                     &actor,
                     unit.as_deref(),
                     year,
                     as_of.unwrap_or(today),
                     program.as_deref(),
+                    rebased,
                 )
                 .await?;
             print_summary(&summary, format, money_unit)
@@ -274,6 +279,22 @@ fn print_summary(
                 amount(totals.carried),
                 amount(totals.lapsed)
             ));
+            if let Some(rebasing) = &summary.rebasing {
+                output::line(&format!(
+                    "  Quy đổi theo đơn vị hiện nay: cộng {} từ {} đơn vị cũ{}",
+                    amount(rebasing.extra.plan),
+                    rebasing.from_units.len(),
+                    if rebasing.not_rebasable_units.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; không quy đổi được {} (đơn vị {}: chia tách một phần chưa có tỷ trọng)",
+                            amount(rebasing.not_rebasable_plan),
+                            rebasing.not_rebasable_units.join(", ")
+                        )
+                    }
+                ));
+            }
             if let Some((place, of)) = summary.rank_in_parent {
                 output::line(&format!("  Xếp thứ {place}/{of} về tỷ lệ giải ngân"));
             }

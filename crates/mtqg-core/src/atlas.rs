@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use crate::geo::{GroupingCategory, Level, Validity};
+use crate::geo::{GroupingCategory, Level, RebaseEdge, Validity};
 use crate::vi;
 
 /// A unit as stored: identity, code, level and lifetime.
@@ -109,6 +109,8 @@ pub struct Atlas {
     down_links: HashMap<i64, Vec<i64>>,
     groupings: Vec<AtlasGrouping>,
     memberships: Vec<AtlasMembership>,
+    /// Lineage edges with kind, weight and date, for re-basing.
+    lineage: Vec<RebaseEdge>,
     /// Membership indices per unit id.
     memberships_of: HashMap<i64, Vec<usize>>,
 }
@@ -175,7 +177,20 @@ impl Atlas {
             groupings: Vec::new(),
             memberships: Vec::new(),
             memberships_of: HashMap::new(),
+            lineage: Vec::new(),
         }
+    }
+
+    /// Adds the lineage edges with their kind, weight and date (the links given to [`Atlas::new`] say only who
+    /// became whom).
+    pub fn with_lineage(mut self, lineage: Vec<RebaseEdge>) -> Atlas {
+        self.lineage = lineage;
+        self
+    }
+
+    /// Every lineage edge, for re-basing.
+    pub fn lineage(&self) -> &[RebaseEdge] {
+        &self.lineage
     }
 
     /// Adds the groupings and their memberships.

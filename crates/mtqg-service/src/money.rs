@@ -107,6 +107,15 @@ pub struct Figures {
 }
 
 impl Figures {
+    fn add_figures(&mut self, other: &Figures) {
+        self.medium_term += other.medium_term;
+        self.plan += other.plan;
+        self.to_projects += other.to_projects;
+        self.disbursed += other.disbursed;
+        self.carried += other.carried;
+        self.lapsed += other.lapsed;
+    }
+
     fn add(&mut self, sums: &CapitalSums) {
         self.medium_term += sums.medium_term;
         self.plan += sums.received;
@@ -161,6 +170,22 @@ pub struct CapitalSummary {
     pub curve: Vec<MonthPoint>,
     /// The ordinary deadline of investment money of the year, after extensions.
     pub investment_deadline: NaiveDate,
+    /// Present when the figures were re-based onto today's units.
+    pub rebasing: Option<Rebasing>,
+}
+
+/// What re-basing added and could not add.
+#[derive(Debug, Clone, Default)]
+pub struct Rebasing {
+    /// What was carried onto each target unit (the unit shown, its children and siblings), by id.
+    pub extra_by_unit: HashMap<i64, Figures>,
+    /// What was carried onto the unit shown.
+    pub extra: Figures,
+    /// Codes of the ended units whose money was carried.
+    pub from_units: Vec<String>,
+    /// Plan that stayed with old units (partial lineage without a weight).
+    pub not_rebasable_plan: i64,
+    pub not_rebasable_units: Vec<String>,
 }
 
 /// Money projected to lapse for one holder.
@@ -415,6 +440,48 @@ struct Checked {
 }
 
 impl Service {
+    /// A resolver for a batch; a small batch looks up only the projects it names.
+    async fn resolver_for(&self, inputs: &[(usize, EventInput)]) -> Result<Resolver, ServiceError> {
+        if inputs.len() > BULK_THRESHOLD {
+            return self.resolver().await;
+        }
+        let atlas = self.atlas().await?;
+        let items = self
+            .store()
+            .program_items()
+            .await?
+            .into_iter()
+            .map(|item| (item.code, (item.id, item.valid_from, item.valid_to)))
+            .collect();
+        let mut projects = HashMap::new();
+        for (_, input) in inputs {
+            for code in [&input.project_code, &input.to_project_code]
+                .into_iter()
+                .flatten()
+            {
+                if projects.contains_key(code) {
+                    continue;
+                }
+                if let Some(project) = self.store().project_by_code(code).await? {
+                    projects.insert(
+                        code.clone(),
+                        ProjectKey {
+                            id: project.id,
+                            unit_id: project.unit_id,
+                            item_id: project.item_id,
+                            capital_type: CapitalType::parse(&project.capital_type),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(Resolver {
+            atlas,
+            items,
+            projects,
+        })
+    }
+
     async fn resolver(&self) -> Result<Resolver, ServiceError> {
         let atlas = self.atlas().await?;
         let items = self
@@ -463,7 +530,7 @@ impl Service {
         batch: &str,
     ) -> Result<Checked, ServiceError> {
         let started = std::time::Instant::now();
-        let resolver = self.resolver().await?;
+        let resolver = self.resolver_for(&inputs).await?;
         let deadlines = self.deadlines().await?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
@@ -767,6 +834,23 @@ impl Service {
         as_of: NaiveDate,
         program_code: Option<&str>,
     ) -> Result<CapitalSummary, ServiceError> {
+        self.capital_summary_with(actor, unit_code, plan_year, as_of, program_code, false)
+            .await
+    }
+
+    /// [`Service::capital_summary`], optionally re-based: money recorded on units that ended before `as_of`
+    /// (old communes merged in 2025, an old province merged into today's) is carried onto today's units through
+    /// the lineage (full edges whole, partial edges by weight; what cannot be carried is reported), and rates are
+    /// recomputed from the re-based amounts.
+    pub async fn capital_summary_with(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        plan_year: i32,
+        as_of: NaiveDate,
+        program_code: Option<&str>,
+        rebased: bool,
+    ) -> Result<CapitalSummary, ServiceError> {
         actor.require(Permission::ReadCapital)?;
         let atlas = self.atlas().await?;
         let unit = match (unit_code, actor.scope_unit_id) {
@@ -843,6 +927,22 @@ impl Service {
                 }
             }
         }
+        let rebasing = match (&unit, rebased) {
+            (Some(unit), true) => {
+                let mut targets: Vec<i64> = scope_ids.clone();
+                targets.sort_unstable();
+                targets.dedup();
+                let root = unit.parent_id.unwrap_or(unit.id);
+                let rebasing = self
+                    .rebase_into(&atlas, root, &targets, plan_year, as_of, items.as_deref())
+                    .await?;
+                for (id, extra) in &rebasing.extra_by_unit {
+                    per_scope.entry(*id).or_default().add_figures(extra);
+                }
+                Some(rebasing)
+            }
+            _ => None,
+        };
         let totals = per_scope.get(&scope_id).copied().unwrap_or_default();
         let child_rates: Vec<(i64, Option<f64>)> = children
             .iter()
@@ -906,6 +1006,152 @@ impl Service {
             rank_in_parent,
             curve,
             investment_deadline,
+            rebasing: rebasing.map(|rebasing| Rebasing {
+                extra: rebasing
+                    .extra_by_unit
+                    .get(&scope_id)
+                    .copied()
+                    .unwrap_or_default(),
+                ..rebasing
+            }),
+        })
+    }
+
+    /// Money of `plan_year` recorded on units that ended by `as_of` and fed `root`'s subtree, carried onto today's
+    /// units and summed per target in `targets` (each target gets what lands in its subtree).
+    async fn rebase_into(
+        &self,
+        atlas: &Atlas,
+        root: i64,
+        targets: &[i64],
+        plan_year: i32,
+        as_of: NaiveDate,
+        items: Option<&[i64]>,
+    ) -> Result<Rebasing, ServiceError> {
+        use mtqg_core::geo::{rebase, UnitId};
+        let mut subtree: std::collections::HashSet<i64> =
+            atlas.descendant_ids(root, as_of).into_iter().collect();
+        subtree.insert(root);
+        let ended = |id: i64| {
+            atlas
+                .stored(id)
+                .and_then(|unit| unit.validity.to)
+                .is_some_and(|to| to <= as_of)
+        };
+        let candidates: std::collections::HashSet<i64> = atlas
+            .lineage()
+            .iter()
+            .filter(|edge| edge.date <= as_of && subtree.contains(&edge.to.0) && ended(edge.from.0))
+            .map(|edge| edge.from.0)
+            .collect();
+        // Only the topmost ended units: a unit under another candidate is counted through that one.
+        let last_chain = |id: i64| {
+            let last = atlas
+                .stored(id)
+                .and_then(|unit| unit.validity.to)
+                .and_then(|to| to.pred_opt())
+                .unwrap_or(as_of);
+            atlas.chain_up(id, last)
+        };
+        let kept: Vec<i64> = candidates
+            .iter()
+            .copied()
+            .filter(|&id| {
+                last_chain(id)[1..]
+                    .iter()
+                    .all(|ancestor| !candidates.contains(ancestor))
+            })
+            .collect();
+        let sums = self
+            .store()
+            .capital_sums(&kept, plan_year, as_of, items)
+            .await?;
+        let mut old: HashMap<i64, Figures> = HashMap::new();
+        for row in &sums {
+            old.entry(row.scope_id).or_default().add(row);
+        }
+        let measures: [fn(&mut Figures) -> &mut i64; 6] = [
+            |f| &mut f.medium_term,
+            |f| &mut f.plan,
+            |f| &mut f.to_projects,
+            |f| &mut f.disbursed,
+            |f| &mut f.carried,
+            |f| &mut f.lapsed,
+        ];
+        let subtree_of = |target: i64| -> std::collections::HashSet<i64> {
+            let mut set: std::collections::HashSet<i64> =
+                atlas.descendant_ids(target, as_of).into_iter().collect();
+            set.insert(target);
+            set
+        };
+        let target_sets: Vec<(i64, std::collections::HashSet<i64>)> = targets
+            .iter()
+            .map(|&target| (target, subtree_of(target)))
+            .collect();
+        let mut extra: HashMap<i64, Figures> = HashMap::new();
+        let mut not_rebasable_plan = 0;
+        let mut not_rebasable_units = Vec::new();
+        for (&old_id, figures) in &old {
+            let chain = last_chain(old_id);
+            let edges: Vec<mtqg_core::geo::RebaseEdge> = atlas
+                .lineage()
+                .iter()
+                .filter(|edge| edge.from.0 == old_id && edge.date <= as_of)
+                .cloned()
+                .collect();
+            let mut landed: HashMap<i64, Figures> = HashMap::new();
+            for (m, measure) in measures.iter().enumerate() {
+                let mut figures = *figures;
+                let value = *measure(&mut figures);
+                if value == 0 {
+                    continue;
+                }
+                let result = rebase(
+                    &std::collections::BTreeMap::from([(UnitId(old_id), value)]),
+                    &edges,
+                );
+                for (unit, value) in result.values {
+                    if subtree.contains(&unit.0) {
+                        *measure(landed.entry(unit.0).or_default()) += value;
+                    }
+                }
+                if m == 1 && !result.not_rebasable.is_empty() {
+                    not_rebasable_plan += result
+                        .not_rebasable
+                        .iter()
+                        .map(|(_, value, _)| value)
+                        .sum::<i64>();
+                    if let Some(stored) = atlas.stored(old_id) {
+                        not_rebasable_units.push(stored.code.clone());
+                    }
+                }
+            }
+            // A target whose own aggregates already hold this old unit (a continuing province) gets nothing more.
+            for (target, set) in &target_sets {
+                if chain.iter().any(|ancestor| set.contains(ancestor)) {
+                    continue;
+                }
+                for (unit, figures) in &landed {
+                    if set.contains(unit) {
+                        extra.entry(*target).or_default().add_figures(figures);
+                    }
+                }
+            }
+        }
+        let mut from: Vec<String> = kept
+            .iter()
+            .filter(|id| old.contains_key(id))
+            .filter_map(|id| atlas.stored(*id).map(|unit| unit.code.clone()))
+            .collect();
+        from.sort();
+        not_rebasable_units.sort();
+        not_rebasable_units.dedup();
+        Ok(Rebasing {
+            extra_by_unit: extra,
+            extra: Figures::default(),
+            from_units: from,
+            not_rebasable_plan,
+            not_rebasable_units,
         })
     }
 

@@ -474,10 +474,27 @@ impl Store {
                 vec![],
             )
             .await?;
-        let links: Vec<(i64, i64)> = tx
+        let edges: Vec<(i64, i64, String, Option<f64>, NaiveDate)> = tx
             .conn()
-            .fetch_all("select from_unit_id, to_unit_id from lineage_edges", vec![])
+            .fetch_all(
+                "select from_unit_id, to_unit_id, kind, weight, effective_date from lineage_edges",
+                vec![],
+            )
             .await?;
+        let links: Vec<(i64, i64)> = edges.iter().map(|(from, to, ..)| (*from, *to)).collect();
+        let lineage = edges
+            .into_iter()
+            .map(|(from, to, kind, weight, date)| {
+                Ok(mtqg_core::geo::RebaseEdge {
+                    from: UnitId(from),
+                    to: UnitId(to),
+                    kind: LineageKind::parse(&kind)
+                        .ok_or_else(|| other(anyhow::anyhow!("unknown lineage kind {kind:?}")))?,
+                    weight,
+                    date,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let (groupings, memberships) = crate::groupings::load(&mut tx).await?;
         tx.commit().await?;
         let units = units
@@ -511,7 +528,9 @@ impl Store {
             .collect();
         Ok((
             revision,
-            Atlas::new(units, versions, &links).with_groupings(groupings, memberships),
+            Atlas::new(units, versions, &links)
+                .with_groupings(groupings, memberships)
+                .with_lineage(lineage),
         ))
     }
 

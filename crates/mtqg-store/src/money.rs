@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use mtqg_core::money::{Balance, Bucket, CapitalType, Extension, Holder, Source};
 
 use crate::db::{args, insert_many, insert_many_then, other, Arg, Tx};
@@ -649,41 +649,51 @@ impl Tx {
         )
         .await?;
         tracing::debug!("ledger write: balances upserted");
-        let daily_rows = daily
-            .into_iter()
-            .map(|((scope, year, day, item, source, ctype), amounts)| {
-                let mut row = args![scope, i64::from(year), day, item, source.key(), ctype.key()];
-                row.extend(amounts.iter().map(|amount| Arg::from(*amount)));
-                row
-            })
-            .collect();
-        insert_many_then(
-            self,
-            "capital_daily",
-            &[
-                "scope_id",
-                "plan_year",
-                "day",
-                "item_id",
-                "source",
-                "capital_type",
-                "medium_term",
-                "received",
-                "to_projects",
-                "disbursed",
-                "carried",
-                "lapsed",
-            ],
-            daily_rows,
-            " on conflict (scope_id, plan_year, day, item_id, source, capital_type) do update set \
-             medium_term = capital_daily.medium_term + excluded.medium_term, \
-             received = capital_daily.received + excluded.received, \
-             to_projects = capital_daily.to_projects + excluded.to_projects, \
-             disbursed = capital_daily.disbursed + excluded.disbursed, \
-             carried = capital_daily.carried + excluded.carried, \
-             lapsed = capital_daily.lapsed + excluded.lapsed",
-        )
-        .await
+        let mut monthly: HashMap<DailyKey, DailyAmounts> = HashMap::new();
+        for ((scope, year, day, item, source, ctype), amounts) in &daily {
+            let month = NaiveDate::from_ymd_opt(day.year(), day.month(), 1)
+                .expect("first of a month exists");
+            let entry = monthly
+                .entry((*scope, *year, month, *item, *source, *ctype))
+                .or_default();
+            for (total, amount) in entry.iter_mut().zip(amounts) {
+                *total += amount;
+            }
+        }
+        for (table, period, rows) in [
+            ("capital_daily", "day", daily),
+            ("capital_monthly", "month", monthly),
+        ] {
+            let rows = rows
+                .into_iter()
+                .map(|((scope, year, day, item, source, ctype), amounts)| {
+                    let mut row =
+                        args![scope, i64::from(year), day, item, source.key(), ctype.key()];
+                    row.extend(amounts.iter().map(|amount| Arg::from(*amount)));
+                    row
+                })
+                .collect();
+            insert_many_then(
+                self,
+                table,
+                &[
+                    "scope_id", "plan_year", period, "item_id", "source", "capital_type", "medium_term", "received",
+                    "to_projects", "disbursed", "carried", "lapsed",
+                ],
+                rows,
+                &format!(
+                    " on conflict (scope_id, plan_year, {period}, item_id, source, capital_type) do update set \
+                     medium_term = {table}.medium_term + excluded.medium_term, \
+                     received = {table}.received + excluded.received, \
+                     to_projects = {table}.to_projects + excluded.to_projects, \
+                     disbursed = {table}.disbursed + excluded.disbursed, \
+                     carried = {table}.carried + excluded.carried, \
+                     lapsed = {table}.lapsed + excluded.lapsed"
+                ),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 
@@ -908,7 +918,8 @@ impl Store {
             .await
     }
 
-    /// Own-level sums per scope, source and capital type for one plan year, counting events up to `as_of`.
+    /// Own-level sums per scope, source and capital type for one plan year, counting events up to `as_of`: whole
+    /// months before `as_of`'s month from `capital_monthly`, the days of its month from `capital_daily`.
     pub async fn capital_sums(
         &self,
         scope_ids: &[i64],
@@ -924,23 +935,32 @@ impl Store {
             .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(",");
+        let month_start = NaiveDate::from_ymd_opt(as_of.year(), as_of.month(), 1)
+            .expect("first of a month exists");
+        let items = item_filter(items);
+        let columns = "scope_id, source, capital_type, medium_term, received, to_projects, disbursed, carried, lapsed";
         self.pool
             .conn()
             .fetch_all(
                 &format!(
-                    "select scope_id, source, capital_type, cast(sum(medium_term) as bigint) as medium_term, cast(sum(received) as bigint) as received, \
-                     cast(sum(to_projects) as bigint) as to_projects, cast(sum(disbursed) as bigint) as disbursed, cast(sum(carried) as bigint) as carried, \
-                     cast(sum(lapsed) as bigint) as lapsed from capital_daily where scope_id in ({scopes}) and plan_year = $1 \
-                     and day <= $2{} group by scope_id, source, capital_type",
-                    item_filter(items)
+                    "select scope_id, source, capital_type, cast(sum(medium_term) as bigint) as medium_term, \
+                     cast(sum(received) as bigint) as received, cast(sum(to_projects) as bigint) as to_projects, \
+                     cast(sum(disbursed) as bigint) as disbursed, cast(sum(carried) as bigint) as carried, \
+                     cast(sum(lapsed) as bigint) as lapsed from ( \
+                       select {columns} from capital_monthly where scope_id in ({scopes}) and plan_year = $1 \
+                         and month < $3{items} \
+                       union all \
+                       select {columns} from capital_daily where scope_id in ({scopes}) and plan_year = $1 \
+                         and day >= $3 and day <= $2{items} \
+                     ) t group by scope_id, source, capital_type"
                 ),
-                args![i64::from(plan_year), as_of],
+                args![i64::from(plan_year), as_of, month_start],
             )
             .await
-            .map(|rows: Vec<CapitalSums>| rows)
     }
 
-    /// Disbursement per day of one scope and plan year up to `as_of`, for the monthly curve.
+    /// Disbursement of one scope and plan year up to `as_of`: per month (dated the first) for whole months, per day
+    /// within `as_of`'s month; for the monthly curve.
     pub async fn capital_days(
         &self,
         scope_id: i64,
@@ -948,15 +968,20 @@ impl Store {
         as_of: NaiveDate,
         items: Option<&[i64]>,
     ) -> Result<Vec<(NaiveDate, i64)>, StoreError> {
+        let month_start = NaiveDate::from_ymd_opt(as_of.year(), as_of.month(), 1)
+            .expect("first of a month exists");
+        let items = item_filter(items);
         self.pool
             .conn()
             .fetch_all(
                 &format!(
-                    "select day, cast(sum(disbursed) as bigint) from capital_daily where scope_id = $1 and plan_year = $2 and day <= $3{} \
-                     group by day order by day",
-                    item_filter(items)
+                    "select month, cast(sum(disbursed) as bigint) from capital_monthly where scope_id = $1 \
+                     and plan_year = $2 and month < $4{items} group by month \
+                     union all \
+                     select day, cast(sum(disbursed) as bigint) from capital_daily where scope_id = $1 \
+                     and plan_year = $2 and day >= $4 and day <= $3{items} group by day"
                 ),
-                args![scope_id, i64::from(plan_year), as_of],
+                args![scope_id, i64::from(plan_year), as_of, month_start],
             )
             .await
     }

@@ -75,9 +75,11 @@ struct CapitalQuery {
     as_of: Option<String>,
     program: Option<String>,
     money: Option<String>,
+    rebased: Option<String>,
 }
 
 struct Chosen {
+    rebased: bool,
     unit: Option<String>,
     year: i32,
     date: NaiveDate,
@@ -114,6 +116,7 @@ impl CapitalQuery {
                 .as_deref()
                 .and_then(MoneyUnit::parse)
                 .unwrap_or_default(),
+            rebased: matches!(self.rebased.as_deref(), Some("1" | "true" | "on")),
         })
     }
 }
@@ -177,6 +180,10 @@ fn summary_json(summary: &CapitalSummary) -> serde_json::Value {
             "code": child.unit.code, "name": child.unit.name, "figures": figures_json(&child.figures),
             "rank": child.rank, "below_average": child.below_average,
         })).collect::<Vec<_>>(),
+        "rebasing": summary.rebasing.as_ref().map(|rebasing| serde_json::json!({
+            "added": figures_json(&rebasing.extra), "from_units": rebasing.from_units,
+            "not_rebasable_plan": rebasing.not_rebasable_plan, "not_rebasable_units": rebasing.not_rebasable_units,
+        })),
         "curve": summary.curve.iter().map(|point| serde_json::json!({
             "month": point.month, "disbursed_cumulative": point.disbursed_cumulative,
             "committed_cumulative": point.committed_cumulative,
@@ -193,12 +200,13 @@ async fn dashboard(
     let chosen = query.chosen(false)?;
     let summary = state
         .service
-        .capital_summary(
+        .capital_summary_with(
             actor,
             chosen.unit.as_deref(),
             chosen.year,
             chosen.date,
             chosen.program.as_deref(),
+            chosen.rebased,
         )
         .await
         .map_err(page_error)?;
@@ -289,6 +297,12 @@ async fn dashboard(
             chart_rates => chart_rates.map(minijinja::Value::from_safe_string),
             chart_curve => chart_curve.map(minijinja::Value::from_safe_string),
             can_record => actor.role.can(mtqg_core::access::Permission::RecordCapital),
+            rebased => chosen.rebased,
+            rebasing => summary.rebasing.as_ref().map(|rebasing| context! {
+                extra => format_amount_number(rebasing.extra.plan, unit), n_from => rebasing.from_units.len(),
+                not_rebasable => format_amount_number(rebasing.not_rebasable_plan, unit),
+                not_rebasable_units => rebasing.not_rebasable_units.clone(),
+            }),
         },
     )
 }
@@ -302,12 +316,13 @@ async fn export_dashboard(
     let chosen = query.chosen(false)?;
     let summary = state
         .service
-        .capital_summary(
+        .capital_summary_with(
             actor,
             chosen.unit.as_deref(),
             chosen.year,
             chosen.date,
             chosen.program.as_deref(),
+            chosen.rebased,
         )
         .await
         .map_err(page_error)?;
@@ -1012,12 +1027,13 @@ async fn api_summary(
     let chosen = query.chosen(true)?;
     let summary = state
         .service
-        .capital_summary(
+        .capital_summary_with(
             &authed.session.actor,
             chosen.unit.as_deref(),
             chosen.year,
             chosen.date,
             chosen.program.as_deref(),
+            chosen.rebased,
         )
         .await
         .map_err(api_error)?;

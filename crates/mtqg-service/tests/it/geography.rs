@@ -653,6 +653,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "audit_log",
             "capital_balances",
             "capital_daily",
+            "capital_monthly",
             "capital_events",
             "deadline_extensions",
             "grouping_members",

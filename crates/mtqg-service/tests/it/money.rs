@@ -785,3 +785,75 @@ async fn generated_demo_money_obeys_the_rules_and_rolls_up_without_double_counti
         .expect("page");
     assert!(!page.commitments.is_empty() && page.disbursed > 0);
 }
+
+#[tokio::test]
+async fn money_of_merged_communes_is_rebased_onto_todays_commune_without_double_counting_the_province(
+) {
+    let (_db, service) = with_money().await;
+    funded_province(&service).await;
+    let new_list = "code,name,type,parent_code\n38,Tỉnh Thanh Hóa,Tỉnh,\n15000,Xã Mường Lát Mới,Xã,38\n15001,Xã Pù Nhi Mới,Xã,38\n";
+    let report = import_csv(
+        &service,
+        new_list,
+        ImportOptions {
+            as_of: Some(date("2025-07-01")),
+            end_missing: true,
+            ..ImportOptions::default()
+        },
+    )
+    .await;
+    assert!(report.applied, "{:?}", report.problems);
+    let crosswalk = "old_code,new_code,kind,date,weight\n\
+                     14848,15000,full,2025-07-01,\n\
+                     14849,15000,partial,2025-07-01,\"0,4\"\n\
+                     14849,15001,partial,2025-07-01,\"0,6\"\n";
+    let report = import_csv(&service, crosswalk, ImportOptions::default()).await;
+    assert!(report.applied, "{:?}", report.problems);
+    let actor = Actor::system();
+    let today = date("2026-01-15");
+    let as_of_geography = service
+        .capital_summary_with(&actor, Some("15000"), 2024, today, None, false)
+        .await
+        .expect("as of today's geography");
+    assert_eq!(
+        as_of_geography.totals.plan, 0,
+        "nothing was recorded on the new commune"
+    );
+    let rebased = service
+        .capital_summary_with(&actor, Some("15000"), 2024, today, None, true)
+        .await
+        .expect("rebased");
+    // Tam Chung's 400 whole, 40% of Pù Nhi's 200.
+    assert_eq!(rebased.totals.plan, 480 * MILLION);
+    assert_eq!(rebased.totals.disbursed, 100 * MILLION);
+    let rebasing = rebased.rebasing.expect("rebasing is reported");
+    assert_eq!(rebasing.from_units, ["14848", "14849"]);
+    assert_eq!(rebasing.not_rebasable_plan, 0);
+    let province = service
+        .capital_summary_with(&actor, Some("38"), 2024, today, None, true)
+        .await
+        .expect("province rebased");
+    assert_eq!(
+        province.totals.plan,
+        1_000 * MILLION,
+        "the continuing province already holds its communes' money"
+    );
+    let children: Vec<(&str, i64)> = province
+        .children
+        .iter()
+        .map(|child| (child.unit.code.as_str(), child.figures.plan / MILLION))
+        .collect();
+    assert_eq!(children, [("15000", 480), ("15001", 120)]);
+    let crosswalk_without_weight =
+        "old_code,new_code,kind,date,weight\n14849,15001,partial,2025-07-01,\n";
+    let report = import_csv(&service, crosswalk_without_weight, ImportOptions::default()).await;
+    assert!(report.applied, "{:?}", report.problems);
+    let reported = service
+        .capital_summary_with(&actor, Some("15001"), 2024, today, None, true)
+        .await
+        .expect("rebased without a weight")
+        .rebasing
+        .expect("rebasing");
+    assert_eq!(reported.not_rebasable_units, ["14849"]);
+    assert_eq!(reported.not_rebasable_plan, 200 * MILLION);
+}

@@ -140,6 +140,24 @@ create table capital_daily (
     primary key (scope_id, plan_year, day, item_id, source, capital_type)
 );
 
+-- The same sums by month (first day of the month): an as-of query reads whole months here and only the days of
+-- its own month from capital_daily.
+create table capital_monthly (
+    scope_id integer not null,
+    plan_year integer not null,
+    month text not null,
+    item_id integer not null,
+    source text not null,
+    capital_type text not null,
+    medium_term integer not null default 0,
+    received integer not null default 0,
+    to_projects integer not null default 0,
+    disbursed integer not null default 0,
+    carried integer not null default 0,
+    lapsed integer not null default 0,
+    primary key (scope_id, plan_year, month, item_id, source, capital_type)
+);
+
 create table deadline_extensions (
     id integer primary key,
     plan_year integer not null,
