@@ -55,6 +55,23 @@ pub(crate) enum CapitalCommand {
     },
     /// Write the XLSX import template
     Template { file: PathBuf },
+    /// Record a disbursement deadline extension for a plan year (with its legal basis)
+    Extend {
+        #[arg(long)]
+        year: i32,
+        /// The new deadline
+        #[arg(long, value_parser = crate::parse_date_arg)]
+        until: NaiveDate,
+        /// Number and date of the decision or resolution
+        #[arg(long)]
+        basis: String,
+        /// Only this capital type (dtpt or su_nghiep)
+        #[arg(long)]
+        capital_type: Option<String>,
+        /// Only this program item
+        #[arg(long)]
+        item: Option<String>,
+    },
 }
 
 fn parse_money_unit(text: &str) -> Result<MoneyUnit, String> {
@@ -156,6 +173,28 @@ pub(crate) async fn run(service: &Service, command: CapitalCommand) -> anyhow::R
                     format_amount_number(row.will_lapse, MoneyUnit::Million)
                 ));
             }
+            Ok(())
+        }
+        CapitalCommand::Extend {
+            year,
+            until,
+            basis,
+            capital_type,
+            item,
+        } => {
+            let capital_type = match capital_type {
+                None => None,
+                Some(text) => Some(mtqg_core::money::CapitalType::parse(&text).with_context(
+                    || format!("loại vốn \"{text}\" không hợp lệ (dtpt hoặc su_nghiep)"),
+                )?),
+            };
+            service
+                .add_extension(&actor, year, capital_type, item.as_deref(), until, &basis)
+                .await?;
+            output::line(&format!(
+                "Đã ghi gia hạn giải ngân vốn năm {year} đến {} ({basis}).",
+                vi::format_date(until)
+            ));
             Ok(())
         }
         CapitalCommand::Template { file } => {
