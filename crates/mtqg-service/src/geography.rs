@@ -17,8 +17,6 @@ use mtqg_xlsx::{TableError, TableEvent};
 use crate::auth::Actor;
 use crate::{Service, ServiceError};
 
-/// At most this many problems are kept in a report; the count of the rest is given.
-const MAX_PROBLEMS: usize = 1000;
 /// At most this many changes are described in a report.
 const MAX_SAMPLES: usize = 200;
 
@@ -95,13 +93,7 @@ impl ImportReport {
     }
 
     fn add_problems(&mut self, sheet: &Option<String>, problems: Vec<RowProblem>) {
-        self.n_problems += problems.len();
-        let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
-        self.problems
-            .extend(problems.into_iter().take(room).map(|mut problem| {
-                problem.sheet = sheet.clone();
-                problem
-            }));
+        crate::keep_problems(&mut self.problems, &mut self.n_problems, sheet, problems);
     }
 
     /// One problem as a sentence naming the file, sheet, row and column.

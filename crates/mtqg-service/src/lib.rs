@@ -19,6 +19,24 @@ use mtqg_store::{Store, StoreError};
 
 pub use crate::auth::Actor;
 
+/// At most this many problems are kept in an import report; the count of the rest is given.
+pub(crate) const MAX_PROBLEMS: usize = 1000;
+
+/// Adds problems to a report's bounded list, stamping the sheet, and counts all of them.
+pub(crate) fn keep_problems(
+    kept: &mut Vec<RowProblem>,
+    n_problems: &mut usize,
+    sheet: &Option<String>,
+    problems: Vec<RowProblem>,
+) {
+    *n_problems += problems.len();
+    let room = MAX_PROBLEMS.saturating_sub(kept.len());
+    kept.extend(problems.into_iter().take(room).map(|mut problem| {
+        problem.sheet = sheet.clone();
+        problem
+    }));
+}
+
 /// What a use case can fail with; the web layer maps each to a status, the CLI to a message.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

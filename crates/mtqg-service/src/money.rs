@@ -21,8 +21,6 @@ use crate::{Service, ServiceError};
 
 /// Above this many events a batch loads every balance of its plan years at once instead of holder by holder.
 const BULK_THRESHOLD: usize = 64;
-/// At most this many problems are kept in a report.
-const MAX_PROBLEMS: usize = 1000;
 /// The window the will-lapse projection takes the recent pace from.
 const PACE_WINDOW_DAYS: i64 = 90;
 
@@ -84,13 +82,7 @@ pub struct CapitalReport {
 
 impl CapitalReport {
     fn add_problems(&mut self, sheet: &Option<String>, problems: Vec<RowProblem>) {
-        self.n_problems += problems.len();
-        let room = MAX_PROBLEMS.saturating_sub(self.problems.len());
-        self.problems
-            .extend(problems.into_iter().take(room).map(|mut problem| {
-                problem.sheet = sheet.clone();
-                problem
-            }));
+        crate::keep_problems(&mut self.problems, &mut self.n_problems, sheet, problems);
     }
 }
 

@@ -191,6 +191,25 @@ struct BalanceRow {
 /// plan_year, capital_type, item_id, until, legal_basis.
 type ExtensionRow = (i64, Option<String>, Option<i64>, NaiveDate, String);
 
+/// A project's columns after `id`, in the order of `projects`.
+fn project_args(project: &NewProject) -> Vec<Arg> {
+    args![
+        project.code.as_str(),
+        project.name.as_str(),
+        project.unit_id,
+        project.investor.as_str(),
+        project.item_id,
+        project.capital_type.key(),
+        project.sources.as_str(),
+        project.total_investment,
+        project.approval.as_str(),
+        project.start_date,
+        project.end_date,
+        project.status.as_str(),
+        project.contractors.as_str()
+    ]
+}
+
 fn holder_key(holder: Holder) -> (&'static str, i64) {
     match holder {
         Holder::Unit(id) => ("unit", id),
@@ -294,21 +313,7 @@ impl Tx {
                 "insert into projects (code, name, unit_id, investor, item_id, capital_type, sources, total_investment, \
                  approval, start_date, end_date, status, contractors) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id",
-                args![
-                    project.code.as_str(),
-                    project.name.as_str(),
-                    project.unit_id,
-                    project.investor.as_str(),
-                    project.item_id,
-                    project.capital_type.key(),
-                    project.sources.as_str(),
-                    project.total_investment,
-                    project.approval.as_str(),
-                    project.start_date,
-                    project.end_date,
-                    project.status.as_str(),
-                    project.contractors.as_str()
-                ],
+                project_args(project),
             )
             .await?;
         let rows = project
@@ -334,22 +339,9 @@ impl Tx {
             .iter()
             .zip(&ids)
             .map(|(project, id)| {
-                args![
-                    *id,
-                    project.code.as_str(),
-                    project.name.as_str(),
-                    project.unit_id,
-                    project.investor.as_str(),
-                    project.item_id,
-                    project.capital_type.key(),
-                    project.sources.as_str(),
-                    project.total_investment,
-                    project.approval.as_str(),
-                    project.start_date,
-                    project.end_date,
-                    project.status.as_str(),
-                    project.contractors.as_str()
-                ]
+                let mut row = args![*id];
+                row.extend(project_args(project));
+                row
             })
             .collect();
         insert_many(

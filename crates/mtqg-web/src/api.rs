@@ -43,7 +43,7 @@ fn parse_date_param(text: &Option<String>) -> Result<NaiveDate, AppError> {
     date_param(text, true)
 }
 
-fn check_csrf_header(authed: &Authed, headers: &HeaderMap) -> Result<(), AppError> {
+pub(crate) fn check_csrf_header(authed: &Authed, headers: &HeaderMap) -> Result<(), AppError> {
     let submitted = headers
         .get("x-csrf-token")
         .and_then(|value| value.to_str().ok())

@@ -191,14 +191,14 @@ fn summary_json(summary: &CapitalSummary) -> serde_json::Value {
     })
 }
 
-async fn dashboard(
-    State(state): State<AppState>,
-    authed: Authed,
-    Query(query): Query<CapitalQuery>,
-) -> Result<Response, AppError> {
-    let actor = &authed.session.actor;
-    let chosen = query.chosen(false)?;
-    let summary = state
+/// The summary the query asks for, errors shaped for a page or the API.
+async fn summary_for(
+    state: &AppState,
+    actor: &mtqg_service::Actor,
+    chosen: &Chosen,
+    api: bool,
+) -> Result<CapitalSummary, AppError> {
+    state
         .service
         .capital_summary_with(
             actor,
@@ -209,7 +209,17 @@ async fn dashboard(
             chosen.rebased,
         )
         .await
-        .map_err(page_error)?;
+        .map_err(|err| AppError::service(err, api))
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<CapitalQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let chosen = query.chosen(false)?;
+    let summary = summary_for(&state, actor, &chosen, false).await?;
     let unit = chosen.money;
     let children: Vec<serde_json::Value> = summary
         .children
@@ -314,18 +324,7 @@ async fn export_dashboard(
 ) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let chosen = query.chosen(false)?;
-    let summary = state
-        .service
-        .capital_summary_with(
-            actor,
-            chosen.unit.as_deref(),
-            chosen.year,
-            chosen.date,
-            chosen.program.as_deref(),
-            chosen.rebased,
-        )
-        .await
-        .map_err(page_error)?;
+    let summary = summary_for(&state, actor, &chosen, false).await?;
     let bytes = mtqg_service::money::summary_xlsx(&summary, chosen.money).map_err(page_error)?;
     Ok(xlsx_response(
         bytes,
@@ -1025,18 +1024,7 @@ async fn api_summary(
     Query(query): Query<CapitalQuery>,
 ) -> Result<Response, AppError> {
     let chosen = query.chosen(true)?;
-    let summary = state
-        .service
-        .capital_summary_with(
-            &authed.session.actor,
-            chosen.unit.as_deref(),
-            chosen.year,
-            chosen.date,
-            chosen.program.as_deref(),
-            chosen.rebased,
-        )
-        .await
-        .map_err(api_error)?;
+    let summary = summary_for(&state, &authed.session.actor, &chosen, true).await?;
     Ok(Json(summary_json(&summary)).into_response())
 }
 
@@ -1063,23 +1051,13 @@ async fn api_lapse(
     .into_response())
 }
 
-fn check_api_csrf(authed: &Authed, headers: &HeaderMap) -> Result<(), AppError> {
-    let submitted = headers
-        .get("x-csrf-token")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("");
-    authed
-        .check_csrf(submitted)
-        .map_err(|_| AppError::Forbidden { api: true })
-}
-
 async fn api_event(
     State(state): State<AppState>,
     authed: Authed,
     headers: HeaderMap,
     Json(form): Json<EventForm>,
 ) -> Result<Response, AppError> {
-    check_api_csrf(&authed, &headers)?;
+    crate::api::check_csrf_header(&authed, &headers)?;
     let input = form
         .input()
         .map_err(|message| AppError::Invalid { api: true, message })?;
@@ -1108,7 +1086,7 @@ async fn api_import(
     Query(query): Query<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    check_api_csrf(&authed, &headers)?;
+    crate::api::check_csrf_header(&authed, &headers)?;
     let file_name = query.file_name.unwrap_or_else(|| "upload.csv".to_owned());
     let report = state
         .service
