@@ -811,6 +811,28 @@ pub fn plan_year_label(year: i32) -> String {
     format!("năm {year}")
 }
 
+/// Parses one line of a committed schedule, "03/2024: 1.234,5" or "2024-03 1.234,5" (amount in triệu đồng),
+/// into the month's first day and whole đồng.
+pub fn parse_commitment_line(line: &str) -> Result<(NaiveDate, i64), String> {
+    let line = line.trim();
+    let (month_text, amount_text) = line
+        .split_once([':', ' ', '\t'])
+        .map(|(month, amount)| (month.trim(), amount.trim().trim_start_matches(':').trim()))
+        .ok_or_else(|| format!("\"{line}\": cần tháng và số tiền, ví dụ 03/2024: 1.234,5"))?;
+    let month = month_text
+        .split_once('/')
+        .and_then(|(m, y)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+        .or_else(|| {
+            month_text
+                .split_once('-')
+                .and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?)))
+        })
+        .and_then(|(year, month)| NaiveDate::from_ymd_opt(year, month, 1))
+        .ok_or_else(|| format!("tháng \"{month_text}\" không hợp lệ (mm/yyyy)"))?;
+    let amount = parse_amount(amount_text, MoneyUnit::Million, false)?;
+    Ok((month, amount))
+}
+
 /// The first day of the month after `date`, for monthly curves.
 pub fn next_month(date: NaiveDate) -> NaiveDate {
     let (year, month) = if date.month() == 12 {
@@ -1122,6 +1144,25 @@ mod tests {
         ]);
         let places: Vec<Option<usize>> = ranked.iter().map(|(_, place)| *place).collect();
         assert_eq!(places, [Some(2), Some(1), Some(2), None, Some(4)]);
+    }
+
+    #[test]
+    fn commitment_lines_take_a_month_and_an_amount_in_millions() {
+        assert_eq!(
+            parse_commitment_line("03/2024: 1.234,5"),
+            Ok((day(2024, 3, 1), 1_234_500_000))
+        );
+        assert_eq!(
+            parse_commitment_line("2024-10 200"),
+            Ok((day(2024, 10, 1), 200_000_000))
+        );
+        assert!(parse_commitment_line("13/2024: 5")
+            .unwrap_err()
+            .contains("tháng"));
+        assert!(parse_commitment_line("03/2024").is_err());
+        assert!(parse_commitment_line("03/2024: -5")
+            .unwrap_err()
+            .contains("âm"));
     }
 
     #[test]

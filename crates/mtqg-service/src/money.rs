@@ -1445,3 +1445,105 @@ pub fn summary_xlsx(
     };
     mtqg_xlsx::write_xlsx(&[sheet]).map_err(|err| ServiceError::Other(err.into()))
 }
+
+/// The will-lapse list as an XLSX sheet, amounts in `unit`.
+pub fn lapse_xlsx(
+    rows: &[LapseRow],
+    unit: mtqg_core::money::MoneyUnit,
+) -> Result<Vec<u8>, ServiceError> {
+    let amount = |dong: i64| Cell::Number(dong as f64 / unit.factor() as f64);
+    let label = unit.label();
+    let sheet = SheetData {
+        name: "Nguy cơ hủy vốn".to_owned(),
+        headers: vec![
+            "Dự án / vốn".to_owned(),
+            "Đơn vị".to_owned(),
+            "Nguồn vốn".to_owned(),
+            "Loại vốn".to_owned(),
+            format!("Còn lại ({label})"),
+            format!("Giải ngân 90 ngày qua ({label})"),
+            "Hạn giải ngân".to_owned(),
+            format!("Nguy cơ hủy ({label})"),
+        ],
+        rows: rows
+            .iter()
+            .map(|row| {
+                vec![
+                    Cell::Text(row.label.clone()),
+                    Cell::Text(
+                        row.unit
+                            .as_ref()
+                            .map(|unit| unit.name.clone())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Text(row.source.clone()),
+                    Cell::Text(row.capital_type.clone()),
+                    amount(row.remaining),
+                    amount(row.recent),
+                    Cell::Text(mtqg_core::vi::format_date(row.deadline)),
+                    amount(row.will_lapse),
+                ]
+            })
+            .collect(),
+    };
+    mtqg_xlsx::write_xlsx(&[sheet]).map_err(|err| ServiceError::Other(err.into()))
+}
+
+/// A project list as an XLSX sheet, amounts in triệu đồng.
+pub fn projects_xlsx(projects: &[mtqg_store::ProjectRecord]) -> Result<Vec<u8>, ServiceError> {
+    let sheet = SheetData {
+        name: "Dự án".to_owned(),
+        headers: [
+            "Mã dự án",
+            "Tên dự án",
+            "Chủ đầu tư",
+            "Loại vốn",
+            "Nguồn vốn",
+            "Tổng mức đầu tư (triệu đồng)",
+            "Quyết định phê duyệt",
+            "Khởi công",
+            "Hoàn thành",
+            "Tình trạng",
+            "Nhà thầu",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: projects
+            .iter()
+            .map(|project| {
+                vec![
+                    Cell::Text(project.code.clone()),
+                    Cell::Text(project.name.clone()),
+                    Cell::Text(project.investor.clone()),
+                    Cell::Text(
+                        CapitalType::parse(&project.capital_type)
+                            .map(CapitalType::label)
+                            .unwrap_or("")
+                            .to_owned(),
+                    ),
+                    Cell::Text(project.sources.clone()),
+                    Cell::Number(project.total_investment as f64 / 1e6),
+                    Cell::Text(project.approval.clone()),
+                    Cell::Text(
+                        project
+                            .start_date
+                            .map(mtqg_core::vi::format_date)
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Text(
+                        project
+                            .end_date
+                            .map(mtqg_core::vi::format_date)
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Text(
+                        crate::projects::label_of(&crate::projects::STATUSES, &project.status)
+                            .to_owned(),
+                    ),
+                    Cell::Text(project.contractors.clone()),
+                ]
+            })
+            .collect(),
+    };
+    mtqg_xlsx::write_xlsx(&[sheet]).map_err(|err| ServiceError::Other(err.into()))
+}

@@ -172,6 +172,9 @@ impl Pool {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // 32 MB of page cache per connection: aggregate upserts land all over large tables.
+                .pragma("cache_size", "-32768")
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(10))
                 .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()

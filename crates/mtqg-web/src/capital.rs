@@ -32,10 +32,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/capital", get(dashboard))
         .route("/capital/export.xlsx", get(export_dashboard))
         .route("/capital/lapse", get(lapse_page))
+        .route("/capital/lapse.xlsx", get(export_lapse))
         .route("/capital/events", get(event_form).post(submit_event))
         .route("/capital/import", get(import_form).post(submit_import))
         .route("/capital/template.xlsx", get(template))
         .route("/projects", get(projects_page).post(submit_project))
+        .route("/projects.xlsx", get(export_projects))
+        .route("/projects/{code}/commitments", post(submit_commitments))
         .route("/projects/{code}", get(project_page))
         .route("/projects/{code}/progress", post(submit_progress))
         .route("/projects/{code}/obstacles", post(submit_obstacle))
@@ -51,6 +54,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/capital/imports", post(api_import))
         .route("/api/v1/projects", get(api_projects))
         .route("/api/v1/projects/{code}", get(api_project))
+        .route("/api/v1/projects/{code}/commitments", post(api_commitments))
         .route("/api/v1/catalogue", get(api_catalogue))
 }
 
@@ -307,6 +311,16 @@ async fn dashboard(
             chart_rates => chart_rates.map(minijinja::Value::from_safe_string),
             chart_curve => chart_curve.map(minijinja::Value::from_safe_string),
             can_record => actor.role.can(mtqg_core::access::Permission::RecordCapital),
+            slow => {
+                let mut slow: Vec<&mtqg_service::money::ChildFigures> =
+                    summary.children.iter().filter(|child| child.below_average).collect();
+                slow.sort_by(|a, b| a.figures.rate().unwrap_or(0.0).total_cmp(&b.figures.rate().unwrap_or(0.0)));
+                slow.iter().map(|child| context! {
+                    code => child.unit.code.clone(), name => child.unit.name.clone(),
+                    rate => child.figures.rate().map(vi::format_percent).unwrap_or_default(),
+                    remaining => format_amount_number(child.figures.remaining(), unit),
+                }).collect::<Vec<_>>()
+            },
             rebased => chosen.rebased,
             rebasing => summary.rebasing.as_ref().map(|rebasing| context! {
                 extra => format_amount_number(rebasing.extra.plan, unit), n_from => rebasing.from_units.len(),
@@ -393,6 +407,114 @@ async fn lapse_page(
             money_label => unit.label(), total => format_amount_number(total, unit),
         },
     )
+}
+
+async fn export_lapse(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<CapitalQuery>,
+) -> Result<Response, AppError> {
+    let chosen = query.chosen(false)?;
+    let rows = state
+        .service
+        .will_lapse(
+            &authed.session.actor,
+            chosen.unit.as_deref(),
+            chosen.year,
+            chosen.date,
+            5000,
+        )
+        .await
+        .map_err(page_error)?;
+    let bytes = mtqg_service::money::lapse_xlsx(&rows, chosen.money).map_err(page_error)?;
+    Ok(xlsx_response(
+        bytes,
+        &format!("nguy-co-huy-von-{}.xlsx", chosen.year),
+    ))
+}
+
+async fn export_projects(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<ProjectsQuery>,
+) -> Result<Response, AppError> {
+    let unit = query.unit.filter(|unit| !unit.trim().is_empty());
+    let projects = state
+        .service
+        .list_projects(&authed.session.actor, unit.as_deref(), 100_000)
+        .await
+        .map_err(page_error)?;
+    let bytes = mtqg_service::money::projects_xlsx(&projects).map_err(page_error)?;
+    Ok(xlsx_response(bytes, "du-an.xlsx"))
+}
+
+/// Lines "03/2024: 1.234,5" into months and amounts; every bad line is named.
+fn parse_commitments(text: &str, api: bool) -> Result<Vec<(NaiveDate, i64)>, AppError> {
+    let mut months = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+    {
+        match mtqg_core::money::parse_commitment_line(line) {
+            Ok(month) => months.push(month),
+            Err(message) => problems.push(format!("dòng {}: {message}", i + 1)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(months)
+    } else {
+        Err(AppError::Invalid {
+            api,
+            message: problems.join("; "),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CommitmentsForm {
+    csrf_token: String,
+    lines: String,
+}
+
+async fn submit_commitments(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Form(form): Form<CommitmentsForm>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(&form.csrf_token)?;
+    let months = parse_commitments(&form.lines, false)?;
+    state
+        .service
+        .set_commitments(&authed.session.actor, &code, months)
+        .await
+        .map_err(page_error)?;
+    Ok(Redirect::to(&format!("/projects/{code}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct CommitmentsBody {
+    /// One "mm/yyyy: amount in triệu đồng" per line.
+    lines: String,
+}
+
+async fn api_commitments(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(body): Json<CommitmentsBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let months = parse_commitments(&body.lines, true)?;
+    state
+        .service
+        .set_commitments(&authed.session.actor, &code, months)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(serde_json::json!({"saved": true})).into_response())
 }
 
 /// The entry form of a ledger event.

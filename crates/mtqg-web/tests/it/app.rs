@@ -645,4 +645,35 @@ async fn a_project_is_registered_in_a_form_and_its_page_takes_progress_and_obsta
     assert_eq!(json["investor"], "UBND xã Tam Chung");
     let list = app.get(Some(&admin), "/projects?unit=38").await;
     assert!(list.body.contains("DA-01"));
+    let schedule = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("lines", "03/2024: 1.500\n10/2024: 2.250,5"),
+    ]);
+    let saved = app
+        .post_form(Some(&admin), "/projects/DA-01/commitments", &schedule)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = app.get(Some(&admin), "/projects/DA-01").await;
+    assert!(
+        page.body.contains("1.500") && page.body.contains("2.250,5"),
+        "{}",
+        page.body
+    );
+    let bad = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("lines", "03/2024: 100\n13/2024: 5"),
+    ]);
+    let refused = app
+        .post_form(Some(&admin), "/projects/DA-01/commitments", &bad)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("dòng 2"), "{}", refused.body);
+    for uri in [
+        "/projects.xlsx?unit=38",
+        "/capital/lapse.xlsx?year=2024&date=2024-12-01",
+    ] {
+        let file = app.get(Some(&admin), uri).await;
+        assert_eq!(file.status, StatusCode::OK, "{uri}");
+        assert!(file.body.starts_with("PK"), "{uri} is an XLSX file");
+    }
 }
