@@ -549,7 +549,22 @@ impl Service {
                 .collect();
             years.sort_unstable();
             years.dedup();
-            tx.balances_of_years(&years).await?
+            // Balances are stored with the unit holding them (a project's, its unit): load only those of the units the
+            // batch touches, unless it touches so many that one scan is cheaper.
+            let mut units: Vec<i64> = resolved
+                .iter()
+                .flat_map(|(_, r)| {
+                    let counterpart = match r.event.counterpart {
+                        Some(Holder::Unit(id)) => Some(id),
+                        _ => None,
+                    };
+                    std::iter::once(r.unit_id).chain(counterpart)
+                })
+                .collect();
+            units.sort_unstable();
+            units.dedup();
+            let filter = (units.len() <= 2_000).then_some(units.as_slice());
+            tx.balances_of_years(&years, filter).await?
         } else {
             let mut res = HashMap::new();
             for (_, r) in &resolved {

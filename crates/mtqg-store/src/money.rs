@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use mtqg_core::money::{Balance, Bucket, CapitalType, Extension, Holder, Source};
 
-use crate::db::{args, insert_many, insert_many_then, other, Arg, Tx};
+use crate::db::{args, insert_json_rows, insert_many, other, Arg, Tx};
 use crate::{Store, StoreError};
 
 /// One item of the program catalogue.
@@ -489,21 +489,30 @@ impl Tx {
         Ok(())
     }
 
-    /// The balances of every holder in the given plan years, to check a batch of events against.
+    /// The balances of every holder in the given plan years (only those held in `units`, when given), to check a
+    /// batch of events against.
     pub async fn balances_of_years(
         &mut self,
         years: &[i32],
+        units: Option<&[i64]>,
     ) -> Result<HashMap<(Holder, Bucket), Balance>, StoreError> {
         if years.is_empty() {
             return Ok(HashMap::new());
         }
+        let unit_filter = match units {
+            None => String::new(),
+            Some(ids) => format!(
+                " and unit_id in ({})",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            ),
+        };
         let rows: Vec<BalanceRow> = self
             .conn()
             .fetch_all(
                 &format!(
                     "select holder_kind, holder_id, item_id, source, capital_type, plan_year, medium_term, received, \
                      to_projects, disbursed, disbursed_late, carried, lapsed, carry_deadline from capital_balances \
-                     where plan_year in ({})",
+                     where plan_year in ({}){unit_filter}",
                     year_list(years)
                 ),
                 vec![],
@@ -546,17 +555,19 @@ impl Tx {
         Ok(res)
     }
 
-    /// Stores checked events, the new balances of the holders they touched and the daily aggregates they add.
+    /// Stores checked events, the new balances of the holders they touched and the daily and monthly aggregates they
+    /// add. Rows travel as JSON arrays (see `insert_json_rows`): bulk imports are bound by round trips otherwise.
     pub async fn write_ledger(
         &mut self,
         events: Vec<EventRow>,
         balances: Vec<((Holder, Bucket), i64, Balance)>,
         daily: HashMap<DailyKey, DailyAmounts>,
     ) -> Result<(), StoreError> {
+        use serde_json::json;
         let event_rows = events
             .into_iter()
             .map(|event| {
-                args![
+                json!([
                     event.kind,
                     event.unit_id,
                     event.project_id,
@@ -565,41 +576,42 @@ impl Tx {
                     event.bucket.item_id,
                     event.bucket.source.key(),
                     event.bucket.capital_type.key(),
-                    i64::from(event.bucket.plan_year),
+                    event.bucket.plan_year,
                     event.amount,
-                    event.date,
+                    event.date.to_string(),
                     event.legal_basis,
-                    event.adjusts.map(str::to_owned),
-                    event.deadline,
+                    event.adjusts,
+                    event.deadline.map(|day| day.to_string()),
                     event.reason,
                     event.batch,
                     event.created_by
-                ]
+                ])
             })
             .collect();
-        insert_many(
+        insert_json_rows(
             self,
             "capital_events",
             &[
-                "kind",
-                "unit_id",
-                "project_id",
-                "to_unit_id",
-                "to_project_id",
-                "item_id",
-                "source",
-                "capital_type",
-                "plan_year",
-                "amount",
-                "event_date",
-                "legal_basis",
-                "adjusts",
-                "deadline",
-                "reason",
-                "batch",
-                "created_by",
+                ("kind", "text"),
+                ("unit_id", "bigint"),
+                ("project_id", "bigint"),
+                ("to_unit_id", "bigint"),
+                ("to_project_id", "bigint"),
+                ("item_id", "bigint"),
+                ("source", "text"),
+                ("capital_type", "text"),
+                ("plan_year", "bigint"),
+                ("amount", "bigint"),
+                ("event_date", "date"),
+                ("legal_basis", "text"),
+                ("adjusts", "text"),
+                ("deadline", "date"),
+                ("reason", "text"),
+                ("batch", "text"),
+                ("created_by", "bigint"),
             ],
             event_rows,
+            "",
         )
         .await?;
         tracing::debug!("ledger write: events inserted");
@@ -607,13 +619,13 @@ impl Tx {
             .into_iter()
             .map(|((holder, bucket), unit_id, balance)| {
                 let (kind, id) = holder_key(holder);
-                args![
+                json!([
                     kind,
                     id,
                     bucket.item_id,
                     bucket.source.key(),
                     bucket.capital_type.key(),
-                    i64::from(bucket.plan_year),
+                    bucket.plan_year,
                     unit_id,
                     balance.medium_term,
                     balance.received,
@@ -622,16 +634,29 @@ impl Tx {
                     balance.disbursed_late,
                     balance.carried,
                     balance.lapsed,
-                    balance.carry_deadline
-                ]
+                    balance.carry_deadline.map(|day| day.to_string())
+                ])
             })
             .collect();
-        insert_many_then(
+        insert_json_rows(
             self,
             "capital_balances",
             &[
-                "holder_kind", "holder_id", "item_id", "source", "capital_type", "plan_year", "unit_id", "medium_term",
-                "received", "to_projects", "disbursed", "disbursed_late", "carried", "lapsed", "carry_deadline",
+                ("holder_kind", "text"),
+                ("holder_id", "bigint"),
+                ("item_id", "bigint"),
+                ("source", "text"),
+                ("capital_type", "text"),
+                ("plan_year", "bigint"),
+                ("unit_id", "bigint"),
+                ("medium_term", "bigint"),
+                ("received", "bigint"),
+                ("to_projects", "bigint"),
+                ("disbursed", "bigint"),
+                ("disbursed_late", "bigint"),
+                ("carried", "bigint"),
+                ("lapsed", "bigint"),
+                ("carry_deadline", "date"),
             ],
             balance_rows,
             " on conflict (holder_kind, holder_id, item_id, source, capital_type, plan_year) do update set \
@@ -643,34 +668,48 @@ impl Tx {
         tracing::debug!("ledger write: balances upserted");
         let mut monthly: HashMap<DailyKey, DailyAmounts> = HashMap::new();
         for ((scope, year, day, item, source, ctype), amounts) in &daily {
-            let month = NaiveDate::from_ymd_opt(day.year(), day.month(), 1)
-                .expect("first of a month exists");
-            let entry = monthly
-                .entry((*scope, *year, month, *item, *source, *ctype))
-                .or_default();
+            let month = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).expect("first of a month exists");
+            let entry = monthly.entry((*scope, *year, month, *item, *source, *ctype)).or_default();
             for (total, amount) in entry.iter_mut().zip(amounts) {
                 *total += amount;
             }
         }
-        for (table, period, rows) in [
-            ("capital_daily", "day", daily),
-            ("capital_monthly", "month", monthly),
-        ] {
+        for (table, period, rows) in [("capital_daily", "day", daily), ("capital_monthly", "month", monthly)] {
             let rows = rows
                 .into_iter()
                 .map(|((scope, year, day, item, source, ctype), amounts)| {
-                    let mut row =
-                        args![scope, i64::from(year), day, item, source.key(), ctype.key()];
-                    row.extend(amounts.iter().map(|amount| Arg::from(*amount)));
-                    row
+                    json!([
+                        scope,
+                        year,
+                        day.to_string(),
+                        item,
+                        source.key(),
+                        ctype.key(),
+                        amounts[0],
+                        amounts[1],
+                        amounts[2],
+                        amounts[3],
+                        amounts[4],
+                        amounts[5]
+                    ])
                 })
                 .collect();
-            insert_many_then(
+            insert_json_rows(
                 self,
                 table,
                 &[
-                    "scope_id", "plan_year", period, "item_id", "source", "capital_type", "medium_term", "received",
-                    "to_projects", "disbursed", "carried", "lapsed",
+                    ("scope_id", "bigint"),
+                    ("plan_year", "bigint"),
+                    (period, "date"),
+                    ("item_id", "bigint"),
+                    ("source", "text"),
+                    ("capital_type", "text"),
+                    ("medium_term", "bigint"),
+                    ("received", "bigint"),
+                    ("to_projects", "bigint"),
+                    ("disbursed", "bigint"),
+                    ("carried", "bigint"),
+                    ("lapsed", "bigint"),
                 ],
                 rows,
                 &format!(
