@@ -432,9 +432,17 @@ struct Checked {
 }
 
 impl Service {
-    /// A resolver for a batch; a small batch looks up only the projects it names.
+    /// A resolver for a batch: the projects it names are looked up by code (all projects are read only when the
+    /// batch names more codes than a scan costs).
     async fn resolver_for(&self, inputs: &[(usize, EventInput)]) -> Result<Resolver, ServiceError> {
-        if inputs.len() > BULK_THRESHOLD {
+        let mut codes: Vec<&str> = inputs
+            .iter()
+            .flat_map(|(_, input)| [input.project_code.as_deref(), input.to_project_code.as_deref()])
+            .flatten()
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        if codes.len() > 20_000 {
             return self.resolver().await;
         }
         let atlas = self.atlas().await?;
@@ -445,33 +453,17 @@ impl Service {
             .into_iter()
             .map(|item| (item.code, (item.id, item.valid_from, item.valid_to)))
             .collect();
-        let mut projects = HashMap::new();
-        for (_, input) in inputs {
-            for code in [&input.project_code, &input.to_project_code]
-                .into_iter()
-                .flatten()
-            {
-                if projects.contains_key(code) {
-                    continue;
-                }
-                if let Some(project) = self.store().project_by_code(code).await? {
-                    projects.insert(
-                        code.clone(),
-                        ProjectKey {
-                            id: project.id,
-                            unit_id: project.unit_id,
-                            item_id: project.item_id,
-                            capital_type: CapitalType::parse(&project.capital_type),
-                        },
-                    );
-                }
-            }
-        }
-        Ok(Resolver {
-            atlas,
-            items,
-            projects,
-        })
+        let projects = self
+            .store()
+            .project_keys_of(&codes)
+            .await?
+            .into_iter()
+            .map(|(id, code, unit_id, item_id, capital_type)| {
+                let capital_type = CapitalType::parse(&capital_type);
+                (code, ProjectKey { id, unit_id, item_id, capital_type })
+            })
+            .collect();
+        Ok(Resolver { atlas, items, projects })
     }
 
     async fn resolver(&self) -> Result<Resolver, ServiceError> {

@@ -820,6 +820,26 @@ impl Store {
             .await
     }
 
+    /// The id, code, managing unit, program item and capital type of the projects with these codes.
+    pub async fn project_keys_of(&self, codes: &[&str]) -> Result<Vec<(i64, String, i64, i64, String)>, StoreError> {
+        let mut res = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(900) {
+            let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+            let mut rows: Vec<(i64, String, i64, i64, String)> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select id, code, unit_id, item_id, capital_type from projects where code in ({placeholders})"
+                    ),
+                    chunk.iter().map(|code| Arg::from(*code)).collect(),
+                )
+                .await?;
+            res.append(&mut rows);
+        }
+        Ok(res)
+    }
+
     /// One project by code.
     pub async fn project_by_code(&self, code: &str) -> Result<Option<ProjectRecord>, StoreError> {
         self.pool
