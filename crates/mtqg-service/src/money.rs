@@ -437,14 +437,16 @@ impl Service {
     async fn resolver_for(&self, inputs: &[(usize, EventInput)]) -> Result<Resolver, ServiceError> {
         let mut codes: Vec<&str> = inputs
             .iter()
-            .flat_map(|(_, input)| [input.project_code.as_deref(), input.to_project_code.as_deref()])
+            .flat_map(|(_, input)| {
+                [
+                    input.project_code.as_deref(),
+                    input.to_project_code.as_deref(),
+                ]
+            })
             .flatten()
             .collect();
         codes.sort_unstable();
         codes.dedup();
-        if codes.len() > 20_000 {
-            return self.resolver().await;
-        }
         let atlas = self.atlas().await?;
         let items = self
             .store()
@@ -453,41 +455,22 @@ impl Service {
             .into_iter()
             .map(|item| (item.code, (item.id, item.valid_from, item.valid_to)))
             .collect();
-        let projects = self
-            .store()
-            .project_keys_of(&codes)
-            .await?
+        let keys = if codes.len() > 20_000 {
+            self.store().project_keys().await?
+        } else {
+            self.store().project_keys_of(&codes).await?
+        };
+        let projects = keys
             .into_iter()
             .map(|(id, code, unit_id, item_id, capital_type)| {
                 let capital_type = CapitalType::parse(&capital_type);
-                (code, ProjectKey { id, unit_id, item_id, capital_type })
-            })
-            .collect();
-        Ok(Resolver { atlas, items, projects })
-    }
-
-    async fn resolver(&self) -> Result<Resolver, ServiceError> {
-        let atlas = self.atlas().await?;
-        let items = self
-            .store()
-            .program_items()
-            .await?
-            .into_iter()
-            .map(|item| (item.code, (item.id, item.valid_from, item.valid_to)))
-            .collect();
-        let projects = self
-            .store()
-            .project_keys()
-            .await?
-            .into_iter()
-            .map(|(id, code, unit_id, item_id, capital_type)| {
                 (
                     code,
                     ProjectKey {
                         id,
                         unit_id,
                         item_id,
-                        capital_type: CapitalType::parse(&capital_type),
+                        capital_type,
                     },
                 )
             })

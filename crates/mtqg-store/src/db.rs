@@ -398,11 +398,20 @@ pub(crate) async fn insert_json_rows(
     rows: Vec<serde_json::Value>,
     then: &str,
 ) -> Result<(), StoreError> {
-    let names = columns.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+    let names = columns
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = match tx.backend() {
         Backend::Sqlite => {
-            let exprs = (0..columns.len()).map(|i| format!("value ->> {i}")).collect::<Vec<_>>().join(", ");
-            format!("insert into {table} ({names}) select {exprs} from json_each($1) where true{then}")
+            let exprs = (0..columns.len())
+                .map(|i| format!("value ->> {i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "insert into {table} ({names}) select {exprs} from json_each($1) where true{then}"
+            )
         }
         Backend::Postgres => {
             let exprs = columns

@@ -668,13 +668,19 @@ impl Tx {
         tracing::debug!("ledger write: balances upserted");
         let mut monthly: HashMap<DailyKey, DailyAmounts> = HashMap::new();
         for ((scope, year, day, item, source, ctype), amounts) in &daily {
-            let month = NaiveDate::from_ymd_opt(day.year(), day.month(), 1).expect("first of a month exists");
-            let entry = monthly.entry((*scope, *year, month, *item, *source, *ctype)).or_default();
+            let month = NaiveDate::from_ymd_opt(day.year(), day.month(), 1)
+                .expect("first of a month exists");
+            let entry = monthly
+                .entry((*scope, *year, month, *item, *source, *ctype))
+                .or_default();
             for (total, amount) in entry.iter_mut().zip(amounts) {
                 *total += amount;
             }
         }
-        for (table, period, rows) in [("capital_daily", "day", daily), ("capital_monthly", "month", monthly)] {
+        for (table, period, rows) in [
+            ("capital_daily", "day", daily),
+            ("capital_monthly", "month", monthly),
+        ] {
             let rows = rows
                 .into_iter()
                 .map(|((scope, year, day, item, source, ctype), amounts)| {
@@ -821,10 +827,16 @@ impl Store {
     }
 
     /// The id, code, managing unit, program item and capital type of the projects with these codes.
-    pub async fn project_keys_of(&self, codes: &[&str]) -> Result<Vec<(i64, String, i64, i64, String)>, StoreError> {
+    pub async fn project_keys_of(
+        &self,
+        codes: &[&str],
+    ) -> Result<Vec<(i64, String, i64, i64, String)>, StoreError> {
         let mut res = Vec::with_capacity(codes.len());
         for chunk in codes.chunks(900) {
-            let placeholders = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",");
+            let placeholders = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",");
             let mut rows: Vec<(i64, String, i64, i64, String)> = self
                 .pool
                 .conn()

@@ -378,11 +378,7 @@ async fn lapse_page(
 ) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let chosen = query.chosen(false)?;
-    let rows = state
-        .service
-        .will_lapse(actor, chosen.unit.as_deref(), chosen.year, chosen.date, 200)
-        .await
-        .map_err(page_error)?;
+    let rows = lapse_for(&state, actor, &chosen, 200, false).await?;
     let unit = chosen.money;
     let total: i64 = rows.iter().map(|row| row.will_lapse).sum();
     let rows: Vec<serde_json::Value> = rows
@@ -409,23 +405,34 @@ async fn lapse_page(
     )
 }
 
+/// The will-lapse rows the query asks for, errors shaped for a page or the API.
+async fn lapse_for(
+    state: &AppState,
+    actor: &mtqg_service::Actor,
+    chosen: &Chosen,
+    limit: usize,
+    api: bool,
+) -> Result<Vec<LapseRow>, AppError> {
+    state
+        .service
+        .will_lapse(
+            actor,
+            chosen.unit.as_deref(),
+            chosen.year,
+            chosen.date,
+            limit,
+        )
+        .await
+        .map_err(|err| AppError::service(err, api))
+}
+
 async fn export_lapse(
     State(state): State<AppState>,
     authed: Authed,
     Query(query): Query<CapitalQuery>,
 ) -> Result<Response, AppError> {
     let chosen = query.chosen(false)?;
-    let rows = state
-        .service
-        .will_lapse(
-            &authed.session.actor,
-            chosen.unit.as_deref(),
-            chosen.year,
-            chosen.date,
-            5000,
-        )
-        .await
-        .map_err(page_error)?;
+    let rows = lapse_for(&state, &authed.session.actor, &chosen, 5000, false).await?;
     let bytes = mtqg_service::money::lapse_xlsx(&rows, chosen.money).map_err(page_error)?;
     Ok(xlsx_response(
         bytes,
@@ -1156,17 +1163,7 @@ async fn api_lapse(
     Query(query): Query<CapitalQuery>,
 ) -> Result<Response, AppError> {
     let chosen = query.chosen(true)?;
-    let rows = state
-        .service
-        .will_lapse(
-            &authed.session.actor,
-            chosen.unit.as_deref(),
-            chosen.year,
-            chosen.date,
-            500,
-        )
-        .await
-        .map_err(api_error)?;
+    let rows = lapse_for(&state, &authed.session.actor, &chosen, 500, true).await?;
     Ok(Json(serde_json::json!({
         "method": LAPSE_METHOD, "rows": rows.iter().map(lapse_json).collect::<Vec<_>>(),
     }))
