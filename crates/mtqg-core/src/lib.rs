@@ -6,4 +6,5 @@ pub mod atlas;
 pub mod geo;
 pub mod import;
 pub mod money;
+pub mod ntm;
 pub mod vi;
