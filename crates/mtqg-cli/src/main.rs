@@ -2,6 +2,7 @@
 
 mod bench;
 mod capital;
+mod ntm;
 mod output;
 
 use std::io::Read;
@@ -63,6 +64,11 @@ enum Command {
     Capital {
         #[command(subcommand)]
         command: capital::CapitalCommand,
+    },
+    /// New-rural criteria (no database needed for `evaluate`)
+    Ntm {
+        #[command(subcommand)]
+        command: ntm::NtmCommand,
     },
     /// Accounts
     User {
@@ -201,6 +207,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Ntm { command } = cli.command {
+        return ntm::run(command);
+    }
     let store = connect(&cli.database_url).await?;
     let service = Service::new(store.clone());
     match cli.command {
@@ -219,6 +228,7 @@ async fn main() -> anyhow::Result<()> {
             require_migrated(&store).await?;
             groupings(&service, command).await
         }
+        Command::Ntm { .. } => unreachable!("handled before connecting"),
         Command::Capital { command } => {
             require_migrated(&store).await?;
             capital::run(&service, command).await

@@ -90,3 +90,49 @@ async fn migrate_loads_both_eras_and_the_read_commands_answer_as_of_a_date() {
         "five Central Highlands provinces: {members}"
     );
 }
+
+#[test]
+fn ntm_evaluate_needs_no_database_and_refuses_a_bad_cell_with_its_row_and_column() {
+    let dir = std::env::temp_dir().join(format!("mtqg-ntm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("xa.csv");
+    std::fs::write(
+        &good,
+        "ma,vung,nam,19.1,11.1\n14848,TDMNPB,2024,Đạt,\"3,5\"\n",
+    )
+    .expect("input written");
+    let output = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .args([
+            "--database-url",
+            "sqlite:/nonexistent/dir/never.db",
+            "ntm",
+            "evaluate",
+            "--set",
+            "QD318-2022-XA",
+        ])
+        .arg(&good)
+        .output()
+        .expect("mtqg runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("code,key,year,criteria_met"), "{stdout}");
+    assert!(
+        stdout.contains("14848,TDMNPB,2024") && stdout.contains("chưa có ngưỡng"),
+        "{stdout}"
+    );
+    let bad = dir.join("sai.csv");
+    std::fs::write(&bad, "ma,vung,nam,19.1\n14848,TDMNPB,2024,tốt\n").expect("input written");
+    let output = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .args(["ntm", "evaluate", "--set", "QD318-2022-XA"])
+        .arg(&bad)
+        .output()
+        .expect("mtqg runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout.contains("sai.csv, dòng 2, cột \"19.1\""), "{stdout}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -294,6 +294,32 @@ pub enum Value {
     Number(f64),
 }
 
+impl Value {
+    /// Reads a cell for an indicator of `kind`: "Đạt"/"x"/"có" or "Không đạt"/"không" for pass/fail, a number
+    /// written the Vietnamese way otherwise. An empty cell is no value.
+    pub fn parse(kind: IndicatorKind, text: &str) -> Result<Option<Value>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        match kind {
+            IndicatorKind::PassFail => match crate::vi::fold(text).as_str() {
+                "dat" | "x" | "co" | "1" | "true" | "yes" => Ok(Some(Value::Pass(true))),
+                "khong dat" | "chua dat" | "khong" | "0" | "false" | "no" => {
+                    Ok(Some(Value::Pass(false)))
+                }
+                _ => Err(format!("\"{text}\": ghi Đạt hoặc Không đạt")),
+            },
+            _ => {
+                let number = crate::vi::parse_number(text.trim_end_matches('%'))?;
+                Ok(Some(Value::Number(
+                    number.digits as f64 / 10_f64.powi(number.decimals as i32),
+                )))
+            }
+        }
+    }
+}
+
 /// A commune as evaluation sees it.
 #[derive(Debug, Clone, Default)]
 pub struct CommuneInput {
@@ -851,6 +877,59 @@ kind = "pass_fail"
             + "[[criteria.indicators]]\ncode = \"11.1\"\nname = \"Lặp\"\nkind = \"at_most\"\nunit = \"%\"\n";
         let child = CriteriaSet::from_toml(&twice).expect_err("a repeated code is refused at load");
         assert!(child.iter().any(|p| p.contains("11.1 bị lặp")), "{child:?}");
+    }
+
+    #[test]
+    fn the_shipped_2021_2025_commune_set_loads_with_its_19_criteria_flagged_unverified() {
+        let set = CriteriaSet::from_toml(include_str!("../../../data/ntm/qd318-2022-xa.toml"))
+            .expect("shipped set is valid");
+        assert_eq!(set.criteria.len(), 19);
+        assert!(set.verify && set.indicators().all(|(_, indicator)| indicator.verify));
+        // No threshold could be read from the annex: numeric indicators report "chưa có ngưỡng", never a guess.
+        let input = CommuneInput {
+            key: "DBSH".to_owned(),
+            year: 2024,
+            values: set
+                .indicators()
+                .map(|(_, indicator)| {
+                    let value = match indicator.kind {
+                        IndicatorKind::PassFail => Value::Pass(true),
+                        _ => Value::Number(50.0),
+                    };
+                    (indicator.code.clone(), value)
+                })
+                .collect(),
+            ..CommuneInput::default()
+        };
+        let evaluation = evaluate(&set, &input).expect("evaluates");
+        assert!(!evaluation.all_met);
+        assert!(evaluation
+            .gaps
+            .iter()
+            .all(|gap| gap.outcome == Outcome::NoThreshold));
+    }
+
+    #[test]
+    fn cells_read_as_pass_fail_words_or_vietnamese_numbers() {
+        assert_eq!(
+            Value::parse(IndicatorKind::PassFail, "Đạt"),
+            Ok(Some(Value::Pass(true)))
+        );
+        assert_eq!(
+            Value::parse(IndicatorKind::PassFail, "Không đạt"),
+            Ok(Some(Value::Pass(false)))
+        );
+        assert_eq!(
+            Value::parse(IndicatorKind::AtLeast, "48,5"),
+            Ok(Some(Value::Number(48.5)))
+        );
+        assert_eq!(
+            Value::parse(IndicatorKind::AtLeast, "95%"),
+            Ok(Some(Value::Number(95.0)))
+        );
+        assert_eq!(Value::parse(IndicatorKind::AtLeast, " "), Ok(None));
+        assert!(Value::parse(IndicatorKind::PassFail, "tốt").is_err());
+        assert!(Value::parse(IndicatorKind::AtLeast, "1.5").is_err());
     }
 
     #[test]

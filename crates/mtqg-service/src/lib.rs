@@ -8,6 +8,7 @@ pub mod demo;
 pub mod geography;
 pub mod groupings;
 pub mod money;
+pub mod ntm;
 pub mod projects;
 mod shipped;
 
