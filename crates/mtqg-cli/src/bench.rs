@@ -14,6 +14,7 @@ use crate::output;
 pub(crate) enum Suite {
     Geography,
     Capital,
+    Ntm,
 }
 
 /// How much generated data.
@@ -265,5 +266,70 @@ pub(crate) async fn run(service: &Service, iterations: usize) -> anyhow::Result<
         let p95 = percentile(samples, 0.95);
         output::line(&format!("  {name}: {p50:.2} / {p95:.2}"));
     }
+    Ok(())
+}
+
+/// Evaluates 10,035 communes × 5 years against the shipped QĐ 318 set with illustrative thresholds filled in (the
+/// official ones are not loaded; only the timing matters here).
+pub(crate) fn ntm(iterations: usize) -> anyhow::Result<()> {
+    use mtqg_core::ntm::{evaluate, CommuneInput, IndicatorKind, Threshold, Value};
+    let mut set = mtqg_service::ntm::load_set("QD318-2022-XA")
+        .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    for criterion in &mut set.criteria {
+        for indicator in &mut criterion.indicators {
+            if indicator.kind != IndicatorKind::PassFail {
+                indicator.thresholds = vec![Threshold {
+                    key: "*".to_owned(),
+                    year: None,
+                    value: 50.0,
+                }];
+            }
+        }
+    }
+    let keys = set.keys.clone();
+    let mut communes: Vec<CommuneInput> = (0..10_035)
+        .map(|i| CommuneInput {
+            key: keys[i % keys.len()].clone(),
+            flags: if i % 17 == 0 {
+                vec!["dbkk".to_owned()]
+            } else {
+                Vec::new()
+            },
+            year: 2022,
+            values: set
+                .indicators()
+                .enumerate()
+                .map(|(j, (_, indicator))| {
+                    let value = match indicator.kind {
+                        IndicatorKind::PassFail => Value::Pass((i + j) % 7 != 0),
+                        _ => Value::Number(((i * 31 + j * 17) % 100) as f64),
+                    };
+                    (indicator.code.clone(), value)
+                })
+                .collect(),
+        })
+        .collect();
+    let mut samples = Vec::new();
+    let mut n_met = 0;
+    for _ in 0..iterations.clamp(1, 20) {
+        let t = Instant::now();
+        for year in 2022..2027 {
+            for commune in &mut communes {
+                commune.year = year;
+                n_met += evaluate(&set, commune)
+                    .map_err(|problems| anyhow::anyhow!("{problems:?}"))?
+                    .n_met;
+            }
+        }
+        samples.push(t.elapsed());
+    }
+    output::line(&format!(
+        "evaluate 10,035 communes x 5 years against QĐ 318 (19 criteria, {} indicators), {} runs (p50 / max ms): {:.1} / {:.1} ({} criteria met in all)",
+        set.indicators().count(),
+        samples.len(),
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 1.0),
+        n_met
+    ));
     Ok(())
 }

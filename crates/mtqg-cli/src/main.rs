@@ -244,6 +244,7 @@ async fn main() -> anyhow::Result<()> {
         } => match suite {
             bench::Suite::Geography => bench::run(&service, iterations).await,
             bench::Suite::Capital => bench::capital(&service, iterations, scale).await,
+            bench::Suite::Ntm => bench::ntm(iterations),
         },
         Command::Demo {
             command: DemoCommand::Generate { scale, seed },
