@@ -207,9 +207,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Command::Ntm { command } = cli.command {
-        return ntm::run(command);
-    }
+    let cli = match cli.command {
+        Command::Ntm { command } if command.is_stateless() => return ntm::run(command),
+        _ => cli,
+    };
     let store = connect(&cli.database_url).await?;
     let service = Service::new(store.clone());
     match cli.command {
@@ -228,7 +229,11 @@ async fn main() -> anyhow::Result<()> {
             require_migrated(&store).await?;
             groupings(&service, command).await
         }
-        Command::Ntm { .. } => unreachable!("handled before connecting"),
+        Command::Ntm { command } => {
+            require_migrated(&store).await?;
+            load_shipped(&service).await?;
+            ntm::run_stored(&service, command).await
+        }
         Command::Capital { command } => {
             require_migrated(&store).await?;
             capital::run(&service, command).await
@@ -321,6 +326,13 @@ async fn load_shipped(service: &Service) -> anyhow::Result<()> {
         .context("while loading the shipped program catalogue")?;
     if n_items > 0 {
         output::line(&format!("Đã nạp danh mục chương trình ({n_items} mục)."));
+    }
+    let n_sets = service
+        .load_shipped_criteria_sets()
+        .await
+        .context("while loading the shipped criteria sets")?;
+    if n_sets > 0 {
+        output::line(&format!("Đã nạp {n_sets} bộ tiêu chí nông thôn mới."));
     }
     Ok(())
 }

@@ -24,6 +24,90 @@ pub(crate) enum NtmCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Load a new criteria set or a provincial specialisation (TOML, format in data/ntm/README.md); validated whole
+    Load {
+        file: PathBuf,
+        /// Only report what would be loaded
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the loaded criteria sets
+    Sets,
+}
+
+impl NtmCommand {
+    /// Whether the command runs without a database.
+    pub(crate) fn is_stateless(&self) -> bool {
+        matches!(self, NtmCommand::Evaluate { .. })
+    }
+}
+
+/// The commands that use the database.
+pub(crate) async fn run_stored(
+    service: &mtqg_service::Service,
+    command: NtmCommand,
+) -> anyhow::Result<()> {
+    let actor = mtqg_service::Actor::system();
+    match command {
+        NtmCommand::Evaluate { .. } => run(command),
+        NtmCommand::Load { file, dry_run } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("while reading {}", file.display()))?;
+            let file_name = file
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = service
+                .load_criteria_set(&actor, &file_name, &text, dry_run)
+                .await?;
+            for problem in &report.problems {
+                output::line(problem);
+            }
+            if !report.problems.is_empty() {
+                output::line("Không nạp vì tệp có lỗi.");
+                std::process::exit(2);
+            }
+            output::line(&format!(
+                "{} — {}: {} tiêu chí, {} chỉ tiêu, {} chỉ tiêu chưa có ngưỡng{}. {}",
+                report.code,
+                report.name,
+                report.n_criteria,
+                report.n_indicators,
+                report.n_without_threshold,
+                if report.verify {
+                    "; cần đối chiếu văn bản gốc"
+                } else {
+                    ""
+                },
+                if report.applied {
+                    "Đã nạp."
+                } else {
+                    "Chạy thử: chưa nạp."
+                }
+            ));
+            Ok(())
+        }
+        NtmCommand::Sets => {
+            for set in service.criteria_sets(&actor).await? {
+                output::line(&format!(
+                    "{:<22} {:<9} {:<8} {}{}{}",
+                    set.code,
+                    set.tier,
+                    set.level,
+                    set.name,
+                    set.parent_code
+                        .map(|parent| format!(" (kế thừa {parent})"))
+                        .unwrap_or_default(),
+                    if set.verify {
+                        " — cần đối chiếu văn bản gốc"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 fn gap_text(result: &RowResult) -> String {
@@ -50,6 +134,9 @@ fn gap_text(result: &RowResult) -> String {
 
 pub(crate) fn run(command: NtmCommand) -> anyhow::Result<()> {
     match command {
+        NtmCommand::Load { .. } | NtmCommand::Sets => {
+            anyhow::bail!("this command needs the database")
+        }
         NtmCommand::Evaluate { set, input, out } => {
             let text = match std::fs::read_to_string(&set) {
                 Ok(text) => text,

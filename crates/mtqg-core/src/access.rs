@@ -27,8 +27,10 @@ pub enum Permission {
     ReadCapital,
     /// Record ledger events, projects, their progress and obstacles (in scope).
     RecordCapital,
-    /// Edit the program catalogue and record deadline extensions.
+    /// Edit the program catalogue, record deadline extensions and load criteria sets.
     EditCatalogue,
+    /// Read the new-rural criteria sets.
+    ReadCriteria,
 }
 
 impl Role {
@@ -71,7 +73,7 @@ impl Role {
     /// Whether the role allows `permission` at all; scope is checked separately.
     pub fn can(self, permission: Permission) -> bool {
         match permission {
-            Permission::ReadGeography | Permission::ReadCapital => true,
+            Permission::ReadGeography | Permission::ReadCapital | Permission::ReadCriteria => true,
             Permission::RecordCapital => matches!(self, Role::Admin | Role::Agency | Role::Commune),
             Permission::EditCatalogue => self == Role::Admin,
             Permission::ImportGeography

@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 
+use mtqg_core::access::Permission;
 use mtqg_core::import::RowProblem;
 use mtqg_core::ntm::{evaluate, status, CommuneInput, CriteriaSet, Evaluation, Status, Value};
 use mtqg_xlsx::TableEvent;
 
+use crate::auth::Actor;
 use crate::geography::TableSource;
+use crate::{Service, ServiceError};
 
 /// The criteria sets shipped in data/ntm, by code.
 pub const SHIPPED_SETS: &[(&str, &str)] = &[(
@@ -23,6 +26,193 @@ pub fn load_set(code_or_text: &str) -> Result<CriteriaSet, Vec<String>> {
         .map(|(_, text)| *text)
         .unwrap_or(code_or_text);
     CriteriaSet::from_toml(text)
+}
+
+/// What loading a set found and did.
+#[derive(Debug, Clone, Default)]
+pub struct SetReport {
+    pub code: String,
+    pub name: String,
+    pub n_criteria: usize,
+    pub n_indicators: usize,
+    pub n_without_threshold: usize,
+    pub verify: bool,
+    pub problems: Vec<String>,
+    pub applied: bool,
+}
+
+fn record_of(set: &CriteriaSet, source: &str) -> mtqg_store::CriteriaSetRecord {
+    let tier = match set.tier {
+        mtqg_core::ntm::Tier::Standard => "standard",
+        mtqg_core::ntm::Tier::Advanced => "advanced",
+        mtqg_core::ntm::Tier::Model => "model",
+        mtqg_core::ntm::Tier::Modern => "modern",
+    };
+    mtqg_store::CriteriaSetRecord {
+        code: set.code.clone(),
+        name: set.name.clone(),
+        tier: tier.to_owned(),
+        level: set.level.clone(),
+        province: set.province.clone(),
+        parent_code: set.parent.clone(),
+        valid_from: set.valid_from,
+        valid_to: set.valid_to,
+        verify: set.verify,
+        source: source.to_owned(),
+    }
+}
+
+impl Service {
+    /// Loads the shipped sets that are not stored yet. Returns how many were loaded.
+    pub async fn load_shipped_criteria_sets(&self) -> Result<usize, ServiceError> {
+        let stored = self.store().criteria_sets().await?;
+        let mut tx = self.store().begin().await?;
+        let mut n = 0;
+        for (code, text) in SHIPPED_SETS {
+            if stored.iter().any(|set| set.code == *code) {
+                continue;
+            }
+            let set = CriteriaSet::from_toml(text).map_err(|problems| {
+                ServiceError::Other(anyhow::anyhow!(
+                    "shipped set {code}: {}",
+                    problems.join("; ")
+                ))
+            })?;
+            tx.insert_criteria_set(&record_of(&set, text), None).await?;
+            n += 1;
+        }
+        if n > 0 {
+            let mut entry =
+                Actor::system().audit("ntm.seed", "criteria_sets", "shipped".to_owned());
+            entry.after = Some(serde_json::json!({ "sets": n }));
+            tx.append_audit(entry).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The stored sets, by code.
+    pub async fn criteria_sets(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<mtqg_store::CriteriaSetRecord>, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        Ok(self.store().criteria_sets().await?)
+    }
+
+    /// One stored set, parsed (a provincial set merged onto its parent).
+    pub async fn criteria_set(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<CriteriaSet, ServiceError> {
+        let stored = self.criteria_sets(actor).await?;
+        let record = stored
+            .iter()
+            .find(|set| set.code == code.trim())
+            .ok_or_else(|| ServiceError::NotFound(format!("bộ tiêu chí mã \"{}\"", code.trim())))?;
+        let set = CriteriaSet::from_toml(&record.source)
+            .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+        match &set.parent {
+            None => Ok(set),
+            Some(parent_code) => {
+                let parent = stored
+                    .iter()
+                    .find(|other| &other.code == parent_code)
+                    .ok_or_else(|| {
+                        ServiceError::NotFound(format!("bộ tiêu chí cha \"{parent_code}\""))
+                    })?;
+                let parent = CriteriaSet::from_toml(&parent.source)
+                    .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+                parent
+                    .specialise(&set)
+                    .map_err(|problems| ServiceError::Invalid(problems.join("; ")))
+            }
+        }
+    }
+
+    /// Loads a new set or a provincial specialisation from TOML: validated whole (a provincial set against its
+    /// stored parent), refused if its code exists; written and audited unless `dry_run`.
+    pub async fn load_criteria_set(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        text: &str,
+        dry_run: bool,
+    ) -> Result<SetReport, ServiceError> {
+        actor.require(Permission::EditCatalogue)?;
+        let mut report = SetReport::default();
+        let set = match CriteriaSet::from_toml(text) {
+            Ok(set) => set,
+            Err(problems) => {
+                report.problems = problems
+                    .into_iter()
+                    .map(|problem| format!("{file_name}: {problem}"))
+                    .collect();
+                return Ok(report);
+            }
+        };
+        let stored = self.store().criteria_sets().await?;
+        if stored.iter().any(|other| other.code == set.code) {
+            report.problems.push(format!(
+                "{file_name}: đã có bộ tiêu chí mã \"{}\"; phiên bản mới cần mã mới",
+                set.code
+            ));
+        }
+        let effective = match &set.parent {
+            None => Some(set.clone()),
+            Some(parent_code) => match stored.iter().find(|other| &other.code == parent_code) {
+                None => {
+                    report.problems.push(format!(
+                        "{file_name}: không có bộ tiêu chí cha \"{parent_code}\""
+                    ));
+                    None
+                }
+                Some(parent) => match CriteriaSet::from_toml(&parent.source)
+                    .and_then(|parent| parent.specialise(&set))
+                {
+                    Ok(merged) => Some(merged),
+                    Err(problems) => {
+                        report.problems.extend(
+                            problems
+                                .into_iter()
+                                .map(|problem| format!("{file_name}: {problem}")),
+                        );
+                        None
+                    }
+                },
+            },
+        };
+        if let Some(effective) = &effective {
+            report.code = effective.code.clone();
+            report.name = effective.name.clone();
+            report.n_criteria = effective.criteria.len();
+            report.n_indicators = effective.indicators().count();
+            report.n_without_threshold = effective
+                .indicators()
+                .filter(|(_, indicator)| {
+                    indicator.kind != mtqg_core::ntm::IndicatorKind::PassFail
+                        && indicator.thresholds.is_empty()
+                })
+                .count();
+            report.verify = effective.verify;
+        }
+        if dry_run || !report.problems.is_empty() {
+            return Ok(report);
+        }
+        let mut tx = self.store().begin().await?;
+        tx.insert_criteria_set(&record_of(&set, text), actor.user_id)
+            .await?;
+        let mut entry = actor.audit("ntm.load_set", "criteria_set", set.code.clone());
+        entry.after = Some(serde_json::json!({
+            "file": file_name, "name": set.name, "parent": set.parent, "province": set.province,
+            "criteria": report.n_criteria, "indicators": report.n_indicators,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        report.applied = true;
+        Ok(report)
+    }
 }
 
 /// One commune's result.

@@ -6,6 +6,7 @@ mod db;
 mod geo;
 mod groupings;
 mod money;
+mod ntm;
 mod users;
 
 use crate::db::Pool;
@@ -17,6 +18,7 @@ pub use crate::money::{
     CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, NewProgramItem,
     NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,
 };
+pub use crate::ntm::CriteriaSetRecord;
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 
 /// What can go wrong in storage, in terms the service layer can act on.

@@ -655,6 +655,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "capital_daily",
             "capital_events",
             "capital_monthly",
+            "criteria_sets",
             "deadline_extensions",
             "grouping_members",
             "groupings",
@@ -677,12 +678,14 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0001_foundation.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0002_atlas_revision_groupings.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0003_money.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0004_criteria_sets.sql"),
     ]
     .concat();
     let postgres = [
         include_str!("../../../mtqg-store/migrations/postgres/0001_foundation.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0002_atlas_revision_groupings.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0003_money.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0004_criteria_sets.sql"),
     ]
     .concat();
     for (table, column) in &schema {

@@ -3,4 +3,5 @@
 mod geography;
 mod groupings;
 mod money;
+mod ntm;
 mod support;

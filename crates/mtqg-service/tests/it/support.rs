@@ -26,6 +26,10 @@ pub(crate) async fn service_with_shipped_geography() -> (TestDb, Service) {
         .load_shipped_catalogue()
         .await
         .expect("shipped catalogue loads");
+    service
+        .load_shipped_criteria_sets()
+        .await
+        .expect("shipped criteria sets load");
     (db, service)
 }
 
