@@ -31,6 +31,8 @@ pub enum Permission {
     EditCatalogue,
     /// Read the new-rural criteria sets.
     ReadCriteria,
+    /// Record commune assessments (in scope).
+    RecordAssessment,
 }
 
 impl Role {
@@ -74,7 +76,9 @@ impl Role {
     pub fn can(self, permission: Permission) -> bool {
         match permission {
             Permission::ReadGeography | Permission::ReadCapital | Permission::ReadCriteria => true,
-            Permission::RecordCapital => matches!(self, Role::Admin | Role::Agency | Role::Commune),
+            Permission::RecordCapital | Permission::RecordAssessment => {
+                matches!(self, Role::Admin | Role::Agency | Role::Commune)
+            }
             Permission::EditCatalogue => self == Role::Admin,
             Permission::ImportGeography
             | Permission::CorrectLineage

@@ -215,6 +215,211 @@ impl Service {
     }
 }
 
+/// An assessment as entered: raw cell texts by indicator code.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentInput {
+    pub commune_code: String,
+    pub year: i32,
+    /// "tu_danh_gia" (self-assessment) or "tham_dinh" (appraisal).
+    pub stage: String,
+    pub set_code: String,
+    pub values: HashMap<String, String>,
+    pub evidence: Option<String>,
+    /// Region or group key; taken from the commune's groupings when absent.
+    pub key: Option<String>,
+    /// Extra flags; ĐBKK and ATK-in-poor-district come from the groupings.
+    pub flags: Vec<String>,
+}
+
+/// Counts of xã by status and the averages steering committees read.
+#[derive(Debug, Clone, Default)]
+pub struct Rollup {
+    /// Xã existing at the end of the year (phường and thị trấn are not counted).
+    pub n_xa: usize,
+    pub n_assessed: usize,
+    pub by_status: Vec<(Status, usize)>,
+    /// Average criteria met per assessed xã.
+    pub avg_criteria: Option<f64>,
+    pub below_15: usize,
+}
+
+impl Service {
+    /// Records an assessment of a xã: values parsed and evaluated against the set, region and flags taken from the
+    /// commune's groupings unless given; stored with its result and audited.
+    pub async fn record_assessment(
+        &self,
+        actor: &Actor,
+        input: AssessmentInput,
+    ) -> Result<(Evaluation, Status), ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        if !matches!(input.stage.as_str(), "tu_danh_gia" | "tham_dinh") {
+            return Err(ServiceError::Invalid(
+                "giai đoạn phải là tự đánh giá hoặc thẩm định".to_owned(),
+            ));
+        }
+        let year_end = chrono::NaiveDate::from_ymd_opt(input.year, 12, 31)
+            .ok_or_else(|| ServiceError::Invalid(format!("năm {} không hợp lệ", input.year)))?;
+        let date = year_end.min(chrono::Utc::now().date_naive());
+        let unit = self.unit_at(actor, &input.commune_code, date).await?;
+        if unit.level != mtqg_core::geo::Level::Commune || unit.unit_type != "Xã" {
+            return Err(ServiceError::Invalid(format!(
+                "{} là {}: chỉ xã được đánh giá theo bộ tiêu chí xã nông thôn mới",
+                unit.name,
+                unit.unit_type.to_lowercase()
+            )));
+        }
+        let set = self.criteria_set(actor, &input.set_code).await?;
+        let atlas = self.atlas().await?;
+        let groupings = atlas.groupings_of(unit.id, date);
+        let in_category = |category: mtqg_core::geo::GroupingCategory| {
+            groupings
+                .iter()
+                .find(|found| found.grouping.category == category)
+                .map(|found| found.grouping.code.clone())
+        };
+        let key = match (&input.key, set.keyed_by.as_str()) {
+            (Some(key), _) => key.clone(),
+            (None, "region") => in_category(mtqg_core::geo::GroupingCategory::NtmRegion)
+                .and_then(|code| code.rsplit('-').next().map(str::to_owned))
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!("chưa xác định vùng của {}; ghi vùng", unit.name))
+                })?,
+            (None, "group") => in_category(mtqg_core::geo::GroupingCategory::NtmCommuneGroup)
+                .and_then(|code| code.rsplit('-').next().map(str::to_owned))
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!(
+                        "chưa xác định nhóm xã của {}; ghi nhóm",
+                        unit.name
+                    ))
+                })?,
+            (None, _) => String::new(),
+        };
+        let mut flags = input.flags.clone();
+        if in_category(mtqg_core::geo::GroupingCategory::Dbkk).is_some() {
+            flags.push("dbkk".to_owned());
+        }
+        if in_category(mtqg_core::geo::GroupingCategory::Atk).is_some()
+            && in_category(mtqg_core::geo::GroupingCategory::PoorDistrict).is_some()
+        {
+            flags.push("atk_poor_district".to_owned());
+        }
+        let kinds: HashMap<&str, mtqg_core::ntm::IndicatorKind> = set
+            .indicators()
+            .map(|(_, indicator)| (indicator.code.as_str(), indicator.kind))
+            .collect();
+        let mut problems = Vec::new();
+        let mut values = HashMap::new();
+        for (code, text) in &input.values {
+            match kinds.get(code.as_str()) {
+                None => problems.push(format!(
+                    "chỉ tiêu \"{code}\" không có trong bộ {}",
+                    set.code
+                )),
+                Some(kind) => match Value::parse(*kind, text) {
+                    Ok(Some(value)) => {
+                        values.insert(code.clone(), value);
+                    }
+                    Ok(None) => {}
+                    Err(message) => problems.push(format!("chỉ tiêu {code}: {message}")),
+                },
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(ServiceError::Invalid(problems.join("; ")));
+        }
+        let commune = CommuneInput {
+            key: key.clone(),
+            flags: flags.clone(),
+            year: input.year,
+            values,
+        };
+        let evaluation = evaluate(&set, &commune)
+            .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+        let status = status(&[(set.tier, &evaluation)]);
+        let record = mtqg_store::NewAssessment {
+            unit_id: unit.id,
+            year: input.year,
+            stage: input.stage.clone(),
+            set_code: set.code.clone(),
+            region_key: key,
+            flags: flags.join(","),
+            values: serde_json::json!(input.values),
+            evidence: input
+                .evidence
+                .clone()
+                .map(|text| serde_json::json!({ "note": text })),
+            n_met: evaluation.n_met,
+            n_criteria: evaluation.criteria.len(),
+            status: format!("{status:?}"),
+        };
+        let mut tx = self.store().begin().await?;
+        let id = tx.insert_assessment(&record, actor.user_id).await?;
+        let mut entry = actor.audit("ntm.assessment", "ntm_assessment", unit.code.clone());
+        entry.after = Some(serde_json::json!({
+            "id": id, "year": input.year, "stage": input.stage, "set": set.code, "criteria_met": evaluation.n_met,
+            "status": status.label(),
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok((evaluation, status))
+    }
+
+    /// Xã of a unit (or the actor's scope, or the country) existing at the end of `year`, counted by the status of
+    /// their latest assessment of that year; average criteria met; xã below 15 criteria.
+    pub async fn ntm_rollup(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        year: i32,
+    ) -> Result<Rollup, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let date = chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+            .ok_or_else(|| ServiceError::Invalid(format!("năm {year} không hợp lệ")))?;
+        let atlas = self.atlas().await?;
+        let root = match (unit_code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, date).await?.id),
+            (None, scope) => scope,
+        };
+        let xa: Vec<i64> = match root {
+            Some(root) => atlas.descendants(root, date, Some(mtqg_core::geo::Level::Commune)),
+            None => atlas.of_level(mtqg_core::geo::Level::Commune, date),
+        }
+        .into_iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .map(|unit| unit.id)
+        .collect();
+        let assessments = self.store().latest_assessments(&xa, year).await?;
+        let mut counts: std::collections::BTreeMap<Status, usize> = Default::default();
+        let statuses = [
+            Status::NotMet,
+            Status::Standard,
+            Status::Advanced,
+            Status::Model,
+            Status::Modern,
+        ];
+        for assessment in &assessments {
+            let status = statuses
+                .into_iter()
+                .find(|status| format!("{status:?}") == assessment.status)
+                .unwrap_or(Status::NotMet);
+            *counts.entry(status).or_default() += 1;
+        }
+        let total_met: i64 = assessments.iter().map(|assessment| assessment.n_met).sum();
+        Ok(Rollup {
+            n_xa: xa.len(),
+            n_assessed: assessments.len(),
+            by_status: counts.into_iter().collect(),
+            avg_criteria: (!assessments.is_empty())
+                .then(|| total_met as f64 / assessments.len() as f64),
+            below_15: assessments
+                .iter()
+                .filter(|assessment| assessment.n_met < 15)
+                .count(),
+        })
+    }
+}
+
 /// One commune's result.
 #[derive(Debug, Clone)]
 pub struct RowResult {

@@ -18,7 +18,7 @@ pub use crate::money::{
     CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, NewProgramItem,
     NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,
 };
-pub use crate::ntm::CriteriaSetRecord;
+pub use crate::ntm::{AssessmentRecord, CriteriaSetRecord, NewAssessment};
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 
 /// What can go wrong in storage, in terms the service layer can act on.

@@ -660,6 +660,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "grouping_members",
             "groupings",
             "lineage_edges",
+            "ntm_assessments",
             "program_items",
             "project_commitments",
             "project_locations",
@@ -679,6 +680,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0002_atlas_revision_groupings.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0003_money.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0004_criteria_sets.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0005_ntm_assessments.sql"),
     ]
     .concat();
     let postgres = [
@@ -686,6 +688,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0002_atlas_revision_groupings.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0003_money.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0004_criteria_sets.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0005_ntm_assessments.sql"),
     ]
     .concat();
     for (table, column) in &schema {

@@ -173,3 +173,86 @@ async fn bad_set_files_are_refused_whole_with_every_problem_and_only_administrat
         Err(ServiceError::Forbidden)
     ));
 }
+
+#[tokio::test]
+async fn a_xa_is_assessed_with_its_region_from_the_groupings_and_rolled_up_and_a_town_is_refused() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let year_end = crate::support::date("2023-12-31");
+    let communes = service
+        .list_units(
+            &admin,
+            mtqg_core::geo::Level::Commune,
+            Some("384"),
+            year_end,
+        )
+        .await
+        .expect("communes of Mường Lát");
+    let xa: Vec<_> = communes
+        .iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .collect();
+    let town = communes
+        .iter()
+        .find(|unit| unit.unit_type == "Thị trấn")
+        .expect("Thị trấn Mường Lát");
+    let input = |code: &str, values: &[(&str, &str)]| mtqg_service::ntm::AssessmentInput {
+        commune_code: code.to_owned(),
+        year: 2023,
+        stage: "tu_danh_gia".to_owned(),
+        set_code: "QD318-2022-XA".to_owned(),
+        values: values
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        evidence: Some("Biên bản tự đánh giá".to_owned()),
+        ..Default::default()
+    };
+    let (evaluation, status) = service
+        .record_assessment(
+            &admin,
+            input(&xa[0].code, &[("19.1", "Đạt"), ("11.1", "3,5")]),
+        )
+        .await
+        .expect("assessment recorded");
+    assert_eq!(
+        status,
+        mtqg_core::ntm::Status::NotMet,
+        "thresholds are not loaded, so nothing numeric is met"
+    );
+    assert!(evaluation
+        .gaps
+        .iter()
+        .any(|gap| gap.code == "11.1" && gap.outcome == mtqg_core::ntm::Outcome::NoThreshold));
+    let stored = service
+        .store()
+        .assessments_of(xa[0].id)
+        .await
+        .expect("stored");
+    assert_eq!(
+        stored[0].region_key, "BTB",
+        "Thanh Hóa lies in Bắc Trung Bộ"
+    );
+    let refused = service
+        .record_assessment(&admin, input(&town.code, &[]))
+        .await;
+    assert!(
+        matches!(&refused, Err(ServiceError::Invalid(message)) if message.contains("chỉ xã")),
+        "{refused:?}"
+    );
+    let unknown = service
+        .record_assessment(&admin, input(&xa[1].code, &[("99.9", "1")]))
+        .await;
+    assert!(
+        matches!(&unknown, Err(ServiceError::Invalid(message)) if message.contains("\"99.9\"")),
+        "{unknown:?}"
+    );
+    let rollup = service
+        .ntm_rollup(&admin, Some("384"), 2023)
+        .await
+        .expect("rollup");
+    assert_eq!(rollup.n_xa, xa.len(), "the town is not counted");
+    assert_eq!(rollup.n_assessed, 1);
+    assert_eq!(rollup.avg_criteria, Some(evaluation.n_met as f64));
+    assert_eq!(rollup.below_15, 1);
+}
