@@ -6,6 +6,7 @@ mod auth;
 mod capital;
 mod charts;
 mod error;
+mod ntm;
 mod pages;
 mod views;
 
@@ -43,7 +44,7 @@ impl AppState {
     }
 }
 
-fn templates() -> Environment<'static> {
+pub(crate) fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
@@ -79,6 +80,13 @@ fn templates() -> Environment<'static> {
             "catalogue.html",
             include_str!("../templates/catalogue.html"),
         ),
+        ("ntm.html", include_str!("../templates/ntm.html")),
+        ("ntm_load.html", include_str!("../templates/ntm_load.html")),
+        ("ntm_set.html", include_str!("../templates/ntm_set.html")),
+        (
+            "ntm_assessment.html",
+            include_str!("../templates/ntm_assessment.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("bundled templates are valid");
@@ -92,6 +100,7 @@ pub fn app_router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(api::router())
         .merge(capital::router())
+        .merge(ntm::router())
         .route(
             "/static/app.css",
             get(|| async {

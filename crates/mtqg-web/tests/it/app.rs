@@ -62,6 +62,10 @@ impl TestApp {
             .load_shipped_catalogue()
             .await
             .expect("catalogue loads");
+        service
+            .load_shipped_criteria_sets()
+            .await
+            .expect("criteria sets load");
         for (username, role, scope) in [
             ("admin", Role::Admin, None),
             ("xa", Role::Commune, Some("14848")),
@@ -676,4 +680,76 @@ async fn a_project_is_registered_in_a_form_and_its_page_takes_progress_and_obsta
         assert_eq!(file.status, StatusCode::OK, "{uri}");
         assert!(file.body.starts_with("PK"), "{uri} is an XLSX file");
     }
+}
+
+#[tokio::test]
+async fn a_xa_is_assessed_in_the_form_and_counted_on_the_new_rural_page_and_in_the_api() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let set = app.get(Some(&admin), "/ntm/sets/QD318-2022-XA").await;
+    assert!(
+        set.body.contains("Tiêu chí 17") && set.body.contains("chưa có ngưỡng"),
+        "{}",
+        set.body
+    );
+    let without_region = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("set_code", "QD318-2022-XA"),
+        ("commune", "14848"),
+        ("year", "2023"),
+        ("stage", "tu_danh_gia"),
+        ("v_19.1", "Đạt"),
+    ]);
+    let refused = app
+        .post_form(Some(&admin), "/ntm/assessments", &without_region)
+        .await;
+    assert!(
+        refused.body.contains("chưa xác định vùng"),
+        "{}",
+        refused.body
+    );
+    let town = without_region.replace("commune=14848", "commune=14846") + "&key=BTB";
+    let refused = app.post_form(Some(&admin), "/ntm/assessments", &town).await;
+    assert!(
+        refused.body.contains("chỉ xã được đánh giá"),
+        "{}",
+        refused.body
+    );
+    let recorded = app
+        .post_form(
+            Some(&admin),
+            "/ntm/assessments",
+            &(without_region.clone() + "&key=BTB"),
+        )
+        .await;
+    assert!(
+        recorded.body.contains("Chưa đạt chuẩn") && recorded.body.contains("19.1"),
+        "{}",
+        recorded.body
+    );
+    let page = app.get(Some(&admin), "/ntm?unit=38&year=2023").await;
+    assert!(
+        page.body.contains("1 xã") && page.body.contains("Chưa đạt chuẩn"),
+        "{}",
+        page.body
+    );
+    let api = app
+        .get(Some(&admin), "/api/v1/ntm/rollup?unit=38&year=2023")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(
+        (json["n_xa"].as_u64(), json["n_assessed"].as_u64()),
+        (Some(1), Some(1)),
+        "the town is not counted"
+    );
+    let officer = app.login("xa").await;
+    let elsewhere = without_region
+        .replace(&admin.csrf, &officer.csrf)
+        .replace("commune=14848", "commune=14846");
+    assert_eq!(
+        app.post_form(Some(&officer), "/ntm/assessments", &elsewhere)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -1,0 +1,414 @@
+//! New-rural criteria in the web front end: the roll-up of xã by status, the criteria sets (browse, load a file
+//! with a dry run), the assessment form with its scorecard; the same under /api/v1/ntm as JSON.
+
+use std::collections::HashMap;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Datelike;
+use minijinja::context;
+use mtqg_core::access::Role;
+use mtqg_core::ntm::{CriteriaSet, Evaluation, Outcome, Status};
+use mtqg_core::vi;
+use mtqg_service::ntm::{AssessmentInput, Rollup};
+use mtqg_service::ServiceError;
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::error::AppError;
+use crate::views::UserView;
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ntm", get(overview).post(load_set))
+        .route("/ntm/sets/{code}", get(set_page))
+        .route(
+            "/ntm/assessments",
+            get(assessment_form).post(submit_assessment),
+        )
+        .route("/api/v1/ntm/sets", get(api_sets))
+        .route("/api/v1/ntm/rollup", get(api_rollup))
+        .route(
+            "/api/v1/ntm/assessments",
+            axum::routing::post(api_assessment),
+        )
+}
+
+fn page_error(err: ServiceError) -> AppError {
+    AppError::service(err, false)
+}
+
+#[derive(Deserialize, Default)]
+struct RollupQuery {
+    unit: Option<String>,
+    year: Option<i32>,
+}
+
+fn rollup_json(rollup: &Rollup) -> serde_json::Value {
+    serde_json::json!({
+        "n_xa": rollup.n_xa, "n_assessed": rollup.n_assessed,
+        "by_status": rollup.by_status.iter().map(|(status, n)| serde_json::json!({
+            "status": format!("{status:?}"), "label": status.label(), "count": n,
+            "percent": (rollup.n_xa > 0).then(|| *n as f64 / rollup.n_xa as f64),
+        })).collect::<Vec<_>>(),
+        "avg_criteria": rollup.avg_criteria, "below_15": rollup.below_15,
+    })
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<RollupQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
+    let unit = query.unit.filter(|unit| !unit.trim().is_empty());
+    let rollup = state
+        .service
+        .ntm_rollup(actor, unit.as_deref(), year)
+        .await
+        .map_err(page_error)?;
+    let sets = state
+        .service
+        .criteria_sets(actor)
+        .await
+        .map_err(page_error)?;
+    let statuses: Vec<minijinja::Value> = rollup
+        .by_status
+        .iter()
+        .map(|(status, n)| {
+            context! {
+                label => status.label(), n => n,
+                percent => (rollup.n_xa > 0).then(|| vi::format_percent(*n as f64 / rollup.n_xa as f64)),
+            }
+        })
+        .collect();
+    crate::pages::render(
+        &state,
+        "ntm.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "ntm",
+            year, unit => unit.unwrap_or_default(), rollup => context! {
+                n_xa => vi::format_int(rollup.n_xa as i64), n_assessed => rollup.n_assessed,
+                avg => rollup.avg_criteria.map(|avg| vi::format_number(avg, 2)), below_15 => rollup.below_15,
+            },
+            statuses,
+            sets => sets.iter().map(|set| context! {
+                code => set.code.clone(), name => set.name.clone(), tier => set.tier.clone(), level => set.level.clone(),
+                parent => set.parent_code.clone(), verify => set.verify,
+                valid => format!("{} – {}", vi::format_date(set.valid_from), set.valid_to.map(vi::format_date).unwrap_or_default()),
+            }).collect::<Vec<_>>(),
+            is_admin => actor.role == Role::Admin, report => None::<()>,
+            can_assess => actor.role.can(mtqg_core::access::Permission::RecordAssessment),
+        },
+    )
+}
+
+async fn load_set(
+    State(state): State<AppState>,
+    authed: Authed,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let invalid = |message: String| AppError::Invalid {
+        api: false,
+        message,
+    };
+    let (mut file, mut csrf, mut apply) = (None, String::new(), false);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|err| invalid(format!("Không đọc được tệp: {err}")))?
+    {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or("bo-tieu-chi.toml").to_owned();
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|err| invalid(format!("Tệp không phải văn bản UTF-8: {err}")))?;
+                file = Some((name, text));
+            }
+            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
+            "apply" => apply = field.text().await.unwrap_or_default() == "1",
+            _ => {}
+        }
+    }
+    authed.check_csrf(&csrf)?;
+    let (name, text) = file.ok_or_else(|| invalid("Chưa chọn tệp.".to_owned()))?;
+    let report = state
+        .service
+        .load_criteria_set(&authed.session.actor, &name, &text, !apply)
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "ntm_load.html",
+        context! {
+            user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token, nav => "ntm",
+            report => context! {
+                code => report.code, name => report.name, n_criteria => report.n_criteria,
+                n_indicators => report.n_indicators, n_without_threshold => report.n_without_threshold,
+                verify => report.verify, problems => report.problems, applied => report.applied,
+            },
+            dry_run => !apply,
+        },
+    )
+}
+
+fn set_view(set: &CriteriaSet) -> Vec<minijinja::Value> {
+    set.criteria
+        .iter()
+        .map(|criterion| {
+            context! {
+                code => criterion.code.clone(), name => criterion.name.clone(),
+                indicators => criterion.indicators.iter().map(|indicator| context! {
+                    code => indicator.code.clone(), name => indicator.name.clone(), unit => indicator.unit.clone(),
+                    kind => format!("{:?}", indicator.kind), verify => indicator.verify,
+                    thresholds => indicator.thresholds.iter().map(|threshold| format!(
+                        "{}{}: {}", threshold.key, threshold.year.map(|year| format!(" ({year})")).unwrap_or_default(),
+                        vi::format_number(threshold.value, 2)
+                    )).collect::<Vec<_>>(),
+                    pass_fail => indicator.kind == mtqg_core::ntm::IndicatorKind::PassFail,
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect()
+}
+
+async fn set_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let set = state
+        .service
+        .criteria_set(actor, &code)
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "ntm_set.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "ntm",
+            cset => context! { code => set.code.clone(), name => set.name.clone(), legal_basis => set.legal_basis.clone(),
+                verify => set.verify, keys => set.keys.join(", "), keyed_by => set.keyed_by.clone() },
+            criteria => set_view(&set),
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct AssessmentQuery {
+    set: Option<String>,
+    commune: Option<String>,
+}
+
+fn evaluation_view(evaluation: &Evaluation, status: Status) -> minijinja::Value {
+    context! {
+        n_met => evaluation.n_met, n_criteria => evaluation.criteria.len(), status => status.label(),
+        criteria => evaluation.criteria.iter().map(|criterion| context! { code => criterion.code.clone(), met => criterion.met }).collect::<Vec<_>>(),
+        gaps => evaluation.gaps.iter().map(|gap| {
+            let text = match &gap.outcome {
+                Outcome::Missing => "thiếu số liệu".to_owned(),
+                Outcome::NoThreshold => "chưa có ngưỡng".to_owned(),
+                Outcome::NotMet { gap: Some(short) } => format!("còn thiếu {}", vi::format_number(*short, 2)),
+                Outcome::NotMet { gap: None } => "chưa đạt".to_owned(),
+                Outcome::Met => String::new(),
+            };
+            context! { code => gap.code.clone(), text => text }
+        }).collect::<Vec<_>>(),
+    }
+}
+
+async fn assessment_form(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<AssessmentQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let set_code = query.set.unwrap_or_else(|| "QD318-2022-XA".to_owned());
+    let set = state
+        .service
+        .criteria_set(actor, &set_code)
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "ntm_assessment.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "ntm",
+            set_code, criteria => set_view(&set), commune => query.commune.unwrap_or_default(),
+            year => chrono::Utc::now().year(), values => HashMap::<String, String>::new(),
+            result => None::<()>, error => None::<String>,
+        },
+    )
+}
+
+async fn submit_assessment(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let actor = &authed.session.actor;
+    let set_code = form.get("set_code").cloned().unwrap_or_default();
+    let values: HashMap<String, String> = form
+        .iter()
+        .filter_map(|(key, value)| {
+            key.strip_prefix("v_")
+                .map(|code| (code.to_owned(), value.clone()))
+        })
+        .filter(|(_, value)| !value.trim().is_empty())
+        .collect();
+    let input = AssessmentInput {
+        commune_code: form.get("commune").cloned().unwrap_or_default(),
+        year: form
+            .get("year")
+            .and_then(|year| year.trim().parse().ok())
+            .unwrap_or(0),
+        stage: form.get("stage").cloned().unwrap_or_default(),
+        set_code: set_code.clone(),
+        values: values.clone(),
+        evidence: form
+            .get("evidence")
+            .cloned()
+            .filter(|text| !text.trim().is_empty()),
+        key: form
+            .get("key")
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty()),
+        ..AssessmentInput::default()
+    };
+    let year = input.year;
+    let commune = input.commune_code.clone();
+    let (result, error) = match state.service.record_assessment(actor, input).await {
+        Ok((evaluation, status)) => (Some(evaluation_view(&evaluation, status)), None),
+        Err(ServiceError::Invalid(message)) => (None, Some(message)),
+        Err(err) => return Err(page_error(err)),
+    };
+    let set = state
+        .service
+        .criteria_set(actor, &set_code)
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "ntm_assessment.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "ntm",
+            set_code, criteria => set_view(&set), commune, year, values, result, error,
+        },
+    )
+}
+
+async fn api_sets(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    let sets = state
+        .service
+        .criteria_sets(&authed.session.actor)
+        .await
+        .map_err(|err| AppError::service(err, true))?;
+    Ok(Json(
+        sets.iter()
+            .map(|set| serde_json::json!({
+                "code": set.code, "name": set.name, "tier": set.tier, "level": set.level, "province": set.province,
+                "parent": set.parent_code, "valid_from": set.valid_from, "valid_to": set.valid_to, "verify": set.verify,
+            }))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
+}
+
+async fn api_rollup(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<RollupQuery>,
+) -> Result<Response, AppError> {
+    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
+    let rollup = state
+        .service
+        .ntm_rollup(
+            &authed.session.actor,
+            query.unit.as_deref().filter(|unit| !unit.is_empty()),
+            year,
+        )
+        .await
+        .map_err(|err| AppError::service(err, true))?;
+    Ok(Json(rollup_json(&rollup)).into_response())
+}
+
+#[derive(Deserialize)]
+struct AssessmentBody {
+    commune_code: String,
+    year: i32,
+    stage: String,
+    set_code: String,
+    values: HashMap<String, String>,
+    #[serde(default)]
+    evidence: Option<String>,
+}
+
+async fn api_assessment(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<AssessmentBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let (evaluation, status) = state
+        .service
+        .record_assessment(
+            &authed.session.actor,
+            AssessmentInput {
+                commune_code: body.commune_code,
+                year: body.year,
+                stage: body.stage,
+                set_code: body.set_code,
+                values: body.values,
+                evidence: body.evidence,
+                ..AssessmentInput::default()
+            },
+        )
+        .await
+        .map_err(|err| AppError::service(err, true))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({
+            "criteria_met": evaluation.n_met, "criteria": evaluation.criteria.len(), "status": status.label(),
+            "gaps": evaluation.gaps.iter().map(|gap| serde_json::json!({"code": gap.code, "outcome": format!("{:?}", gap.outcome)})).collect::<Vec<_>>(),
+        })),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_a_handler_renders_is_bundled() {
+        let env = crate::templates();
+        let sources = [
+            include_str!("pages.rs"),
+            include_str!("capital.rs"),
+            include_str!("ntm.rs"),
+            include_str!("error.rs"),
+        ];
+        let mut checked = 0;
+        for source in sources {
+            for piece in source.split('"') {
+                let stem = piece.strip_suffix(".html").unwrap_or("");
+                if !stem.is_empty() && stem.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_') {
+                    assert!(
+                        env.get_template(piece).is_ok(),
+                        "template {piece} is not bundled in lib.rs"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 15, "found {checked} template names");
+    }
+}
