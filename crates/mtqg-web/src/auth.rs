@@ -85,3 +85,52 @@ impl FromRequestParts<AppState> for Authed {
         }
     }
 }
+
+/// An uploaded file with the form's CSRF token and its "apply" box (unchecked: a dry run).
+pub(crate) struct Upload {
+    pub(crate) file_name: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) csrf: String,
+    pub(crate) apply: bool,
+}
+
+/// Reads a multipart upload form with the fields `file`, `csrf_token` and `apply`; `default_name` names a file sent
+/// without a name.
+pub(crate) async fn read_upload(
+    mut multipart: axum::extract::Multipart,
+    default_name: &str,
+) -> Result<Upload, crate::error::AppError> {
+    let invalid = |message: String| crate::error::AppError::Invalid {
+        api: false,
+        message,
+    };
+    let (mut file, mut csrf, mut apply) = (None, String::new(), false);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|err| invalid(format!("Không đọc được tệp tải lên: {err}")))?
+    {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or(default_name).to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|err| invalid(format!("Không đọc được tệp: {err}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
+            "apply" => apply = field.text().await.unwrap_or_default() == "1",
+            _ => {}
+        }
+    }
+    let (file_name, bytes) = file
+        .filter(|(_, bytes)| !bytes.is_empty())
+        .ok_or_else(|| invalid("Chưa chọn tệp.".to_owned()))?;
+    Ok(Upload {
+        file_name,
+        bytes,
+        csrf,
+        apply,
+    })
+}

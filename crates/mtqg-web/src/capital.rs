@@ -690,38 +690,11 @@ async fn import_form(State(state): State<AppState>, authed: Authed) -> Result<Re
 async fn submit_import(
     State(state): State<AppState>,
     authed: Authed,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let invalid = |message: String| AppError::Invalid {
-        api: false,
-        message,
-    };
-    let mut file = None;
-    let mut csrf = String::new();
-    let mut apply = false;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|err| invalid(format!("Không đọc được tệp tải lên: {err}")))?
-    {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or("tep-tai-len").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|err| invalid(format!("Không đọc được tệp: {err}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
-            "apply" => apply = field.text().await.unwrap_or_default() == "1",
-            _ => {}
-        }
-    }
-    authed.check_csrf(&csrf)?;
-    let (file_name, bytes) = file
-        .filter(|(_, bytes)| !bytes.is_empty())
-        .ok_or_else(|| invalid("Chưa chọn tệp.".to_owned()))?;
+    let upload = crate::auth::read_upload(multipart, "tep-tai-len").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let (file_name, bytes, apply) = (upload.file_name, upload.bytes, upload.apply);
     let actor = &authed.session.actor;
     let report = state
         .service

@@ -111,34 +111,16 @@ async fn overview(
 async fn load_set(
     State(state): State<AppState>,
     authed: Authed,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let invalid = |message: String| AppError::Invalid {
+    let upload = crate::auth::read_upload(multipart, "bo-tieu-chi.toml").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let apply = upload.apply;
+    let name = upload.file_name;
+    let text = String::from_utf8(upload.bytes).map_err(|_| AppError::Invalid {
         api: false,
-        message,
-    };
-    let (mut file, mut csrf, mut apply) = (None, String::new(), false);
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|err| invalid(format!("Không đọc được tệp: {err}")))?
-    {
-        match field.name().unwrap_or_default() {
-            "file" => {
-                let name = field.file_name().unwrap_or("bo-tieu-chi.toml").to_owned();
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|err| invalid(format!("Tệp không phải văn bản UTF-8: {err}")))?;
-                file = Some((name, text));
-            }
-            "csrf_token" => csrf = field.text().await.unwrap_or_default(),
-            "apply" => apply = field.text().await.unwrap_or_default() == "1",
-            _ => {}
-        }
-    }
-    authed.check_csrf(&csrf)?;
-    let (name, text) = file.ok_or_else(|| invalid("Chưa chọn tệp.".to_owned()))?;
+        message: format!("Tệp {name} không phải văn bản UTF-8."),
+    })?;
     let report = state
         .service
         .load_criteria_set(&authed.session.actor, &name, &text, !apply)

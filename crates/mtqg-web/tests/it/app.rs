@@ -753,3 +753,68 @@ async fn a_xa_is_assessed_in_the_form_and_counted_on_the_new_rural_page_and_in_t
         StatusCode::FORBIDDEN
     );
 }
+
+fn multipart(csrf: &str, file_name: &str, content: &str, apply: bool) -> (String, String) {
+    let boundary = "mtqgBOUNDARY42";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n{content}\r\n"
+    );
+    if apply {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"apply\"\r\n\r\n1\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn files_uploaded_in_the_forms_are_checked_first_and_written_only_when_asked() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let csv = "kind,date,plan_year,unit_code,item_code,source,capital_type,amount\n\
+               Giao kế hoạch vốn năm,10/01/2024,2024,38,GNBV.DA1,NSTW,ĐTPT,\"1.000\"\n";
+    for (apply, expected) in [(false, "chạy thử"), (true, "Đã ghi toàn bộ nghiệp vụ")]
+    {
+        let (content_type, body) = multipart(&admin.csrf, "kh.csv", csv, apply);
+        let reply = app
+            .send(
+                Request::post("/capital/import")
+                    .header(header::COOKIE, &admin.cookie)
+                    .header(header::CONTENT_TYPE, content_type)
+                    .body(Body::from(body))
+                    .expect("request builds"),
+            )
+            .await;
+        assert!(reply.body.contains(expected), "{}", reply.body);
+    }
+    let set = "code = \"X\"\nname = \"Bộ lỗi\"\n";
+    let (content_type, body) = multipart(&admin.csrf, "loi.toml", set, true);
+    let reply = app
+        .send(
+            Request::post("/ntm")
+                .header(header::COOKIE, &admin.cookie)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .expect("request builds"),
+        )
+        .await;
+    assert!(
+        reply.body.contains("Không nạp vì tệp có lỗi") && reply.body.contains("loi.toml"),
+        "{}",
+        reply.body
+    );
+    let (content_type, body) = multipart("sai-token", "kh.csv", csv, true);
+    let forged = app
+        .send(
+            Request::post("/capital/import")
+                .header(header::COOKIE, &admin.cookie)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .expect("request builds"),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
