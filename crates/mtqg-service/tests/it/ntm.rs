@@ -256,3 +256,57 @@ async fn a_xa_is_assessed_with_its_region_from_the_groupings_and_rolled_up_and_a
     assert_eq!(rollup.avg_criteria, Some(evaluation.n_met as f64));
     assert_eq!(rollup.below_15, 1);
 }
+
+#[tokio::test]
+async fn villages_are_imported_under_their_commune_with_a_level_column() {
+    let (_db, service) = service().await;
+    let units = "code,name,type,parent_code\n38,Tỉnh Thanh Hóa,Tỉnh,\n384,Huyện Mường Lát,Huyện,38\n14848,Xã Tam Chung,Xã,384\n";
+    let options = || mtqg_service::geography::ImportOptions {
+        as_of: Some(crate::support::date("2023-01-01")),
+        ..mtqg_service::geography::ImportOptions::default()
+    };
+    assert!(
+        crate::support::import_csv(&service, units, options())
+            .await
+            .applied
+    );
+    let villages = "code,name,type,parent_code,level\n\
+                    14848-01,Bản Tà Cóm,Bản,14848,village\n\
+                    14848-02,Bản Pù Quăn,Bản,14848,thôn\n\
+                    14848-02,Bản Lặp,Bản,14848,village\n";
+    let refused = crate::support::import_csv(&service, villages, options()).await;
+    assert!(!refused.applied);
+    assert_eq!(
+        refused.problems[0].row, 4,
+        "a repeated village code: {:?}",
+        refused.problems
+    );
+    let villages = villages.lines().take(3).collect::<Vec<_>>().join("\n") + "\n";
+    let report = crate::support::import_csv(&service, &villages, options()).await;
+    assert!(report.applied, "{:?}", report.problems);
+    let admin = Actor::system();
+    let page = service
+        .unit_page(&admin, "14848", crate::support::date("2024-01-01"))
+        .await
+        .expect("commune page");
+    let names: Vec<&str> = page
+        .children
+        .iter()
+        .map(|unit| unit.name.as_str())
+        .collect();
+    assert_eq!(names, ["Bản Tà Cóm", "Bản Pù Quăn"]);
+    assert!(page
+        .children
+        .iter()
+        .all(|unit| unit.level == mtqg_core::geo::Level::Village));
+    let found = service
+        .search_units(&admin, "ta com", crate::support::date("2024-01-01"))
+        .await
+        .expect("search");
+    assert_eq!(found[0].code, "14848-01");
+    let rollup = service
+        .ntm_rollup(&admin, Some("38"), 2023)
+        .await
+        .expect("rollup");
+    assert_eq!(rollup.n_xa, 1, "villages are not counted as xã");
+}
