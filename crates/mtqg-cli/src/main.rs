@@ -312,7 +312,8 @@ async fn load_shipped(service: &Service) -> anyhow::Result<()> {
         .context("while loading the shipped geography")?;
     progress.finish_and_clear();
     if let Some(reports) = res {
-        let n_units: usize = reports.iter().map(|report| report.n_new).sum();
+        // The reports also count lineage edges and grouping memberships: count the units themselves.
+        let (n_units, _, _) = service.store().geo_totals().await?;
         output::line(&format!(
             "Đã nạp danh mục đơn vị hành chính ({} đơn vị, {} tệp) trong {:.1} giây.",
             vi::format_int(n_units as i64),

@@ -124,6 +124,13 @@ impl Service {
         let mut rng = StdRng::seed_from_u64(plan.seed);
         let mut report = DemoReport::default();
         let atlas = self.atlas().await?;
+        let item_ids: std::collections::HashMap<String, i64> = self
+            .store()
+            .program_items()
+            .await?
+            .into_iter()
+            .map(|item| (item.code, item.id))
+            .collect();
         for &plan_year in &plan.plan_years {
             let tree_date = NaiveDate::from_ymd_opt(plan_year, 1, 15).expect("valid date");
             let provinces: Vec<_> = atlas
@@ -328,7 +335,12 @@ impl Service {
                     let unit = atlas
                         .unit_by_code(&project.commune_code, tree_date)
                         .ok_or_else(|| ServiceError::Other(anyhow::anyhow!("commune vanished")))?;
-                    let item_id = self.item_id(project.item).await?;
+                    let item_id = *item_ids.get(project.item).ok_or_else(|| {
+                        ServiceError::Other(anyhow::anyhow!(
+                            "catalogue item {} missing",
+                            project.item
+                        ))
+                    })?;
                     new_projects.push(NewProject {
                         code: project.code.clone(),
                         name: format!(
@@ -421,16 +433,6 @@ impl Service {
             }
         }
         Ok(report)
-    }
-
-    async fn item_id(&self, code: &str) -> Result<i64, ServiceError> {
-        self.store()
-            .program_items()
-            .await?
-            .into_iter()
-            .find(|item| item.code == code)
-            .map(|item| item.id)
-            .ok_or_else(|| ServiceError::Other(anyhow::anyhow!("catalogue item {code} missing")))
     }
 
     /// Commitments, monthly progress and a few obstacles for the demo's projects.
