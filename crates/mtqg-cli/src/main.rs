@@ -316,7 +316,7 @@ async fn load_shipped(service: &Service) -> anyhow::Result<()> {
         let (n_units, _, _) = service.store().geo_totals().await?;
         output::line(&format!(
             "Đã nạp danh mục đơn vị hành chính ({} đơn vị, {} tệp) trong {:.1} giây.",
-            vi::format_int(n_units as i64),
+            vi::format_int(n_units),
             reports.len(),
             started.elapsed().as_secs_f64()
         ));
