@@ -1,7 +1,7 @@
 //! Money use cases: recording ledger events (one from a form, or a whole file), the capital summary of a unit as of
 //! a date with ranks and the monthly curve, the will-lapse list, and the import template.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use mtqg_core::access::Permission;
@@ -12,7 +12,7 @@ use mtqg_core::money::{
     CapitalRowParser, CapitalType, Deadlines, EventKind, Holder, Measure, NewEvent, Source,
     TEMPLATE_HEADERS,
 };
-use mtqg_store::{CapitalSums, DailyAmounts, DailyKey, EventRow, Tx};
+use mtqg_store::{CapitalSums, DailyAmounts, DailyKey, EventRow, LedgerWrite, Tx};
 use mtqg_xlsx::{Cell, SheetData, TableEvent};
 
 use crate::auth::Actor;
@@ -220,12 +220,7 @@ struct Resolved {
 }
 
 impl Resolver {
-    fn resolve(
-        &self,
-        actor: &Actor,
-        input: &EventInput,
-        batch: &str,
-    ) -> Result<Resolved, (String, String)> {
+    fn resolve(&self, actor: &Actor, input: &EventInput) -> Result<Resolved, (String, String)> {
         let fail = |column: &str, message: String| (column.to_owned(), message);
         let date = input.date;
         let project =
@@ -401,8 +396,6 @@ impl Resolver {
                 adjusts: input.adjusts.map(EventKind::key),
                 deadline: input.deadline,
                 reason: input.reason.clone(),
-                batch: batch.to_owned(),
-                created_by: actor.user_id,
             },
         })
     }
@@ -426,9 +419,7 @@ fn daily_column(holder: Holder, measure: Measure) -> Option<usize> {
 /// The outcome of checking a batch: problems by row, or what to write.
 struct Checked {
     problems: Vec<RowProblem>,
-    events: Vec<EventRow>,
-    balances: Vec<((Holder, Bucket), i64, Balance)>,
-    daily: HashMap<DailyKey, DailyAmounts>,
+    write: LedgerWrite,
 }
 
 impl Service {
@@ -506,7 +497,7 @@ impl Service {
         let mut problems = Vec::new();
         let mut resolved = Vec::with_capacity(inputs.len());
         for (row, input) in &inputs {
-            match resolver.resolve(actor, input, batch) {
+            match resolver.resolve(actor, input) {
                 Ok(event) => resolved.push((*row, event)),
                 Err((column, message)) => problems.push(RowProblem {
                     sheet: None,
@@ -555,7 +546,7 @@ impl Service {
             "ledger batch: resolved, balances loaded"
         );
         let mut holder_units: HashMap<Holder, i64> = HashMap::new();
-        let mut touched: Vec<(Holder, Bucket)> = Vec::new();
+        let mut touched: HashSet<(Holder, Bucket)> = HashSet::new();
         let mut daily: HashMap<DailyKey, DailyAmounts> = HashMap::new();
         let mut events = Vec::with_capacity(resolved.len());
         for (row, r) in resolved {
@@ -587,9 +578,7 @@ impl Service {
             for delta in &deltas {
                 let entry = balances.entry((delta.holder, bucket)).or_default();
                 apply_delta(entry, delta);
-                if !touched.contains(&(delta.holder, bucket)) {
-                    touched.push((delta.holder, bucket));
-                }
+                touched.insert((delta.holder, bucket));
                 let Some(column) = daily_column(delta.holder, delta.measure) else {
                     continue;
                 };
@@ -611,9 +600,7 @@ impl Service {
             if r.event.kind == EventKind::CarryOver {
                 let entry = balances.entry((r.event.holder, bucket)).or_default();
                 entry.carry_deadline = entry.carry_deadline.max(r.event.deadline);
-                if !touched.contains(&(r.event.holder, bucket)) {
-                    touched.push((r.event.holder, bucket));
-                }
+                touched.insert((r.event.holder, bucket));
             }
             events.push(r.row);
         }
@@ -635,9 +622,13 @@ impl Service {
         );
         Ok(Checked {
             problems,
-            events,
-            balances,
-            daily,
+            write: LedgerWrite {
+                batch: batch.to_owned(),
+                created_by: actor.user_id,
+                events,
+                balances,
+                daily,
+            },
         })
     }
 
@@ -654,8 +645,7 @@ impl Service {
             }
             return Err(ServiceError::Invalid(problem.message.clone()));
         }
-        tx.write_ledger(checked.events, checked.balances, checked.daily)
-            .await?;
+        tx.write_ledger(checked.write).await?;
         let mut entry = actor.audit(
             "capital.event",
             "capital_event",
@@ -702,10 +692,9 @@ impl Service {
                 problem.message
             )));
         }
-        let n_events = checked.events.len();
+        let n_events = checked.write.events.len();
         let started = std::time::Instant::now();
-        tx.write_ledger(checked.events, checked.balances, checked.daily)
-            .await?;
+        tx.write_ledger(checked.write).await?;
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             n_events,
@@ -715,6 +704,10 @@ impl Service {
         entry.after = Some(serde_json::json!({ "events": n_events }));
         tx.append_audit(entry).await?;
         tx.commit().await?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "ledger batch: committed"
+        );
         Ok(n_events)
     }
 
@@ -790,12 +783,11 @@ impl Service {
         let checked = self.check_batch(&mut tx, actor, inputs, &batch).await?;
         report.add_problems(&sheet, checked.problems);
         report.problems.sort_by_key(|problem| problem.row);
-        report.n_events = checked.events.len();
+        report.n_events = checked.write.events.len();
         if dry_run || report.n_problems > 0 {
             return Ok(report);
         }
-        tx.write_ledger(checked.events, checked.balances, checked.daily)
-            .await?;
+        tx.write_ledger(checked.write).await?;
         let mut entry = actor.audit("capital.import", "import", file_name.to_owned());
         entry.after = Some(
             serde_json::json!({ "rows": report.n_rows, "events": report.n_events, "batch": batch }),

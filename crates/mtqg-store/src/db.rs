@@ -84,6 +84,22 @@ impl From<Option<serde_json::Value>> for Arg {
     }
 }
 
+impl Arg {
+    /// The value as PostgreSQL's `->>` reads it back from a JSON array.
+    fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Arg::I64(value) => value.map_or(Value::Null, Value::from),
+            Arg::F64(value) => value.map_or(Value::Null, Value::from),
+            Arg::Text(value) => value.clone().map_or(Value::Null, Value::from),
+            Arg::Date(value) => value.map_or(Value::Null, |day| Value::from(day.to_string())),
+            Arg::Time(value) => Value::from(value.to_rfc3339()),
+            Arg::Bool(value) => Value::from(*value),
+            Arg::Json(value) => value.clone().unwrap_or(Value::Null),
+        }
+    }
+}
+
 /// Builds a `Vec<Arg>` from values of mixed types.
 macro_rules! args {
     ($($value:expr),* $(,)?) => { vec![$($crate::db::Arg::from($value)),*] };
@@ -353,15 +369,17 @@ impl Conn<'_> {
     }
 }
 
-/// Inserts many rows with multi-row `values` lists, in chunks that stay under both backends' parameter limits.
+/// Inserts many rows with multi-row `values` statements. SQLite: see `insert_values_sqlite`. PostgreSQL: `$n`
+/// parameters, 300 per statement.
 pub(crate) async fn insert_many(
     tx: &mut Tx,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Arg>>,
 ) -> Result<(), StoreError> {
-    // Small chunks: SQLite statements with many numbered parameters get slow to prepare (measured: 300 parameters
-    // per statement writes ledger events 3x faster than 2,000 and 10x faster than 8,000).
+    if tx.backend() == Backend::Sqlite {
+        return insert_values_sqlite(tx, table, columns, rows, &[], "").await;
+    }
     let rows_per_chunk = (300 / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -387,45 +405,120 @@ pub(crate) async fn insert_many(
     Ok(())
 }
 
-/// Inserts many rows in few statements by passing them as one JSON array parameter (`json_each` on SQLite,
-/// `jsonb_array_elements` on PostgreSQL): one round trip per 5,000 rows instead of one per few dozen, which is what
-/// bounds bulk writes through the driver. `columns` pairs each name with the SQL type PostgreSQL reads it as; each row
-/// is a JSON array in that order. `then` may add an upsert clause (keys must not repeat within one call).
-pub(crate) async fn insert_json_rows(
+/// SQLite's bulk insert: multi-row `values` with anonymous `?` parameters. Named and numbered ones (`$n`, `?NNN`) are
+/// resolved through a list SQLite and the driver scan linearly, so a statement with thousands of them takes quadratic
+/// time (that once kept statements at 300 parameters). Chunks hold a power of two of rows, so the few statement shapes
+/// stay in the driver's prepared-statement cache; `shared` values are bound once per statement and selected beside
+/// every row.
+async fn insert_values_sqlite(
     tx: &mut Tx,
     table: &str,
-    columns: &[(&str, &str)],
-    rows: Vec<serde_json::Value>,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+    shared: &[(&str, Arg)],
     then: &str,
 ) -> Result<(), StoreError> {
     let names = columns
         .iter()
-        .map(|(name, _)| *name)
+        .copied()
+        .chain(shared.iter().map(|(name, _)| *name))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = match tx.backend() {
+    let per_row = columns.len();
+    let one_row = format!("({})", vec!["?"; per_row].join(", "));
+    let max_rows = (30_000 / per_row.max(1)).min(1_024);
+    let max_rows = 1 << max_rows.max(1).ilog2();
+    let mut remaining = rows.len();
+    let mut rows = rows.into_iter();
+    while remaining > 0 {
+        let n_rows = if remaining >= max_rows {
+            max_rows
+        } else {
+            1 << remaining.ilog2()
+        };
+        remaining -= n_rows;
+        let mut sql = if shared.is_empty() {
+            format!("insert into {table} ({names}) values ")
+        } else {
+            let marks = vec!["?"; shared.len()].join(", ");
+            format!("insert into {table} ({names}) select *, {marks} from (values ")
+        };
+        for row in 0..n_rows {
+            sql.push_str(if row == 0 { "" } else { ", " });
+            sql.push_str(&one_row);
+        }
+        if !shared.is_empty() {
+            sql.push_str(") where true");
+        }
+        sql.push_str(then);
+        let mut args: Vec<Arg> = Vec::with_capacity(shared.len() + n_rows * per_row);
+        args.extend(shared.iter().map(|(_, value)| value.clone()));
+        args.extend(rows.by_ref().take(n_rows).flatten());
+        tx.conn().execute(&sql, args).await?;
+    }
+    Ok(())
+}
+
+/// Inserts many rows for bulk writes, where round trips bound the rate; `shared` columns take the same value in every
+/// row; `then` may add an upsert clause (keys must not repeat within one call). SQLite: `insert_values_sqlite`.
+/// PostgreSQL: the rows travel as one JSON array per 5,000 (`jsonb_array_elements`), faster there than multi-row
+/// `values`. Every column is paired with the type PostgreSQL casts it to. Measured on the national ledger:
+/// BENCHMARKS.md.
+pub(crate) async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[(&str, &str)],
+    rows: Vec<Vec<Arg>>,
+    shared: &[(&str, &str, Arg)],
+    then: &str,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    match tx.backend() {
         Backend::Sqlite => {
-            let exprs = (0..columns.len())
-                .map(|i| format!("value ->> {i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!(
-                "insert into {table} ({names}) select {exprs} from json_each($1) where true{then}"
-            )
+            let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+            let shared: Vec<(&str, Arg)> = shared
+                .iter()
+                .map(|(name, _, value)| (*name, value.clone()))
+                .collect();
+            insert_values_sqlite(tx, table, &names, rows, &shared, then).await?;
         }
         Backend::Postgres => {
+            let names = columns
+                .iter()
+                .map(|(name, _)| *name)
+                .chain(shared.iter().map(|(name, _, _)| *name))
+                .collect::<Vec<_>>()
+                .join(", ");
             let exprs = columns
                 .iter()
                 .enumerate()
                 .map(|(i, (_, ty))| format!("cast(value ->> {i} as {ty})"))
+                .chain(
+                    shared
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (_, ty, _))| format!("cast(${} as {ty})", i + 2)),
+                )
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!("insert into {table} ({names}) select {exprs} from jsonb_array_elements(cast($1 as jsonb)){then}")
+            let sql = format!(
+                "insert into {table} ({names}) select {exprs} from jsonb_array_elements(cast($1 as jsonb)){then}"
+            );
+            for chunk in rows.chunks(5_000) {
+                let json = serde_json::Value::Array(
+                    chunk
+                        .iter()
+                        .map(|row| serde_json::Value::Array(row.iter().map(Arg::to_json).collect()))
+                        .collect(),
+                )
+                .to_string();
+                let mut args = vec![Arg::Text(Some(json))];
+                args.extend(shared.iter().map(|(_, _, value)| value.clone()));
+                tx.conn().execute(&sql, args).await?;
+            }
         }
-    };
-    for chunk in rows.chunks(5_000) {
-        let json = serde_json::Value::Array(chunk.to_vec()).to_string();
-        tx.conn().execute(&sql, vec![Arg::Text(Some(json))]).await?;
     }
     Ok(())
 }

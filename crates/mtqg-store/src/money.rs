@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use mtqg_core::money::{Balance, Bucket, CapitalType, Extension, Holder, Source};
 
-use crate::db::{args, insert_json_rows, insert_many, other, Arg, Tx};
+use crate::db::{args, insert_many, insert_rows, other, Arg, Tx};
 use crate::{Store, StoreError};
 
 /// One item of the program catalogue.
@@ -107,8 +107,18 @@ pub struct EventRow {
     pub adjusts: Option<&'static str>,
     pub deadline: Option<NaiveDate>,
     pub reason: String,
+}
+
+/// What one checked batch writes: its events, the new balances of the holders they touched (with the unit holding
+/// each) and the daily sums they add.
+#[derive(Debug, Default)]
+pub struct LedgerWrite {
+    /// The import or form the events came from.
     pub batch: String,
     pub created_by: Option<i64>,
+    pub events: Vec<EventRow>,
+    pub balances: Vec<((Holder, Bucket), i64, Balance)>,
+    pub daily: HashMap<DailyKey, DailyAmounts>,
 }
 
 /// A ledger event as stored.
@@ -556,18 +566,23 @@ impl Tx {
     }
 
     /// Stores checked events, the new balances of the holders they touched and the daily and monthly aggregates they
-    /// add. Rows travel as JSON arrays (see `insert_json_rows`): bulk imports are bound by round trips otherwise.
-    pub async fn write_ledger(
-        &mut self,
-        events: Vec<EventRow>,
-        balances: Vec<((Holder, Bucket), i64, Balance)>,
-        daily: HashMap<DailyKey, DailyAmounts>,
-    ) -> Result<(), StoreError> {
-        use serde_json::json;
+    /// add. Rows go in few statements (`insert_rows`): bulk imports are bound by round trips otherwise.
+    pub async fn write_ledger(&mut self, write: LedgerWrite) -> Result<(), StoreError> {
+        let LedgerWrite {
+            batch,
+            created_by,
+            events,
+            mut balances,
+            daily,
+        } = write;
+        // One timestamp per batch, in the form the column default writes.
+        let created_at = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
         let event_rows = events
             .into_iter()
             .map(|event| {
-                json!([
+                args![
                     event.kind,
                     event.unit_id,
                     event.project_id,
@@ -576,19 +591,17 @@ impl Tx {
                     event.bucket.item_id,
                     event.bucket.source.key(),
                     event.bucket.capital_type.key(),
-                    event.bucket.plan_year,
+                    i64::from(event.bucket.plan_year),
                     event.amount,
-                    event.date.to_string(),
+                    event.date,
                     event.legal_basis,
-                    event.adjusts,
-                    event.deadline.map(|day| day.to_string()),
-                    event.reason,
-                    event.batch,
-                    event.created_by
-                ])
+                    event.adjusts.map(str::to_owned),
+                    event.deadline,
+                    event.reason
+                ]
             })
             .collect();
-        insert_json_rows(
+        insert_rows(
             self,
             "capital_events",
             &[
@@ -607,25 +620,37 @@ impl Tx {
                 ("adjusts", "text"),
                 ("deadline", "date"),
                 ("reason", "text"),
-                ("batch", "text"),
-                ("created_by", "bigint"),
             ],
             event_rows,
+            &[
+                ("batch", "text", Arg::from(batch)),
+                ("created_by", "bigint", Arg::from(created_by)),
+                ("created_at", "timestamptz", Arg::from(created_at)),
+            ],
             "",
         )
         .await?;
         tracing::debug!("ledger write: events inserted");
+        balances.sort_unstable_by_key(|((holder, bucket), _, _)| {
+            (
+                holder_key(*holder),
+                bucket.item_id,
+                bucket.source.key(),
+                bucket.capital_type.key(),
+                bucket.plan_year,
+            )
+        });
         let balance_rows = balances
             .into_iter()
             .map(|((holder, bucket), unit_id, balance)| {
                 let (kind, id) = holder_key(holder);
-                json!([
+                args![
                     kind,
                     id,
                     bucket.item_id,
                     bucket.source.key(),
                     bucket.capital_type.key(),
-                    bucket.plan_year,
+                    i64::from(bucket.plan_year),
                     unit_id,
                     balance.medium_term,
                     balance.received,
@@ -634,11 +659,11 @@ impl Tx {
                     balance.disbursed_late,
                     balance.carried,
                     balance.lapsed,
-                    balance.carry_deadline.map(|day| day.to_string())
-                ])
+                    balance.carry_deadline
+                ]
             })
             .collect();
-        insert_json_rows(
+        insert_rows(
             self,
             "capital_balances",
             &[
@@ -659,6 +684,7 @@ impl Tx {
                 ("carry_deadline", "date"),
             ],
             balance_rows,
+            &[],
             " on conflict (holder_kind, holder_id, item_id, source, capital_type, plan_year) do update set \
              medium_term = excluded.medium_term, received = excluded.received, to_projects = excluded.to_projects, \
              disbursed = excluded.disbursed, disbursed_late = excluded.disbursed_late, carried = excluded.carried, \
@@ -681,13 +707,18 @@ impl Tx {
             ("capital_daily", "day", daily),
             ("capital_monthly", "month", monthly),
         ] {
+            // In primary-key order: consecutive upserts land on the same B-tree pages.
+            let mut rows: Vec<_> = rows.into_iter().collect();
+            rows.sort_unstable_by_key(|((scope, year, day, item, source, ctype), _)| {
+                (*scope, *year, *day, *item, source.key(), ctype.key())
+            });
             let rows = rows
                 .into_iter()
                 .map(|((scope, year, day, item, source, ctype), amounts)| {
-                    json!([
+                    args![
                         scope,
-                        year,
-                        day.to_string(),
+                        i64::from(year),
+                        day,
                         item,
                         source.key(),
                         ctype.key(),
@@ -697,10 +728,10 @@ impl Tx {
                         amounts[3],
                         amounts[4],
                         amounts[5]
-                    ])
+                    ]
                 })
                 .collect();
-            insert_json_rows(
+            insert_rows(
                 self,
                 table,
                 &[
@@ -718,6 +749,7 @@ impl Tx {
                     ("lapsed", "bigint"),
                 ],
                 rows,
+                &[],
                 &format!(
                     " on conflict (scope_id, plan_year, {period}, item_id, source, capital_type) do update set \
                      medium_term = {table}.medium_term + excluded.medium_term, \
