@@ -12,6 +12,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+pub mod lifecycle;
+pub mod ocop;
+
 /// How an indicator is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,6 +96,9 @@ pub struct CriteriaSet {
     pub province: Option<String>,
     #[serde(default)]
     pub verify: bool,
+    /// Communes recognised at this tier under an earlier set must meet this one by this date (or lose recognition).
+    #[serde(default)]
+    pub catch_up_until: Option<NaiveDate>,
     pub criteria: Vec<Criterion>,
 }
 

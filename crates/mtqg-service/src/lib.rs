@@ -10,6 +10,7 @@ pub mod groupings;
 pub mod money;
 pub mod ntm;
 pub mod projects;
+pub mod recognition;
 mod shipped;
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use mtqg_core::access::Permission;
 use mtqg_core::import::RowProblem;
-use mtqg_core::ntm::{evaluate, status, CommuneInput, CriteriaSet, Evaluation, Status, Value};
+use mtqg_core::ntm::{evaluate, CommuneInput, CriteriaSet, Evaluation, Status, Value};
 use mtqg_xlsx::TableEvent;
 
 use crate::auth::Actor;
@@ -13,10 +13,28 @@ use crate::geography::TableSource;
 use crate::{Service, ServiceError};
 
 /// The criteria sets shipped in data/ntm, by code.
-pub const SHIPPED_SETS: &[(&str, &str)] = &[(
-    "QD318-2022-XA",
-    include_str!("../../../data/ntm/qd318-2022-xa.toml"),
-)];
+pub const SHIPPED_SETS: &[(&str, &str)] = &[
+    (
+        "QD1980-2016-XA",
+        include_str!("../../../data/ntm/qd1980-2016-xa.toml"),
+    ),
+    (
+        "QD318-2022-XA",
+        include_str!("../../../data/ntm/qd318-2022-xa.toml"),
+    ),
+    (
+        "QD318-2022-XA-NC",
+        include_str!("../../../data/ntm/qd318-2022-xa-nc.toml"),
+    ),
+    (
+        "QD320-2022-HUYEN",
+        include_str!("../../../data/ntm/qd320-2022-huyen.toml"),
+    ),
+    (
+        "QD51-2025-XA",
+        include_str!("../../../data/ntm/qd51-2025-xa.toml"),
+    ),
+];
 
 /// A shipped set by code, or a set read from TOML text.
 pub fn load_set(code_or_text: &str) -> Result<CriteriaSet, Vec<String>> {
@@ -231,18 +249,6 @@ pub struct AssessmentInput {
     pub flags: Vec<String>,
 }
 
-/// Counts of xã by status and the averages steering committees read.
-#[derive(Debug, Clone, Default)]
-pub struct Rollup {
-    /// Xã existing at the end of the year (phường and thị trấn are not counted).
-    pub n_xa: usize,
-    pub n_assessed: usize,
-    pub by_status: Vec<(Status, usize)>,
-    /// Average criteria met per assessed xã.
-    pub avg_criteria: Option<f64>,
-    pub below_15: usize,
-}
-
 impl Service {
     /// Records an assessment of a xã: values parsed and evaluated against the set, region and flags taken from the
     /// commune's groupings unless given; stored with its result and audited.
@@ -336,7 +342,13 @@ impl Service {
         };
         let evaluation = evaluate(&set, &commune)
             .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
-        let status = status(&[(set.tier, &evaluation)]);
+        // What this assessment shows against its own set: the set's tier when every criterion is met. Whether the
+        // xã holds the tiers below is the recognition lifecycle's business (`recognition`).
+        let status = if evaluation.all_met {
+            Status::from(set.tier)
+        } else {
+            Status::NotMet
+        };
         let record = mtqg_store::NewAssessment {
             unit_id: unit.id,
             year: input.year,
@@ -352,6 +364,13 @@ impl Service {
             n_met: evaluation.n_met,
             n_criteria: evaluation.criteria.len(),
             status: format!("{status:?}"),
+            met_criteria: evaluation
+                .criteria
+                .iter()
+                .filter(|criterion| criterion.met)
+                .map(|criterion| criterion.code.clone())
+                .collect::<Vec<_>>()
+                .join(","),
         };
         let mut tx = self.store().begin().await?;
         let id = tx.insert_assessment(&record, actor.user_id).await?;
@@ -363,60 +382,6 @@ impl Service {
         tx.append_audit(entry).await?;
         tx.commit().await?;
         Ok((evaluation, status))
-    }
-
-    /// Xã of a unit (or the actor's scope, or the country) existing at the end of `year`, counted by the status of
-    /// their latest assessment of that year; average criteria met; xã below 15 criteria.
-    pub async fn ntm_rollup(
-        &self,
-        actor: &Actor,
-        unit_code: Option<&str>,
-        year: i32,
-    ) -> Result<Rollup, ServiceError> {
-        actor.require(Permission::ReadCriteria)?;
-        let date = chrono::NaiveDate::from_ymd_opt(year, 12, 31)
-            .ok_or_else(|| ServiceError::Invalid(format!("năm {year} không hợp lệ")))?;
-        let atlas = self.atlas().await?;
-        let root = match (unit_code, actor.scope_unit_id) {
-            (Some(code), _) => Some(self.unit_at(actor, code, date).await?.id),
-            (None, scope) => scope,
-        };
-        let xa: Vec<i64> = match root {
-            Some(root) => atlas.descendants(root, date, Some(mtqg_core::geo::Level::Commune)),
-            None => atlas.of_level(mtqg_core::geo::Level::Commune, date),
-        }
-        .into_iter()
-        .filter(|unit| unit.unit_type == "Xã")
-        .map(|unit| unit.id)
-        .collect();
-        let assessments = self.store().latest_assessments(&xa, year).await?;
-        let mut counts: std::collections::BTreeMap<Status, usize> = Default::default();
-        let statuses = [
-            Status::NotMet,
-            Status::Standard,
-            Status::Advanced,
-            Status::Model,
-            Status::Modern,
-        ];
-        for assessment in &assessments {
-            let status = statuses
-                .into_iter()
-                .find(|status| format!("{status:?}") == assessment.status)
-                .unwrap_or(Status::NotMet);
-            *counts.entry(status).or_default() += 1;
-        }
-        let total_met: i64 = assessments.iter().map(|assessment| assessment.n_met).sum();
-        Ok(Rollup {
-            n_xa: xa.len(),
-            n_assessed: assessments.len(),
-            by_status: counts.into_iter().collect(),
-            avg_criteria: (!assessments.is_empty())
-                .then(|| total_met as f64 / assessments.len() as f64),
-            below_15: assessments
-                .iter()
-                .filter(|assessment| assessment.n_met < 15)
-                .count(),
-        })
     }
 }
 
@@ -543,7 +508,13 @@ pub fn evaluate_table(
             }
             match evaluate(set, &input) {
                 Ok(evaluation) => {
-                    let status = status(&[(set.tier, &evaluation)]);
+                    // What this assessment shows against its own set: the set's tier when every criterion is met. Whether the
+                    // xã holds the tiers below is the recognition lifecycle's business (`recognition`).
+                    let status = if evaluation.all_met {
+                        Status::from(set.tier)
+                    } else {
+                        Status::NotMet
+                    };
                     results.push(RowResult {
                         row,
                         code,

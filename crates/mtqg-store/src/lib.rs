@@ -15,10 +15,13 @@ pub use crate::audit::{AuditEntry, AuditRecord};
 pub use crate::db::{Backend, Tx};
 pub use crate::geo::{EdgeRecord, VersionRecord};
 pub use crate::money::{
-    CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, NewProgramItem,
-    NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,
+    CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, LedgerWrite,
+    NewProgramItem, NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,
 };
-pub use crate::ntm::{AssessmentRecord, CriteriaSetRecord, NewAssessment};
+pub use crate::ntm::{
+    AssessmentRecord, AssessmentResult, CriteriaSetRecord, LocalRecognitionRecord, NewAssessment,
+    OcopRecord, RecognitionRecord, RegistrationRecord,
+};
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 
 /// What can go wrong in storage, in terms the service layer can act on.

@@ -51,6 +51,8 @@ pub struct NewAssessment {
     pub n_met: usize,
     pub n_criteria: usize,
     pub status: String,
+    /// Codes of the criteria met, comma-separated.
+    pub met_criteria: String,
 }
 
 const ASSESSMENT_COLUMNS: &str =
@@ -68,8 +70,8 @@ impl Tx {
             .conn()
             .fetch_one(
                 "insert into ntm_assessments (unit_id, year, stage, set_code, region_key, flags, assessment_values, \
-                 evidence, n_met, n_criteria, status, created_by) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
+                 evidence, n_met, n_criteria, status, created_by, met_criteria) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning id",
                 args![
                     assessment.unit_id,
                     i64::from(assessment.year),
@@ -82,6 +84,130 @@ impl Tx {
                     assessment.n_met as i64,
                     assessment.n_criteria as i64,
                     assessment.status.as_str(),
+                    created_by,
+                    assessment.met_criteria.as_str()
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// Records that a commune registered to reach a tier in a year.
+    pub async fn insert_registration(
+        &mut self,
+        registration: &RegistrationRecord,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into ntm_registrations (unit_id, target_year, tier, registered_on, legal_basis, created_by) \
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+                args![
+                    registration.unit_id,
+                    registration.target_year,
+                    registration.tier.as_str(),
+                    registration.registered_on,
+                    registration.legal_basis.as_str(),
+                    created_by
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// Stores a recognition decision; returns its id.
+    pub async fn insert_recognition(
+        &mut self,
+        recognition: &RecognitionRecord,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into ntm_recognitions (unit_id, tier, set_code, decision, decided_on, created_by) \
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+                args![
+                    recognition.unit_id,
+                    recognition.tier.as_str(),
+                    recognition.set_code.as_str(),
+                    recognition.decision.as_str(),
+                    recognition.decided_on,
+                    created_by
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// Records the revocation of a recognition not yet revoked; `false` when there was none to revoke.
+    pub async fn revoke_recognition(
+        &mut self,
+        id: i64,
+        revoked_on: NaiveDate,
+        decision: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "update ntm_recognitions set revoked_on = $1, revocation_decision = $2, revocation_reason = $3, \
+                 updated_at = current_timestamp where id = $4 and revoked_on is null",
+                args![revoked_on, decision, reason, id],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    /// Stores a village-level recognition (thôn NTM, khu dân cư kiểu mẫu, vườn mẫu).
+    pub async fn insert_local_recognition(
+        &mut self,
+        recognition: &LocalRecognitionRecord,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into ntm_local_recognitions (kind, commune_id, village_id, name, decision, decided_on, created_by) \
+                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                args![
+                    recognition.kind.as_str(),
+                    recognition.commune_id,
+                    recognition.village_id,
+                    recognition.name.as_str(),
+                    recognition.decision.as_str(),
+                    recognition.decided_on,
+                    created_by
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// Stores an OCOP product with its scores and star tier.
+    pub async fn insert_ocop_product(
+        &mut self,
+        product: &OcopRecord,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into ocop_products (code, name, owner, commune_id, product_group, score_a, score_b, score_c, \
+                 stars, decision, decided_on, created_by) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning id",
+                args![
+                    product.code.as_str(),
+                    product.name.as_str(),
+                    product.owner.as_str(),
+                    product.commune_id,
+                    product.product_group.as_str(),
+                    product.score_a,
+                    product.score_b,
+                    product.score_c,
+                    product.stars,
+                    product.decision.as_str(),
+                    product.decided_on,
                     created_by
                 ],
             )
@@ -118,7 +244,199 @@ impl Tx {
     }
 }
 
+/// A registration to reach a tier in a year.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegistrationRecord {
+    pub unit_id: i64,
+    pub target_year: i64,
+    pub tier: String,
+    pub registered_on: NaiveDate,
+    pub legal_basis: String,
+}
+
+/// A recognition decision, with its revocation when there is one.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecognitionRecord {
+    pub id: i64,
+    pub unit_id: i64,
+    pub tier: String,
+    pub set_code: String,
+    pub decision: String,
+    pub decided_on: NaiveDate,
+    pub revoked_on: Option<NaiveDate>,
+    pub revocation_decision: Option<String>,
+    pub revocation_reason: Option<String>,
+}
+
+/// A village-level recognition.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LocalRecognitionRecord {
+    pub id: i64,
+    pub kind: String,
+    pub commune_id: i64,
+    pub village_id: Option<i64>,
+    pub name: String,
+    pub decision: String,
+    pub decided_on: NaiveDate,
+}
+
+/// An OCOP product.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OcopRecord {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub owner: String,
+    pub commune_id: i64,
+    pub product_group: String,
+    pub score_a: i64,
+    pub score_b: i64,
+    pub score_c: i64,
+    pub stars: i64,
+    pub decision: String,
+    pub decided_on: NaiveDate,
+}
+
+/// What a roll-up needs of an assessment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssessmentResult {
+    pub id: i64,
+    pub unit_id: i64,
+    pub year: i64,
+    pub stage: String,
+    pub set_code: String,
+    pub n_met: i64,
+    pub n_criteria: i64,
+    pub met_criteria: String,
+}
+
+const RECOGNITION_COLUMNS: &str = "id, unit_id, tier, set_code, decision, decided_on, revoked_on, \
+     revocation_decision, revocation_reason";
+
 impl Store {
+    /// Recognition decisions taken on or before `until`, of every commune (a few per xã: one read serves a national
+    /// roll-up).
+    pub async fn recognitions(
+        &self,
+        until: NaiveDate,
+    ) -> Result<Vec<RecognitionRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select {RECOGNITION_COLUMNS} from ntm_recognitions where decided_on <= $1"
+                ),
+                args![until],
+            )
+            .await
+    }
+
+    /// The recognition decisions of some units, oldest first.
+    pub async fn recognitions_of(
+        &self,
+        unit_ids: &[i64],
+    ) -> Result<Vec<RecognitionRecord>, StoreError> {
+        let mut res = Vec::new();
+        for chunk in unit_ids.chunks(900) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            res.extend(
+                self.pool
+                    .conn()
+                    .fetch_all::<RecognitionRecord>(
+                        &format!(
+                            "select {RECOGNITION_COLUMNS} from ntm_recognitions where unit_id in ({list}) \
+                             order by decided_on, id"
+                        ),
+                        vec![],
+                    )
+                    .await?,
+            );
+        }
+        Ok(res)
+    }
+
+    /// One recognition by id.
+    pub async fn recognition(&self, id: i64) -> Result<Option<RecognitionRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                &format!("select {RECOGNITION_COLUMNS} from ntm_recognitions where id = $1"),
+                args![id],
+            )
+            .await
+    }
+
+    /// Registrations for a target year.
+    pub async fn registrations(&self, year: i32) -> Result<Vec<RegistrationRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select unit_id, target_year, tier, registered_on, legal_basis from ntm_registrations \
+                 where target_year = $1",
+                args![i64::from(year)],
+            )
+            .await
+    }
+
+    /// Assessments for the years `from..=to` against the given sets, every commune: the roll-up keeps the latest of
+    /// each.
+    pub async fn assessment_results(
+        &self,
+        from: i32,
+        to: i32,
+        set_codes: &[String],
+    ) -> Result<Vec<AssessmentResult>, StoreError> {
+        if set_codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sets = set_codes
+            .iter()
+            .map(|code| format!("'{}'", code.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(",");
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select id, unit_id, year, stage, set_code, n_met, n_criteria, met_criteria from ntm_assessments \
+                     where year >= $1 and year <= $2 and set_code in ({sets})"
+                ),
+                args![i64::from(from), i64::from(to)],
+            )
+            .await
+    }
+
+    /// Village-level recognitions decided on or before `until`.
+    pub async fn local_recognitions(
+        &self,
+        until: NaiveDate,
+    ) -> Result<Vec<LocalRecognitionRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, kind, commune_id, village_id, name, decision, decided_on from ntm_local_recognitions \
+                 where decided_on <= $1 order by decided_on, id",
+                args![until],
+            )
+            .await
+    }
+
+    /// OCOP products recognised on or before `until`.
+    pub async fn ocop_products(&self, until: NaiveDate) -> Result<Vec<OcopRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, stars, decision, \
+                 decided_on from ocop_products where decided_on <= $1 order by decided_on, id",
+                args![until],
+            )
+            .await
+    }
+
     /// The latest assessment of each of `unit_ids` for `year` (appraisal preferred over self-assessment).
     pub async fn latest_assessments(
         &self,

@@ -246,7 +246,8 @@ async fn dashboard(
             highlight: child.below_average,
         })
         .collect();
-    let chart_rates = (!bars.is_empty()).then(|| rate_bars(&bars, summary.totals.rate()));
+    let chart_rates = (!bars.is_empty())
+        .then(|| rate_bars("Tỷ lệ giải ngân theo đơn vị", &bars, summary.totals.rate()));
     let factor = unit.factor() as f64;
     let chart_curve = (summary.curve.len() > 1).then(|| {
         let labels: Vec<String> = summary

@@ -18,8 +18,8 @@ pub(crate) struct Bar {
     pub(crate) highlight: bool,
 }
 
-/// Horizontal bars of disbursement rates with a marker at `average`.
-pub(crate) fn rate_bars(bars: &[Bar], average: Option<f64>) -> String {
+/// Horizontal bars of rates with a marker at `average`; `title` names the chart for screen readers.
+pub(crate) fn rate_bars(title: &str, bars: &[Bar], average: Option<f64>) -> String {
     let row = 20.0;
     let label_width = 190.0;
     let bar_width = 420.0;
@@ -29,8 +29,9 @@ pub(crate) fn rate_bars(bars: &[Bar], average: Option<f64>) -> String {
         .filter_map(|bar| bar.rate)
         .fold(1.0_f64, f64::max);
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" width=\"100%\" role=\"img\" aria-label=\"Tỷ lệ giải ngân theo đơn vị\">",
-        w = label_width + bar_width + 70.0
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" width=\"100%\" role=\"img\" aria-label=\"{title}\">",
+        w = label_width + bar_width + 70.0,
+        title = escape(title)
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = i as f64 * row + 4.0;
@@ -149,6 +150,7 @@ mod tests {
     #[test]
     fn labels_are_escaped_and_rates_printed_the_vietnamese_way() {
         let svg = rate_bars(
+            "Tỷ lệ giải ngân theo đơn vị",
             &[
                 Bar {
                     label: "Xã <A>".to_owned(),

@@ -8,6 +8,7 @@ mod charts;
 mod error;
 mod ntm;
 mod pages;
+mod recognition;
 mod views;
 
 use std::collections::HashMap;
@@ -83,6 +84,12 @@ pub(crate) fn templates() -> Environment<'static> {
         ("ntm.html", include_str!("../templates/ntm.html")),
         ("ntm_load.html", include_str!("../templates/ntm_load.html")),
         ("ntm_set.html", include_str!("../templates/ntm_set.html")),
+        ("ntm_xa.html", include_str!("../templates/ntm_xa.html")),
+        (
+            "ntm_local.html",
+            include_str!("../templates/ntm_local.html"),
+        ),
+        ("ntm_ocop.html", include_str!("../templates/ntm_ocop.html")),
         (
             "ntm_assessment.html",
             include_str!("../templates/ntm_assessment.html"),
@@ -101,6 +108,7 @@ pub fn app_router(state: AppState) -> Router {
         .merge(api::router())
         .merge(capital::router())
         .merge(ntm::router())
+        .merge(recognition::router())
         .route(
             "/static/app.css",
             get(|| async {

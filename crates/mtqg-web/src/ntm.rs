@@ -11,9 +11,12 @@ use axum::{Json, Router};
 use chrono::Datelike;
 use minijinja::context;
 use mtqg_core::access::Role;
-use mtqg_core::ntm::{CriteriaSet, Evaluation, Outcome, Status};
+use mtqg_core::ntm::{CriteriaSet, Evaluation, Outcome, Status, Tier};
 use mtqg_core::vi;
-use mtqg_service::ntm::{AssessmentInput, Rollup};
+use mtqg_service::ntm::AssessmentInput;
+use mtqg_service::recognition::Rollup;
+
+use crate::charts::Bar;
 use mtqg_service::ServiceError;
 use serde::Deserialize;
 
@@ -43,19 +46,63 @@ fn page_error(err: ServiceError) -> AppError {
 }
 
 #[derive(Deserialize, Default)]
-struct RollupQuery {
+pub(crate) struct RollupQuery {
     unit: Option<String>,
+    /// As of this date (dd/mm/yyyy or yyyy-mm-dd); today when absent.
+    date: Option<String>,
+    /// Shorthand for 31/12 of a year (or today, in the current year).
     year: Option<i32>,
 }
 
+impl RollupQuery {
+    fn as_of(&self, api: bool) -> Result<chrono::NaiveDate, AppError> {
+        let today = chrono::Utc::now().date_naive();
+        match (self.date.as_deref().map(str::trim), self.year) {
+            (Some(text), _) if !text.is_empty() => crate::error::date_param(&self.date, api),
+            (_, Some(year)) => chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+                .map(|end| end.min(today))
+                .ok_or_else(|| AppError::Invalid {
+                    api,
+                    message: format!("Năm {year} không hợp lệ."),
+                }),
+            _ => Ok(today),
+        }
+    }
+}
+
+pub(crate) fn tier_label(tier: Tier) -> &'static str {
+    Status::from(tier).label()
+}
+
 fn rollup_json(rollup: &Rollup) -> serde_json::Value {
+    let share = |n: usize, of: usize| (of > 0).then(|| n as f64 / of as f64);
     serde_json::json!({
-        "n_xa": rollup.n_xa, "n_assessed": rollup.n_assessed,
+        "as_of": rollup.as_of, "n_xa": rollup.n_xa,
         "by_status": rollup.by_status.iter().map(|(status, n)| serde_json::json!({
-            "status": format!("{status:?}"), "label": status.label(), "count": n,
-            "percent": (rollup.n_xa > 0).then(|| *n as f64 / rollup.n_xa as f64),
+            "status": format!("{status:?}"), "label": status.label(), "count": n, "percent": share(*n, rollup.n_xa),
         })).collect::<Vec<_>>(),
+        "set": rollup.set_code, "n_assessed": rollup.n_assessed, "n_assessed_met": rollup.n_assessed_met,
         "avg_criteria": rollup.avg_criteria, "below_15": rollup.below_15,
+        "per_criterion": rollup.per_criterion.iter().map(|c| serde_json::json!({
+            "code": c.code, "name": c.name, "met": c.n_met, "percent": share(c.n_met, rollup.n_assessed),
+        })).collect::<Vec<_>>(),
+        "registered": rollup.registered.iter().map(|(tier, counts)| serde_json::json!({
+            "tier": mtqg_service::recognition::tier_key(*tier), "registered": counts.registered,
+            "achieved": counts.achieved, "achieved_without_registration": counts.unregistered_achieved,
+        })).collect::<Vec<_>>(),
+        "at_risk": rollup.at_risk.iter().map(|c| serde_json::json!({
+            "code": c.code, "name": c.name, "recognised_under": c.risk.recognised_under,
+            "recognised_on": c.risk.recognised_on, "must_meet": c.risk.must_meet, "deadline": c.risk.deadline,
+            "overdue": c.risk.overdue,
+            "latest": c.risk.latest.map(|l| serde_json::json!({"year": l.year, "criteria_met": l.n_met, "criteria": l.n_criteria})),
+        })).collect::<Vec<_>>(),
+        "merged_awaiting_assessment": rollup.merged_awaiting,
+        "villages": rollup.local.iter().map(|(kind, label, total, year)| serde_json::json!({
+            "kind": kind, "label": label, "total": total, "this_year": year,
+        })).collect::<Vec<_>>(),
+        "ocop": rollup.ocop.iter().map(|(stars, total, year)| serde_json::json!({
+            "stars": stars, "total": total, "this_year": year,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -65,11 +112,11 @@ async fn overview(
     Query(query): Query<RollupQuery>,
 ) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
-    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
-    let unit = query.unit.filter(|unit| !unit.trim().is_empty());
+    let as_of = query.as_of(false)?;
+    let unit = query.unit.clone().filter(|unit| !unit.trim().is_empty());
     let rollup = state
         .service
-        .ntm_rollup(actor, unit.as_deref(), year)
+        .ntm_rollup(actor, unit.as_deref(), as_of)
         .await
         .map_err(page_error)?;
     let sets = state
@@ -77,26 +124,53 @@ async fn overview(
         .criteria_sets(actor)
         .await
         .map_err(page_error)?;
+    let percent = |n: usize, of: usize| (of > 0).then(|| vi::format_percent(n as f64 / of as f64));
     let statuses: Vec<minijinja::Value> = rollup
         .by_status
         .iter()
-        .map(|(status, n)| {
-            context! {
-                label => status.label(), n => n,
-                percent => (rollup.n_xa > 0).then(|| vi::format_percent(*n as f64 / rollup.n_xa as f64)),
-            }
+        .map(|(status, n)| context! { label => status.label(), n => vi::format_int(*n as i64), percent => percent(*n, rollup.n_xa) })
+        .collect();
+    let bars: Vec<Bar> = rollup
+        .per_criterion
+        .iter()
+        .map(|criterion| Bar {
+            label: format!("{}. {}", criterion.code, criterion.name),
+            rate: (rollup.n_assessed > 0)
+                .then(|| criterion.n_met as f64 / rollup.n_assessed as f64),
+            highlight: rollup.n_assessed > 0 && criterion.n_met * 2 < rollup.n_assessed,
         })
         .collect();
+    let chart = (!bars.is_empty() && rollup.n_assessed > 0)
+        .then(|| crate::charts::rate_bars("Tỷ lệ xã đạt từng tiêu chí", &bars, None));
+    let year = as_of.year();
     crate::pages::render(
         &state,
         "ntm.html",
         context! {
             user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "ntm",
-            year, unit => unit.unwrap_or_default(), rollup => context! {
-                n_xa => vi::format_int(rollup.n_xa as i64), n_assessed => rollup.n_assessed,
+            date => vi::format_date(as_of), year, unit => unit.unwrap_or_default(),
+            rollup => context! {
+                n_xa => vi::format_int(rollup.n_xa as i64), set => rollup.set_code.clone(),
+                n_assessed => vi::format_int(rollup.n_assessed as i64), n_assessed_met => rollup.n_assessed_met,
                 avg => rollup.avg_criteria.map(|avg| vi::format_number(avg, 2)), below_15 => rollup.below_15,
+                merged_awaiting => rollup.merged_awaiting,
             },
-            statuses,
+            statuses, chart => chart.map(minijinja::Value::from_safe_string),
+            criteria => rollup.per_criterion.iter().map(|c| context! {
+                code => c.code.clone(), name => c.name.clone(), n_met => c.n_met, percent => percent(c.n_met, rollup.n_assessed),
+            }).collect::<Vec<_>>(),
+            registered => rollup.registered.iter().map(|(tier, counts)| context! {
+                tier => tier_label(*tier), registered => counts.registered, achieved => counts.achieved,
+                percent => percent(counts.achieved, counts.registered), extra => counts.unregistered_achieved,
+            }).collect::<Vec<_>>(),
+            at_risk => rollup.at_risk.iter().map(|c| context! {
+                code => c.code.clone(), name => c.name.clone(), under => c.risk.recognised_under.clone(),
+                on => vi::format_date(c.risk.recognised_on), must_meet => c.risk.must_meet.clone(),
+                deadline => c.risk.deadline.map(vi::format_date), overdue => c.risk.overdue,
+                latest => c.risk.latest.map(|l| format!("{}/{} tiêu chí (năm {})", l.n_met, l.n_criteria, l.year)),
+            }).collect::<Vec<_>>(),
+            local => rollup.local.iter().map(|(_, label, total, this_year)| context! { label => label.clone(), total => total, this_year => this_year }).collect::<Vec<_>>(),
+            ocop => rollup.ocop.iter().map(|(stars, total, this_year)| context! { stars => stars, total => total, this_year => this_year }).collect::<Vec<_>>(),
             sets => sets.iter().map(|set| context! {
                 code => set.code.clone(), name => set.name.clone(), tier => set.tier.clone(), level => set.level.clone(),
                 parent => set.parent_code.clone(), verify => set.verify,
@@ -310,13 +384,13 @@ async fn api_rollup(
     authed: Authed,
     Query(query): Query<RollupQuery>,
 ) -> Result<Response, AppError> {
-    let year = query.year.unwrap_or_else(|| chrono::Utc::now().year());
+    let as_of = query.as_of(true)?;
     let rollup = state
         .service
         .ntm_rollup(
             &authed.session.actor,
             query.unit.as_deref().filter(|unit| !unit.is_empty()),
-            year,
+            as_of,
         )
         .await
         .map_err(|err| AppError::service(err, true))?;
@@ -376,6 +450,7 @@ mod tests {
             include_str!("pages.rs"),
             include_str!("capital.rs"),
             include_str!("ntm.rs"),
+            include_str!("recognition.rs"),
             include_str!("error.rs"),
         ];
         let mut checked = 0;

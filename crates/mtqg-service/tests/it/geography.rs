@@ -661,6 +661,10 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "groupings",
             "lineage_edges",
             "ntm_assessments",
+            "ntm_local_recognitions",
+            "ntm_recognitions",
+            "ntm_registrations",
+            "ocop_products",
             "program_items",
             "project_commitments",
             "project_locations",
@@ -681,6 +685,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0003_money.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0004_criteria_sets.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0005_ntm_assessments.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0006_cheaper_ledger_writes.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0007_ntm_lifecycle.sql"),
     ]
     .concat();
     let postgres = [
@@ -689,6 +695,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0003_money.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0004_criteria_sets.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0005_ntm_assessments.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0006_cheaper_ledger_writes.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0007_ntm_lifecycle.sql"),
     ]
     .concat();
     for (table, column) in &schema {

@@ -4,4 +4,5 @@ mod geography;
 mod groupings;
 mod money;
 mod ntm;
+mod recognition;
 mod support;

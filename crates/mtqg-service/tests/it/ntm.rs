@@ -36,7 +36,12 @@ async fn a_provincial_specialisation_is_previewed_then_loaded_and_merged_onto_th
     let (_db, service) = service().await;
     assert_eq!(
         service.load_shipped_criteria_sets().await.expect("shipped"),
-        1
+        mtqg_service::ntm::SHIPPED_SETS.len()
+    );
+    assert_eq!(
+        service.load_shipped_criteria_sets().await.expect("again"),
+        0,
+        "a second start loads nothing"
     );
     let admin = Actor::system();
     let preview = service
@@ -159,8 +164,8 @@ async fn bad_set_files_are_refused_whole_with_every_problem_and_only_administrat
     );
     assert_eq!(
         service.criteria_sets(&admin).await.expect("list").len(),
-        1,
-        "nothing was stored"
+        mtqg_service::ntm::SHIPPED_SETS.len(),
+        "nothing was stored beyond the shipped sets"
     );
     let officer = Actor {
         role: Role::Agency,
@@ -248,13 +253,30 @@ async fn a_xa_is_assessed_with_its_region_from_the_groupings_and_rolled_up_and_a
         "{unknown:?}"
     );
     let rollup = service
-        .ntm_rollup(&admin, Some("384"), 2023)
+        .ntm_rollup(&admin, Some("384"), year_end)
         .await
         .expect("rollup");
     assert_eq!(rollup.n_xa, xa.len(), "the town is not counted");
     assert_eq!(rollup.n_assessed, 1);
     assert_eq!(rollup.avg_criteria, Some(evaluation.n_met as f64));
-    assert_eq!(rollup.below_15, 1);
+    assert_eq!(rollup.below_15, Some(1));
+    let met: Vec<&str> = rollup
+        .per_criterion
+        .iter()
+        .filter(|criterion| criterion.n_met == 1)
+        .map(|criterion| criterion.code.as_str())
+        .collect();
+    let expected: Vec<&str> = evaluation
+        .criteria
+        .iter()
+        .filter(|criterion| criterion.met)
+        .map(|criterion| criterion.code.as_str())
+        .collect();
+    assert_eq!(
+        met, expected,
+        "per-criterion counts follow the stored result"
+    );
+    assert_eq!(rollup.per_criterion.len(), 19);
 }
 
 #[tokio::test]
@@ -305,7 +327,7 @@ async fn villages_are_imported_under_their_commune_with_a_level_column() {
         .expect("search");
     assert_eq!(found[0].code, "14848-01");
     let rollup = service
-        .ntm_rollup(&admin, Some("38"), 2023)
+        .ntm_rollup(&admin, Some("38"), crate::support::date("2023-12-31"))
         .await
         .expect("rollup");
     assert_eq!(rollup.n_xa, 1, "villages are not counted as xã");

@@ -818,3 +818,109 @@ async fn files_uploaded_in_the_forms_are_checked_first_and_written_only_when_ask
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecard_the_roll_up_and_the_api(
+) {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let recognise = |decided_on: &str| {
+        form_encode(&[
+            ("csrf_token", &admin.csrf),
+            ("set_code", "QD318-2022-XA"),
+            ("decision", "QĐ 1234/QĐ-UBND"),
+            ("decided_on", decided_on),
+        ])
+    };
+    let refused = app
+        .post_form(
+            Some(&admin),
+            "/ntm/xa/14848/recognitions",
+            &recognise("01/05/2026"),
+        )
+        .await;
+    assert!(
+        refused.body.contains("ngoài thời gian áp dụng"),
+        "{}",
+        refused.body
+    );
+    let recorded = app
+        .post_form(
+            Some(&admin),
+            "/ntm/xa/14848/recognitions",
+            &recognise("01/06/2023"),
+        )
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let card = app.get(Some(&admin), "/ntm/xa/14848?date=31/12/2023").await;
+    assert!(
+        card.body
+            .contains("<strong>Đạt chuẩn nông thôn mới</strong>")
+            && card.body.contains("QĐ 1234&#x2f;QĐ-UBND"),
+        "{}",
+        card.body
+    );
+    let page = app.get(Some(&admin), "/ntm?unit=38&date=31/12/2023").await;
+    assert!(
+        page.body
+            .contains("<td>Đạt chuẩn nông thôn mới</td><td class=\"num\">1</td>"),
+        "{}",
+        page.body
+    );
+    let api = app
+        .get(Some(&admin), "/api/v1/ntm/xa/14848?date=2023-12-31")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).expect("json");
+    assert_eq!(json["status"], "Standard");
+    let id = json["recognitions"][0]["id"].as_i64().expect("id");
+    let revoke = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("commune", "14848"),
+        ("revoked_on", "15/03/2024"),
+        ("decision", "QĐ 88/QĐ-UBND"),
+        ("reason", "Không duy trì tiêu chí môi trường"),
+    ]);
+    let forged = revoke.replace(&admin.csrf, "gia-mao");
+    assert_eq!(
+        app.post_form(
+            Some(&admin),
+            &format!("/ntm/recognitions/{id}/revoke"),
+            &forged
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let revoked = app
+        .post_form(
+            Some(&admin),
+            &format!("/ntm/recognitions/{id}/revoke"),
+            &revoke,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    let rollup = app
+        .get(Some(&admin), "/api/v1/ntm/rollup?unit=38&date=2024-06-30")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&rollup.body).expect("json");
+    assert_eq!(json["by_status"][1]["status"], "Standard");
+    assert_eq!(json["by_status"][1]["count"], 0, "revoked on 15/03/2024");
+    let ocop = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("code", "OCOP-001"),
+        ("name", "Chè Shan tuyết"),
+        ("owner", "HTX Tam Chung"),
+        ("commune", "14848"),
+        ("product_group", "do_uong"),
+        ("score_a", "30"),
+        ("score_b", "20"),
+        ("score_c", "25"),
+        ("decision", "QĐ 5/QĐ-UBND"),
+        ("decided_on", "01/06/2024"),
+    ]);
+    let product = app.post_form(Some(&admin), "/ntm/ocop", &ocop).await;
+    assert!(product.body.contains("4 sao"), "{}", product.body);
+    let officer = app.login("xa").await;
+    let viewer_page = app.get(Some(&officer), "/ntm/xa/14846").await;
+    assert_eq!(viewer_page.status, StatusCode::FORBIDDEN, "another commune");
+}

@@ -1,0 +1,918 @@
+//! The new-rural recognition lifecycle and the roll-ups steering committees read: registrations of a target year,
+//! recognition decisions and revocations, village-level recognitions, OCOP products; counts of xã by recognised status
+//! as of a date, averages and per-criterion achievement from assessments, registered against achieved, the at-risk
+//! list, merged communes awaiting a new assessment. The rules are in `mtqg_core::ntm::lifecycle`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use mtqg_core::access::Permission;
+use mtqg_core::geo::Level;
+use mtqg_core::ntm::lifecycle::{
+    self, AtRisk, LatestResult, Recognition, RegisteredVsAchieved, SetInForce,
+};
+use mtqg_core::ntm::ocop::OcopScale;
+use mtqg_core::ntm::{CriteriaSet, Status, Tier};
+use mtqg_store::{
+    AssessmentResult, CriteriaSetRecord, LocalRecognitionRecord, OcopRecord, RecognitionRecord,
+    RegistrationRecord,
+};
+
+use crate::auth::Actor;
+use crate::{Service, ServiceError};
+
+/// The OCOP scoring scale shipped with the product (QĐ 148/QĐ-TTg 2023).
+pub const OCOP_SCALE: &str = include_str!("../../../data/ntm/ocop-qd148-2023.toml");
+
+/// Village-level recognition kinds, with their Vietnamese names.
+pub const LOCAL_KINDS: [(&str, &str); 3] = [
+    ("thon_ntm", "Thôn, bản đạt chuẩn nông thôn mới"),
+    ("khu_dan_cu_kieu_mau", "Khu dân cư nông thôn mới kiểu mẫu"),
+    ("vuon_mau", "Vườn mẫu"),
+];
+
+pub fn tier_key(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Standard => "standard",
+        Tier::Advanced => "advanced",
+        Tier::Model => "model",
+        Tier::Modern => "modern",
+    }
+}
+
+pub fn parse_tier(text: &str) -> Result<Tier, ServiceError> {
+    match text.trim() {
+        "standard" | "dat_chuan" => Ok(Tier::Standard),
+        "advanced" | "nang_cao" => Ok(Tier::Advanced),
+        "model" | "kieu_mau" => Ok(Tier::Model),
+        "modern" | "hien_dai" => Ok(Tier::Modern),
+        other => Err(ServiceError::Invalid(format!(
+            "hạng \"{other}\" không hợp lệ (đạt chuẩn: standard, nâng cao: advanced, kiểu mẫu: model, hiện đại: modern)"
+        ))),
+    }
+}
+
+/// A registration as entered.
+#[derive(Debug, Clone)]
+pub struct RegistrationInput {
+    pub commune_code: String,
+    pub target_year: i32,
+    pub tier: Tier,
+    pub registered_on: NaiveDate,
+    pub legal_basis: String,
+}
+
+/// A recognition decision as entered.
+#[derive(Debug, Clone)]
+pub struct RecognitionInput {
+    pub commune_code: String,
+    pub set_code: String,
+    /// Number and symbol of the decision ("QĐ 1234/QĐ-UBND").
+    pub decision: String,
+    pub decided_on: NaiveDate,
+}
+
+/// A village-level recognition as entered.
+#[derive(Debug, Clone)]
+pub struct LocalRecognitionInput {
+    pub kind: String,
+    pub commune_code: String,
+    /// The thôn/bản, for thôn NTM and khu dân cư kiểu mẫu.
+    pub village_code: Option<String>,
+    /// The household or garden for vườn mẫu; the village name otherwise (filled in when empty).
+    pub name: String,
+    pub decision: String,
+    pub decided_on: NaiveDate,
+}
+
+/// An OCOP product as entered.
+#[derive(Debug, Clone)]
+pub struct OcopInput {
+    pub code: String,
+    pub name: String,
+    pub owner: String,
+    pub commune_code: String,
+    pub product_group: String,
+    pub score_a: i64,
+    pub score_b: i64,
+    pub score_c: i64,
+    pub decision: String,
+    pub decided_on: NaiveDate,
+}
+
+/// Share of assessed xã meeting one criterion.
+#[derive(Debug, Clone)]
+pub struct CriterionShare {
+    pub code: String,
+    pub name: String,
+    pub n_met: usize,
+}
+
+/// A commune on the at-risk list.
+#[derive(Debug, Clone)]
+pub struct AtRiskCommune {
+    pub code: String,
+    pub name: String,
+    pub risk: AtRisk,
+}
+
+/// Counts of xã by recognised status as of a date and the figures steering committees read with them.
+#[derive(Debug, Clone)]
+pub struct Rollup {
+    pub as_of: NaiveDate,
+    /// Xã existing on the date under the unit (phường and thị trấn are not counted).
+    pub n_xa: usize,
+    /// By the highest recognition held on the date; every status listed, zeros included.
+    pub by_status: Vec<(Status, usize)>,
+    /// The standard set in force on the date (its provincial specialisations count with it).
+    pub set_code: Option<String>,
+    /// Xã with an assessment against that set this year or last (the latest counts; appraisal before
+    /// self-assessment).
+    pub n_assessed: usize,
+    /// Of those, meeting every criterion.
+    pub n_assessed_met: usize,
+    /// Average criteria met per assessed xã.
+    pub avg_criteria: Option<f64>,
+    /// Assessed xã meeting fewer than 15 criteria (for the 19-criterion sets; `None` for other sets).
+    pub below_15: Option<usize>,
+    pub per_criterion: Vec<CriterionShare>,
+    /// Registered to reach each tier in the year of the date, and achieved.
+    pub registered: Vec<(Tier, RegisteredVsAchieved)>,
+    pub at_risk: Vec<AtRiskCommune>,
+    /// Xã formed by an arrangement of units whose predecessors were recognised but which hold no recognition of
+    /// their own yet: they need a new assessment.
+    pub merged_awaiting: usize,
+    /// Village-level recognitions by kind: (kind, label, cumulative to the date, decided in its year).
+    pub local: Vec<(String, String, usize, usize)>,
+    /// OCOP products by stars: (stars, cumulative to the date, recognised in its year).
+    pub ocop: Vec<(i64, usize, usize)>,
+}
+
+/// A predecessor of a merged commune and what it held.
+#[derive(Debug, Clone)]
+pub struct Predecessor {
+    pub code: String,
+    pub name: String,
+    pub status: Status,
+}
+
+/// One commune's standing: recognitions, registrations, assessments, predecessors.
+#[derive(Debug, Clone)]
+pub struct Scorecard {
+    pub code: String,
+    pub name: String,
+    pub status: Status,
+    pub recognitions: Vec<RecognitionRecord>,
+    pub assessments: Vec<mtqg_store::AssessmentRecord>,
+    pub predecessors: Vec<Predecessor>,
+    pub at_risk: Option<AtRisk>,
+}
+
+fn to_recognition(record: &RecognitionRecord) -> Recognition {
+    Recognition {
+        tier: parse_tier(&record.tier).unwrap_or(Tier::Standard),
+        set_code: record.set_code.clone(),
+        decided_on: record.decided_on,
+        revoked_on: record.revoked_on,
+    }
+}
+
+fn stage_rank(stage: &str) -> i32 {
+    i32::from(stage == "tham_dinh")
+}
+
+/// The national standard commune set in force on `date`, if one is stored.
+fn standard_set_on(sets: &[CriteriaSetRecord], date: NaiveDate) -> Option<&CriteriaSetRecord> {
+    sets.iter()
+        .filter(|set| {
+            set.tier == "standard"
+                && set.level == "commune"
+                && set.province.is_none()
+                && set.valid_from <= date
+                && set.valid_to.is_none_or(|to| date < to)
+        })
+        .max_by_key(|set| set.valid_from)
+}
+
+/// Codes of a set and of the provincial sets specialising it.
+fn family(sets: &[CriteriaSetRecord], code: &str) -> HashSet<String> {
+    sets.iter()
+        .filter(|set| set.code == code || set.parent_code.as_deref() == Some(code))
+        .map(|set| set.code.clone())
+        .collect()
+}
+
+/// The latest of each unit's assessments (by year, then appraisal before self-assessment, then newest).
+fn latest_by_unit(results: Vec<AssessmentResult>) -> HashMap<i64, AssessmentResult> {
+    let mut latest: HashMap<i64, AssessmentResult> = HashMap::new();
+    for result in results {
+        let key = |r: &AssessmentResult| (r.year, stage_rank(&r.stage), r.id);
+        match latest.get(&result.unit_id) {
+            Some(held) if key(held) >= key(&result) => {}
+            _ => {
+                latest.insert(result.unit_id, result);
+            }
+        }
+    }
+    latest
+}
+
+impl Service {
+    /// A xã existing on `date` within the actor's scope, or an error naming what it is.
+    async fn xa_at(
+        &self,
+        actor: &Actor,
+        code: &str,
+        date: NaiveDate,
+    ) -> Result<mtqg_core::atlas::UnitAsOf, ServiceError> {
+        let unit = self.unit_at(actor, code, date).await?;
+        if unit.level != Level::Commune || unit.unit_type != "Xã" {
+            return Err(ServiceError::Invalid(format!(
+                "{} là {}: chỉ xã được công nhận theo bộ tiêu chí xã nông thôn mới",
+                unit.name,
+                unit.unit_type.to_lowercase()
+            )));
+        }
+        Ok(unit)
+    }
+
+    /// Records that a xã registered to reach a tier in a year; audited.
+    pub async fn register_target(
+        &self,
+        actor: &Actor,
+        input: RegistrationInput,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        if input.target_year < input.registered_on.year() {
+            return Err(ServiceError::Invalid(format!(
+                "năm đăng ký đạt chuẩn {} đã qua so với ngày đăng ký {}",
+                input.target_year,
+                mtqg_core::vi::format_date(input.registered_on)
+            )));
+        }
+        let unit = self
+            .xa_at(actor, &input.commune_code, input.registered_on)
+            .await?;
+        let record = RegistrationRecord {
+            unit_id: unit.id,
+            target_year: i64::from(input.target_year),
+            tier: tier_key(input.tier).to_owned(),
+            registered_on: input.registered_on,
+            legal_basis: input.legal_basis.trim().to_owned(),
+        };
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_registration(&record, actor.user_id)
+            .await
+            .map_err(|err| match err {
+                mtqg_store::StoreError::Conflict { .. } => ServiceError::Invalid(format!(
+                    "{} đã đăng ký hạng này cho năm {}",
+                    unit.name, input.target_year
+                )),
+                other => other.into(),
+            })?;
+        let mut entry = actor.audit("ntm.register", "ntm_registration", unit.code.clone());
+        entry.after = Some(serde_json::json!({
+            "id": id, "target_year": input.target_year, "tier": record.tier, "registered_on": input.registered_on,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records a recognition decision: the set must be in force on the decision date and of a tier the xã can take
+    /// (a higher tier needs standard recognition held that day); audited.
+    pub async fn record_recognition(
+        &self,
+        actor: &Actor,
+        input: RecognitionInput,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        if input.decision.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "ghi số, ký hiệu quyết định công nhận".to_owned(),
+            ));
+        }
+        let unit = self
+            .xa_at(actor, &input.commune_code, input.decided_on)
+            .await?;
+        let set = self.criteria_set(actor, &input.set_code).await?;
+        if set.level != "commune" {
+            return Err(ServiceError::Invalid(format!(
+                "bộ {} không phải bộ tiêu chí xã",
+                set.code
+            )));
+        }
+        if input.decided_on < set.valid_from
+            || set.valid_to.is_some_and(|to| input.decided_on >= to)
+        {
+            return Err(ServiceError::Invalid(format!(
+                "ngày quyết định {} nằm ngoài thời gian áp dụng của bộ {} ({} – {})",
+                mtqg_core::vi::format_date(input.decided_on),
+                set.code,
+                mtqg_core::vi::format_date(set.valid_from),
+                set.valid_to
+                    .map(mtqg_core::vi::format_date)
+                    .unwrap_or_default()
+            )));
+        }
+        let held: Vec<Recognition> = self
+            .store()
+            .recognitions_of(&[unit.id])
+            .await?
+            .iter()
+            .map(to_recognition)
+            .collect();
+        let status = lifecycle::recognised_status(&held, input.decided_on);
+        if set.tier > Tier::Standard && status < Status::Standard {
+            return Err(ServiceError::Invalid(format!(
+                "{} chưa được công nhận đạt chuẩn nông thôn mới vào ngày {}: chưa thể công nhận hạng cao hơn",
+                unit.name,
+                mtqg_core::vi::format_date(input.decided_on)
+            )));
+        }
+        if status >= Status::from(set.tier)
+            && held
+                .iter()
+                .any(|r| r.holds_on(input.decided_on) && r.set_code == set.code)
+        {
+            return Err(ServiceError::Invalid(format!(
+                "{} đã được công nhận theo bộ {} và chưa bị thu hồi",
+                unit.name, set.code
+            )));
+        }
+        let record = RecognitionRecord {
+            id: 0,
+            unit_id: unit.id,
+            tier: tier_key(set.tier).to_owned(),
+            set_code: set.code.clone(),
+            decision: input.decision.trim().to_owned(),
+            decided_on: input.decided_on,
+            revoked_on: None,
+            revocation_decision: None,
+            revocation_reason: None,
+        };
+        let mut tx = self.store().begin().await?;
+        let id = tx.insert_recognition(&record, actor.user_id).await?;
+        let mut entry = actor.audit("ntm.recognise", "ntm_recognition", unit.code.clone());
+        entry.after = Some(serde_json::json!({
+            "id": id, "tier": record.tier, "set": record.set_code, "decision": record.decision,
+            "decided_on": record.decided_on,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Revokes a recognition (thu hồi) with the decision and reason; audited with the record before and after.
+    pub async fn revoke_recognition(
+        &self,
+        actor: &Actor,
+        id: i64,
+        revoked_on: NaiveDate,
+        decision: &str,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let record = self
+            .store()
+            .recognition(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("quyết định công nhận số {id}")))?;
+        let atlas = self.atlas().await?;
+        if let Some(scope) = actor.scope_unit_id {
+            if !atlas.is_within(scope, record.unit_id) {
+                return Err(ServiceError::Forbidden);
+            }
+        }
+        if decision.trim().is_empty() || reason.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "thu hồi cần số quyết định và lý do".to_owned(),
+            ));
+        }
+        if revoked_on < record.decided_on {
+            return Err(ServiceError::Invalid(format!(
+                "ngày thu hồi {} trước ngày công nhận {}",
+                mtqg_core::vi::format_date(revoked_on),
+                mtqg_core::vi::format_date(record.decided_on)
+            )));
+        }
+        let mut tx = self.store().begin().await?;
+        if !tx
+            .revoke_recognition(id, revoked_on, decision.trim(), reason.trim())
+            .await?
+        {
+            return Err(ServiceError::Invalid(
+                "quyết định công nhận này đã bị thu hồi".to_owned(),
+            ));
+        }
+        let code = atlas
+            .stored(record.unit_id)
+            .map(|unit| unit.code.clone())
+            .unwrap_or_default();
+        let mut entry = actor.audit("ntm.revoke", "ntm_recognition", code);
+        entry.before = Some(serde_json::json!({ "id": id, "revoked_on": null }));
+        entry.after = Some(serde_json::json!({
+            "id": id, "revoked_on": revoked_on, "decision": decision.trim(), "reason": reason.trim(),
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a village-level recognition; audited.
+    pub async fn record_local_recognition(
+        &self,
+        actor: &Actor,
+        input: LocalRecognitionInput,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        if !LOCAL_KINDS.iter().any(|(key, _)| *key == input.kind) {
+            return Err(ServiceError::Invalid(format!(
+                "loại công nhận \"{}\" không hợp lệ (thon_ntm, khu_dan_cu_kieu_mau, vuon_mau)",
+                input.kind
+            )));
+        }
+        if input.decision.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "ghi số, ký hiệu quyết định công nhận".to_owned(),
+            ));
+        }
+        let commune = self
+            .xa_at(actor, &input.commune_code, input.decided_on)
+            .await?;
+        let village = match input
+            .village_code
+            .as_deref()
+            .filter(|code| !code.trim().is_empty())
+        {
+            Some(code) => {
+                let village = self.unit_at(actor, code, input.decided_on).await?;
+                if village.level != Level::Village || village.parent_id != Some(commune.id) {
+                    return Err(ServiceError::Invalid(format!(
+                        "{} không phải thôn, bản của {}",
+                        village.name, commune.name
+                    )));
+                }
+                Some(village)
+            }
+            None if input.kind != "vuon_mau" => {
+                return Err(ServiceError::Invalid(
+                    "ghi mã thôn, bản được công nhận".to_owned(),
+                ))
+            }
+            None => None,
+        };
+        let name = match (&village, input.name.trim()) {
+            (_, name) if !name.is_empty() => name.to_owned(),
+            (Some(village), _) => village.name.clone(),
+            (None, _) => {
+                return Err(ServiceError::Invalid(
+                    "ghi tên hộ hoặc vườn được công nhận".to_owned(),
+                ))
+            }
+        };
+        let record = LocalRecognitionRecord {
+            id: 0,
+            kind: input.kind.clone(),
+            commune_id: commune.id,
+            village_id: village.as_ref().map(|village| village.id),
+            name,
+            decision: input.decision.trim().to_owned(),
+            decided_on: input.decided_on,
+        };
+        let mut tx = self.store().begin().await?;
+        let id = tx.insert_local_recognition(&record, actor.user_id).await?;
+        let mut entry = actor.audit(
+            "ntm.local_recognition",
+            "ntm_local_recognition",
+            commune.code.clone(),
+        );
+        entry.after = Some(serde_json::json!({
+            "id": id, "kind": record.kind, "village_id": record.village_id, "decision": record.decision,
+            "decided_on": record.decided_on,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records an OCOP product: the score parts are checked against the scale and the star tier computed from
+    /// them (below the lowest tier the product is not recognised); audited.
+    pub async fn record_ocop_product(
+        &self,
+        actor: &Actor,
+        input: OcopInput,
+    ) -> Result<(i64, u8), ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let scale = OcopScale::from_toml(OCOP_SCALE)
+            .map_err(|problems| ServiceError::Other(anyhow::anyhow!(problems.join("; "))))?;
+        let stars = scale
+            .stars(input.score_a, input.score_b, input.score_c)
+            .map_err(ServiceError::Invalid)?
+            .ok_or_else(|| {
+                ServiceError::Invalid(format!(
+                    "tổng điểm {} dưới mức 3 sao: sản phẩm không được công nhận OCOP",
+                    input.score_a + input.score_b + input.score_c
+                ))
+            })?;
+        if !scale
+            .groups
+            .iter()
+            .any(|group| group.code == input.product_group)
+        {
+            return Err(ServiceError::Invalid(format!(
+                "nhóm sản phẩm \"{}\" không có trong {} (các nhóm: {})",
+                input.product_group,
+                scale.legal_basis,
+                scale
+                    .groups
+                    .iter()
+                    .map(|group| group.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        for (field, value) in [
+            ("mã sản phẩm", &input.code),
+            ("tên sản phẩm", &input.name),
+            ("chủ thể", &input.owner),
+            ("quyết định", &input.decision),
+        ] {
+            if value.trim().is_empty() {
+                return Err(ServiceError::Invalid(format!("thiếu {field}")));
+            }
+        }
+        let commune = self
+            .unit_at(actor, &input.commune_code, input.decided_on)
+            .await?;
+        let record = OcopRecord {
+            id: 0,
+            code: input.code.trim().to_owned(),
+            name: input.name.trim().to_owned(),
+            owner: input.owner.trim().to_owned(),
+            commune_id: commune.id,
+            product_group: input.product_group.clone(),
+            score_a: input.score_a,
+            score_b: input.score_b,
+            score_c: input.score_c,
+            stars: i64::from(stars),
+            decision: input.decision.trim().to_owned(),
+            decided_on: input.decided_on,
+        };
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_ocop_product(&record, actor.user_id)
+            .await
+            .map_err(|err| match err {
+                mtqg_store::StoreError::Conflict { .. } => {
+                    ServiceError::Invalid(format!("mã sản phẩm {} đã có", record.code))
+                }
+                other => other.into(),
+            })?;
+        let mut entry = actor.audit("ocop.product", "ocop_product", record.code.clone());
+        entry.after = Some(serde_json::json!({
+            "id": id, "commune": commune.code, "group": record.product_group, "stars": stars,
+            "scores": [record.score_a, record.score_b, record.score_c], "decision": record.decision,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok((id, stars))
+    }
+
+    /// The roll-up of a unit (or the actor's scope, or the country) as of a date. See `Rollup` for each figure.
+    pub async fn ntm_rollup(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<Rollup, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let atlas = self.atlas().await?;
+        let root = match (unit_code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
+            (None, scope) => scope,
+        };
+        let xa: Vec<mtqg_core::atlas::UnitAsOf> = match root {
+            Some(root) => atlas.descendants(root, as_of, Some(Level::Commune)),
+            None => atlas.of_level(Level::Commune, as_of),
+        }
+        .into_iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .collect();
+        let year = as_of.year();
+        let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
+        for record in self.store().recognitions(as_of).await? {
+            recognitions
+                .entry(record.unit_id)
+                .or_default()
+                .push(to_recognition(&record));
+        }
+        let mut by_status: BTreeMap<Status, usize> = [
+            Status::NotMet,
+            Status::Standard,
+            Status::Advanced,
+            Status::Model,
+            Status::Modern,
+        ]
+        .into_iter()
+        .map(|status| (status, 0))
+        .collect();
+        for unit in &xa {
+            let held = recognitions
+                .get(&unit.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            *by_status
+                .entry(lifecycle::recognised_status(held, as_of))
+                .or_default() += 1;
+        }
+
+        let sets = self.store().criteria_sets().await?;
+        let in_force = standard_set_on(&sets, as_of);
+        let mut rollup = Rollup {
+            as_of,
+            n_xa: xa.len(),
+            by_status: by_status.into_iter().collect(),
+            set_code: in_force.map(|set| set.code.clone()),
+            n_assessed: 0,
+            n_assessed_met: 0,
+            avg_criteria: None,
+            below_15: None,
+            per_criterion: Vec::new(),
+            registered: Vec::new(),
+            at_risk: Vec::new(),
+            merged_awaiting: 0,
+            local: Vec::new(),
+            ocop: Vec::new(),
+        };
+        let latest = match in_force {
+            Some(record) => {
+                let codes: Vec<String> = family(&sets, &record.code).into_iter().collect();
+                latest_by_unit(
+                    self.store()
+                        .assessment_results(year - 1, year, &codes)
+                        .await?,
+                )
+            }
+            None => HashMap::new(),
+        };
+        if let Some(record) = in_force {
+            let set = CriteriaSet::from_toml(&record.source)
+                .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+            let assessed: Vec<&AssessmentResult> =
+                xa.iter().filter_map(|unit| latest.get(&unit.id)).collect();
+            rollup.n_assessed = assessed.len();
+            rollup.n_assessed_met = assessed
+                .iter()
+                .filter(|result| result.n_met == result.n_criteria)
+                .count();
+            rollup.avg_criteria = (!assessed.is_empty()).then(|| {
+                assessed.iter().map(|result| result.n_met).sum::<i64>() as f64
+                    / assessed.len() as f64
+            });
+            rollup.below_15 = (set.criteria.len() == 19)
+                .then(|| assessed.iter().filter(|result| result.n_met < 15).count());
+            let mut met_counts: HashMap<&str, usize> = HashMap::new();
+            for result in &assessed {
+                for code in result
+                    .met_criteria
+                    .split(',')
+                    .filter(|code| !code.is_empty())
+                {
+                    *met_counts.entry(code).or_default() += 1;
+                }
+            }
+            rollup.per_criterion = set
+                .criteria
+                .iter()
+                .map(|criterion| CriterionShare {
+                    code: criterion.code.clone(),
+                    name: criterion.name.clone(),
+                    n_met: met_counts
+                        .get(criterion.code.as_str())
+                        .copied()
+                        .unwrap_or_default(),
+                })
+                .collect();
+            let in_force = SetInForce {
+                code: &set.code,
+                tier: set.tier,
+                catch_up_until: set.catch_up_until,
+            };
+            let family = family(&sets, &set.code);
+            for unit in &xa {
+                let Some(held) = recognitions.get(&unit.id) else {
+                    continue;
+                };
+                // Recognitions under a provincial specialisation count as under the national set.
+                let held: Vec<Recognition> = held
+                    .iter()
+                    .cloned()
+                    .map(|mut recognition| {
+                        if family.contains(&recognition.set_code) {
+                            recognition.set_code = set.code.clone();
+                        }
+                        recognition
+                    })
+                    .collect();
+                let result = latest.get(&unit.id).map(|result| LatestResult {
+                    year: result.year as i32,
+                    n_met: result.n_met as usize,
+                    n_criteria: result.n_criteria as usize,
+                    all_met: result.n_met == result.n_criteria,
+                });
+                if let Some(risk) = lifecycle::at_risk(&held, as_of, in_force, result) {
+                    rollup.at_risk.push(AtRiskCommune {
+                        code: unit.code.clone(),
+                        name: unit.name.clone(),
+                        risk,
+                    });
+                }
+            }
+            rollup
+                .at_risk
+                .sort_by(|a, b| (a.risk.deadline, &a.code).cmp(&(b.risk.deadline, &b.code)));
+        }
+
+        let registrations = self.store().registrations(year).await?;
+        let in_scope: HashSet<i64> = xa.iter().map(|unit| unit.id).collect();
+        for tier in [Tier::Standard, Tier::Advanced, Tier::Model, Tier::Modern] {
+            let registered: HashSet<i64> = registrations
+                .iter()
+                .filter(|registration| registration.tier == tier_key(tier))
+                .map(|registration| registration.unit_id)
+                .filter(|id| in_scope.contains(id))
+                .collect();
+            let counts = lifecycle::registered_vs_achieved(
+                xa.iter().map(|unit| {
+                    (
+                        registered.contains(&unit.id),
+                        recognitions
+                            .get(&unit.id)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    )
+                }),
+                tier,
+                year,
+            );
+            if counts != RegisteredVsAchieved::default() {
+                rollup.registered.push((tier, counts));
+            }
+        }
+
+        // Merged xã: no recognition of their own, predecessors recognised the day before the arrangement.
+        let mut predecessors: HashMap<i64, Vec<(i64, NaiveDate)>> = HashMap::new();
+        for edge in atlas.lineage() {
+            if in_scope.contains(&edge.to.0) {
+                predecessors
+                    .entry(edge.to.0)
+                    .or_default()
+                    .push((edge.from.0, edge.date));
+            }
+        }
+        rollup.merged_awaiting = xa
+            .iter()
+            .filter(|unit| {
+                lifecycle::recognised_status(
+                    recognitions
+                        .get(&unit.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                    as_of,
+                ) == Status::NotMet
+            })
+            .filter(|unit| {
+                predecessors.get(&unit.id).is_some_and(|before| {
+                    before.iter().any(|(from, date)| {
+                        let day_before = date.pred_opt().unwrap_or(*date);
+                        recognitions.get(from).is_some_and(|held| {
+                            lifecycle::recognised_status(held, day_before) >= Status::Standard
+                        })
+                    })
+                })
+            })
+            .count();
+
+        let communes: HashSet<i64> = in_scope;
+        let local = self.store().local_recognitions(as_of).await?;
+        rollup.local = LOCAL_KINDS
+            .iter()
+            .map(|(kind, label)| {
+                let of_kind = local
+                    .iter()
+                    .filter(|r| r.kind == *kind && communes.contains(&r.commune_id));
+                let total = of_kind.clone().count();
+                let this_year = of_kind.filter(|r| r.decided_on.year() == year).count();
+                ((*kind).to_owned(), (*label).to_owned(), total, this_year)
+            })
+            .collect();
+        let products = self.store().ocop_products(as_of).await?;
+        let mut ocop: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
+        let within = |id: i64| match root {
+            Some(root) => atlas.is_within(root, id),
+            None => true,
+        };
+        for product in products.iter().filter(|product| within(product.commune_id)) {
+            let entry = ocop.entry(product.stars).or_default();
+            entry.0 += 1;
+            if product.decided_on.year() == year {
+                entry.1 += 1;
+            }
+        }
+        rollup.ocop = ocop
+            .into_iter()
+            .map(|(stars, (total, this_year))| (stars, total, this_year))
+            .collect();
+        Ok(rollup)
+    }
+
+    /// A xã's standing as of a date: recognitions (with revocations), assessments, predecessors if it was formed by
+    /// an arrangement, and whether it is at risk.
+    pub async fn ntm_scorecard(
+        &self,
+        actor: &Actor,
+        code: &str,
+        as_of: NaiveDate,
+    ) -> Result<Scorecard, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let unit = self.xa_at(actor, code, as_of).await?;
+        let atlas = self.atlas().await?;
+        let recognitions = self.store().recognitions_of(&[unit.id]).await?;
+        let held: Vec<Recognition> = recognitions.iter().map(to_recognition).collect();
+        let status = lifecycle::recognised_status(&held, as_of);
+        let assessments = self.store().assessments_of(unit.id).await?;
+        let predecessor_edges: Vec<_> = atlas
+            .lineage()
+            .iter()
+            .filter(|edge| edge.to.0 == unit.id)
+            .collect();
+        let predecessor_ids: Vec<i64> = predecessor_edges.iter().map(|edge| edge.from.0).collect();
+        let before = self.store().recognitions_of(&predecessor_ids).await?;
+        let predecessors = predecessor_edges
+            .iter()
+            .filter_map(|edge| {
+                let day_before = edge.date.pred_opt()?;
+                let old = atlas.unit(edge.from.0, day_before)?;
+                let held: Vec<Recognition> = before
+                    .iter()
+                    .filter(|record| record.unit_id == edge.from.0)
+                    .map(to_recognition)
+                    .collect();
+                Some(Predecessor {
+                    code: old.code,
+                    name: old.name,
+                    status: lifecycle::recognised_status(&held, day_before),
+                })
+            })
+            .collect();
+        let sets = self.store().criteria_sets().await?;
+        let at_risk = match standard_set_on(&sets, as_of) {
+            Some(record) => {
+                let set = CriteriaSet::from_toml(&record.source)
+                    .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+                let family = family(&sets, &set.code);
+                let latest = assessments
+                    .iter()
+                    .filter(|a| family.contains(&a.set_code) && a.year <= i64::from(as_of.year()))
+                    .max_by_key(|a| (a.year, stage_rank(&a.stage), a.id))
+                    .map(|a| LatestResult {
+                        year: a.year as i32,
+                        n_met: a.n_met as usize,
+                        n_criteria: a.n_criteria as usize,
+                        all_met: a.n_met == a.n_criteria,
+                    });
+                let held: Vec<Recognition> = held
+                    .into_iter()
+                    .map(|mut recognition| {
+                        if family.contains(&recognition.set_code) {
+                            recognition.set_code = set.code.clone();
+                        }
+                        recognition
+                    })
+                    .collect();
+                lifecycle::at_risk(
+                    &held,
+                    as_of,
+                    SetInForce {
+                        code: &set.code,
+                        tier: set.tier,
+                        catch_up_until: set.catch_up_until,
+                    },
+                    latest,
+                )
+            }
+            None => None,
+        };
+        Ok(Scorecard {
+            code: unit.code,
+            name: unit.name,
+            status,
+            recognitions,
+            assessments,
+            predecessors,
+            at_risk,
+        })
+    }
+}

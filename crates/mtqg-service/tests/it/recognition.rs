@@ -1,0 +1,430 @@
+//! Recognition lifecycle stories: decisions and revocations counted as of a date, the at-risk list, registrations
+//! against achievements, merged communes awaiting a new assessment, village recognitions and OCOP products.
+
+use mtqg_core::access::Role;
+use mtqg_core::ntm::{Status, Tier};
+use mtqg_service::recognition::{
+    LocalRecognitionInput, OcopInput, RecognitionInput, RegistrationInput,
+};
+use mtqg_service::{Actor, Service, ServiceError};
+
+use crate::support::date;
+
+fn recognition(code: &str, set: &str, on: &str) -> RecognitionInput {
+    RecognitionInput {
+        commune_code: code.to_owned(),
+        set_code: set.to_owned(),
+        decision: format!("QĐ {code}/QĐ-UBND"),
+        decided_on: date(on),
+    }
+}
+
+fn count(rollup: &mtqg_service::recognition::Rollup, status: Status) -> usize {
+    rollup
+        .by_status
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map(|(_, n)| *n)
+        .expect("every status is listed")
+}
+
+/// The xã of Huyện Mường Lát at the end of 2023.
+async fn xa_of_muong_lat(service: &Service) -> Vec<String> {
+    service
+        .list_units(
+            &Actor::system(),
+            mtqg_core::geo::Level::Commune,
+            Some("384"),
+            date("2023-12-31"),
+        )
+        .await
+        .expect("communes of Mường Lát")
+        .into_iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .map(|unit| unit.code)
+        .collect()
+}
+
+#[tokio::test]
+async fn recognitions_are_counted_as_of_a_date_and_a_revocation_takes_the_status_back() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let xa = xa_of_muong_lat(&service).await;
+    service
+        .record_recognition(&admin, recognition(&xa[0], "QD318-2022-XA", "2023-06-01"))
+        .await
+        .expect("standard recognition");
+    service
+        .record_recognition(
+            &admin,
+            recognition(&xa[0], "QD318-2022-XA-NC", "2024-05-01"),
+        )
+        .await
+        .expect("advanced recognition once standard");
+    let earlier = service
+        .record_recognition(&admin, recognition(&xa[1], "QD1980-2016-XA", "2020-12-01"))
+        .await
+        .expect("recognised under the 2016–2020 set");
+
+    let end_2023 = service
+        .ntm_rollup(&admin, Some("384"), date("2023-12-31"))
+        .await
+        .expect("rollup 2023");
+    assert_eq!(count(&end_2023, Status::Standard), 2);
+    assert_eq!(count(&end_2023, Status::NotMet), xa.len() - 2);
+    let mid_2024 = service
+        .ntm_rollup(&admin, Some("384"), date("2024-06-30"))
+        .await
+        .expect("rollup mid 2024");
+    assert_eq!(count(&mid_2024, Status::Advanced), 1);
+    assert_eq!(count(&mid_2024, Status::Standard), 1);
+    assert_eq!(mid_2024.set_code.as_deref(), Some("QD318-2022-XA"));
+    let at_risk: Vec<&str> = mid_2024
+        .at_risk
+        .iter()
+        .map(|commune| commune.code.as_str())
+        .collect();
+    assert_eq!(
+        at_risk,
+        [xa[1].as_str()],
+        "recognised under QĐ 1980 and not assessed against QĐ 318"
+    );
+    assert_eq!(mid_2024.at_risk[0].risk.recognised_under, "QD1980-2016-XA");
+
+    service
+        .revoke_recognition(
+            &admin,
+            earlier,
+            date("2024-10-01"),
+            "QĐ 99/QĐ-UBND",
+            "Không duy trì tiêu chí 17",
+        )
+        .await
+        .expect("revoked");
+    let end_2024 = service
+        .ntm_rollup(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("rollup 2024");
+    assert_eq!(count(&end_2024, Status::Standard), 0);
+    assert_eq!(count(&end_2024, Status::Advanced), 1);
+    assert!(
+        end_2024.at_risk.is_empty(),
+        "a revoked recognition is no longer at risk"
+    );
+    let again = service
+        .revoke_recognition(&admin, earlier, date("2024-11-01"), "QĐ 100", "lần hai")
+        .await;
+    assert!(
+        matches!(&again, Err(ServiceError::Invalid(message)) if message.contains("đã bị thu hồi")),
+        "{again:?}"
+    );
+    let audit = service
+        .audit_log(&admin, Some(xa[1].as_str()), 5)
+        .await
+        .expect("audit");
+    assert!(audit.iter().any(|entry| entry.action == "ntm.revoke"));
+    let card = service
+        .ntm_scorecard(&admin, &xa[1], date("2024-12-31"))
+        .await
+        .expect("scorecard");
+    assert_eq!(card.status, Status::NotMet);
+    assert_eq!(card.recognitions[0].revoked_on, Some(date("2024-10-01")));
+}
+
+#[tokio::test]
+async fn recognitions_that_break_the_lifecycle_rules_are_refused_and_nothing_is_stored() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let xa = xa_of_muong_lat(&service).await;
+    let refusals = [
+        (
+            recognition(&xa[0], "QD318-2022-XA-NC", "2024-05-01"),
+            "chưa được công nhận đạt chuẩn",
+        ),
+        (
+            recognition(&xa[0], "QD318-2022-XA", "2021-05-01"),
+            "ngoài thời gian áp dụng",
+        ),
+        (
+            recognition(&xa[0], "QD320-2022-HUYEN", "2023-05-01"),
+            "không phải bộ tiêu chí xã",
+        ),
+        (
+            RecognitionInput {
+                decision: "  ".to_owned(),
+                ..recognition(&xa[0], "QD318-2022-XA", "2023-05-01")
+            },
+            "số, ký hiệu",
+        ),
+        (
+            // Thị trấn Mường Lát.
+            recognition("14845", "QD318-2022-XA", "2023-05-01"),
+            "chỉ xã",
+        ),
+    ];
+    for (input, expected) in refusals {
+        let res = service.record_recognition(&admin, input).await;
+        assert!(
+            matches!(&res, Err(ServiceError::Invalid(message)) if message.contains(expected)),
+            "expected \"{expected}\": {res:?}"
+        );
+    }
+    let unknown = service
+        .record_recognition(&admin, recognition(&xa[0], "QD999", "2023-05-01"))
+        .await;
+    assert!(
+        matches!(unknown, Err(ServiceError::NotFound(_))),
+        "{unknown:?}"
+    );
+    let rollup = service
+        .ntm_rollup(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("rollup");
+    assert_eq!(
+        count(&rollup, Status::NotMet),
+        xa.len(),
+        "nothing was stored"
+    );
+
+    // A commune officer of another district cannot record here.
+    let scope = service
+        .unit_at(&admin, "385", date("2023-12-31"))
+        .await
+        .expect("Huyện Quan Hóa");
+    let officer = Actor {
+        role: Role::Commune,
+        scope_unit_id: Some(scope.id),
+        ..Actor::system()
+    };
+    let outside = service
+        .record_recognition(&officer, recognition(&xa[0], "QD318-2022-XA", "2023-06-01"))
+        .await;
+    assert!(
+        matches!(outside, Err(ServiceError::Forbidden)),
+        "{outside:?}"
+    );
+    let viewer = Actor {
+        role: Role::Viewer,
+        ..Actor::system()
+    };
+    assert!(matches!(
+        service
+            .record_recognition(&viewer, recognition(&xa[0], "QD318-2022-XA", "2023-06-01"))
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+}
+
+#[tokio::test]
+async fn registrations_are_counted_against_the_recognitions_of_their_year() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let xa = xa_of_muong_lat(&service).await;
+    for code in &xa[..3] {
+        service
+            .register_target(
+                &admin,
+                RegistrationInput {
+                    commune_code: code.clone(),
+                    target_year: 2023,
+                    tier: Tier::Standard,
+                    registered_on: date("2023-01-15"),
+                    legal_basis: "Kế hoạch 12/KH-UBND".to_owned(),
+                },
+            )
+            .await
+            .expect("registered");
+    }
+    let twice = service
+        .register_target(
+            &admin,
+            RegistrationInput {
+                commune_code: xa[0].clone(),
+                target_year: 2023,
+                tier: Tier::Standard,
+                registered_on: date("2023-02-01"),
+                legal_basis: String::new(),
+            },
+        )
+        .await;
+    assert!(
+        matches!(&twice, Err(ServiceError::Invalid(message)) if message.contains("đã đăng ký")),
+        "{twice:?}"
+    );
+    let past = service
+        .register_target(
+            &admin,
+            RegistrationInput {
+                commune_code: xa[3].clone(),
+                target_year: 2022,
+                tier: Tier::Standard,
+                registered_on: date("2023-02-01"),
+                legal_basis: String::new(),
+            },
+        )
+        .await;
+    assert!(matches!(past, Err(ServiceError::Invalid(_))), "{past:?}");
+    service
+        .record_recognition(&admin, recognition(&xa[0], "QD318-2022-XA", "2023-11-20"))
+        .await
+        .expect("registered and achieved");
+    service
+        .record_recognition(&admin, recognition(&xa[4], "QD318-2022-XA", "2023-12-20"))
+        .await
+        .expect("achieved without registering");
+    let rollup = service
+        .ntm_rollup(&admin, Some("384"), date("2023-12-31"))
+        .await
+        .expect("rollup");
+    let (tier, counts) = rollup.registered[0];
+    assert_eq!(tier, Tier::Standard);
+    assert_eq!(
+        (
+            counts.registered,
+            counts.achieved,
+            counts.unregistered_achieved
+        ),
+        (3, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_xa_formed_by_merger_shows_its_predecessors_and_awaits_a_new_assessment() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    // Xã Phú Thanh, Phú Lệ and Phú Sơn (Huyện Quan Hóa) became Xã Phú Lệ (14878) on 1/7/2025.
+    service
+        .record_recognition(&admin, recognition("14884", "QD318-2022-XA", "2023-09-01"))
+        .await
+        .expect("old Phú Lệ recognised");
+    let card = service
+        .ntm_scorecard(&admin, "14878", date("2025-08-01"))
+        .await
+        .expect("scorecard of the new xã");
+    assert_eq!(card.name, "Xã Phú Lệ");
+    assert_eq!(card.status, Status::NotMet, "its own recognition is needed");
+    let mut predecessors: Vec<(String, Status)> = card
+        .predecessors
+        .iter()
+        .map(|p| (p.name.clone(), p.status))
+        .collect();
+    predecessors.sort();
+    assert_eq!(
+        predecessors,
+        [
+            ("Xã Phú Lệ".to_owned(), Status::Standard),
+            ("Xã Phú Sơn".to_owned(), Status::NotMet),
+            ("Xã Phú Thanh".to_owned(), Status::NotMet),
+        ]
+    );
+    let rollup = service
+        .ntm_rollup(&admin, Some("38"), date("2025-08-01"))
+        .await
+        .expect("rollup of Thanh Hóa");
+    assert_eq!(rollup.merged_awaiting, 1);
+    assert_eq!(count(&rollup, Status::Standard), 0);
+}
+
+#[tokio::test]
+async fn village_recognitions_and_ocop_products_are_recorded_checked_and_counted() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let villages = "code,name,type,parent_code,level\n14848-01,Bản Tà Cóm,Bản,14848,village\n";
+    let report = crate::support::import_csv(
+        &service,
+        villages,
+        mtqg_service::geography::ImportOptions {
+            as_of: Some(date("2023-01-01")),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(report.applied, "{:?}", report.problems);
+    let local = |kind: &str, village: Option<&str>, name: &str| LocalRecognitionInput {
+        kind: kind.to_owned(),
+        commune_code: "14848".to_owned(),
+        village_code: village.map(str::to_owned),
+        name: name.to_owned(),
+        decision: "QĐ 45/QĐ-UBND".to_owned(),
+        decided_on: date("2024-03-01"),
+    };
+    service
+        .record_local_recognition(&admin, local("thon_ntm", Some("14848-01"), ""))
+        .await
+        .expect("thôn NTM");
+    service
+        .record_local_recognition(&admin, local("vuon_mau", None, "Vườn hộ ông Lò Văn A"))
+        .await
+        .expect("vườn mẫu");
+    for (input, expected) in [
+        (local("thon_ntm", None, ""), "mã thôn"),
+        (local("vuon_mau", None, ""), "tên hộ"),
+        (local("lang_van_hoa", None, "x"), "không hợp lệ"),
+        (local("thon_ntm", Some("14848"), ""), "không phải thôn"),
+    ] {
+        let res = service.record_local_recognition(&admin, input).await;
+        assert!(
+            matches!(&res, Err(ServiceError::Invalid(message)) if message.contains(expected)),
+            "expected \"{expected}\": {res:?}"
+        );
+    }
+    let product = |code: &str, a: i64, b: i64, c: i64| OcopInput {
+        code: code.to_owned(),
+        name: "Mật ong rừng Mường Lát".to_owned(),
+        owner: "HTX Tam Chung".to_owned(),
+        commune_code: "14848".to_owned(),
+        product_group: "thuc_pham".to_owned(),
+        score_a: a,
+        score_b: b,
+        score_c: c,
+        decision: "QĐ 77/QĐ-UBND".to_owned(),
+        decided_on: date("2024-06-01"),
+    };
+    let (_, stars) = service
+        .record_ocop_product(&admin, product("OCOP-38-001", 30, 20, 25))
+        .await
+        .expect("75 points");
+    assert_eq!(stars, 4);
+    for (input, expected) in [
+        (product("OCOP-38-002", 20, 10, 19), "dưới mức 3 sao"),
+        (product("OCOP-38-003", 41, 10, 19), "từ 0 đến 40"),
+        (product("OCOP-38-001", 30, 20, 25), "đã có"),
+        (
+            OcopInput {
+                product_group: "xe_may".to_owned(),
+                ..product("OCOP-38-004", 30, 20, 25)
+            },
+            "nhóm sản phẩm",
+        ),
+    ] {
+        let res = service.record_ocop_product(&admin, input).await;
+        assert!(
+            matches!(&res, Err(ServiceError::Invalid(message)) if message.contains(expected)),
+            "expected \"{expected}\": {res:?}"
+        );
+    }
+    let rollup = service
+        .ntm_rollup(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("rollup");
+    let local_counts: Vec<(String, usize, usize)> = rollup
+        .local
+        .iter()
+        .map(|(kind, _, total, this_year)| (kind.clone(), *total, *this_year))
+        .collect();
+    assert_eq!(
+        local_counts,
+        [
+            ("thon_ntm".to_owned(), 1, 1),
+            ("khu_dan_cu_kieu_mau".to_owned(), 0, 0),
+            ("vuon_mau".to_owned(), 1, 1),
+        ]
+    );
+    assert_eq!(rollup.ocop, [(4, 1, 1)]);
+    let before = service
+        .ntm_rollup(&admin, Some("384"), date("2024-02-01"))
+        .await
+        .expect("rollup before the decisions");
+    assert!(before.local.iter().all(|(_, _, total, _)| *total == 0));
+    assert!(before.ocop.is_empty());
+}

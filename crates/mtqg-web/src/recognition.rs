@@ -1,0 +1,546 @@
+//! The new-rural recognition lifecycle in the web front end: a xã's scorecard (status, recognitions with revocation,
+//! registrations, assessment history, predecessors), the forms that record decisions, village-level recognitions and
+//! OCOP products; the same under /api/v1 as JSON.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Datelike, NaiveDate};
+use minijinja::context;
+use mtqg_core::access::Permission;
+use mtqg_core::vi;
+use mtqg_service::recognition::{
+    parse_tier, LocalRecognitionInput, OcopInput, RecognitionInput, RegistrationInput, Scorecard,
+    LOCAL_KINDS, OCOP_SCALE,
+};
+use mtqg_service::ServiceError;
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::error::AppError;
+use crate::views::UserView;
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ntm/xa", get(find_xa))
+        .route("/ntm/xa/{code}", get(scorecard_page))
+        .route("/ntm/xa/{code}/recognitions", post(submit_recognition))
+        .route("/ntm/xa/{code}/registrations", post(submit_registration))
+        .route("/ntm/recognitions/{id}/revoke", post(submit_revocation))
+        .route("/ntm/local", get(local_form).post(submit_local))
+        .route("/ntm/ocop", get(ocop_form).post(submit_ocop))
+        .route("/api/v1/ntm/xa/{code}", get(api_scorecard))
+        .route("/api/v1/ntm/recognitions", post(api_recognition))
+        .route("/api/v1/ntm/recognitions/{id}/revoke", post(api_revocation))
+        .route("/api/v1/ntm/registrations", post(api_registration))
+        .route("/api/v1/ntm/local-recognitions", post(api_local))
+        .route("/api/v1/ocop/products", post(api_ocop))
+}
+
+fn page_error(err: ServiceError) -> AppError {
+    AppError::service(err, false)
+}
+
+fn api_error(err: ServiceError) -> AppError {
+    AppError::service(err, true)
+}
+
+fn form_date(form: &HashMap<String, String>, field: &str) -> Result<NaiveDate, ServiceError> {
+    let text = form.get(field).map(|text| text.trim()).unwrap_or("");
+    vi::parse_date(text).ok_or_else(|| {
+        ServiceError::Invalid(format!(
+            "ngày \"{text}\" không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd"
+        ))
+    })
+}
+
+fn field(form: &HashMap<String, String>, name: &str) -> String {
+    form.get(name)
+        .map(|text| text.trim().to_owned())
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize, Default)]
+struct DateQuery {
+    date: Option<String>,
+    code: Option<String>,
+}
+
+async fn find_xa(Query(query): Query<DateQuery>) -> Response {
+    let code = query.code.unwrap_or_default();
+    Redirect::to(&format!("/ntm/xa/{}", code.trim())).into_response()
+}
+
+fn scorecard_json(card: &Scorecard) -> serde_json::Value {
+    serde_json::json!({
+        "code": card.code, "name": card.name, "status": format!("{:?}", card.status), "label": card.status.label(),
+        "recognitions": card.recognitions.iter().map(|r| serde_json::json!({
+            "id": r.id, "tier": r.tier, "set": r.set_code, "decision": r.decision, "decided_on": r.decided_on,
+            "revoked_on": r.revoked_on, "revocation_decision": r.revocation_decision, "revocation_reason": r.revocation_reason,
+        })).collect::<Vec<_>>(),
+        "assessments": card.assessments.iter().map(|a| serde_json::json!({
+            "id": a.id, "year": a.year, "stage": a.stage, "set": a.set_code, "criteria_met": a.n_met,
+            "criteria": a.n_criteria, "result": a.status,
+        })).collect::<Vec<_>>(),
+        "predecessors": card.predecessors.iter().map(|p| serde_json::json!({
+            "code": p.code, "name": p.name, "status": format!("{:?}", p.status),
+        })).collect::<Vec<_>>(),
+        "at_risk": card.at_risk.as_ref().map(|risk| serde_json::json!({
+            "recognised_under": risk.recognised_under, "must_meet": risk.must_meet, "deadline": risk.deadline,
+            "overdue": risk.overdue,
+        })),
+    })
+}
+
+async fn render_scorecard(
+    state: &AppState,
+    authed: &Authed,
+    code: &str,
+    as_of: NaiveDate,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let card = state
+        .service
+        .ntm_scorecard(actor, code, as_of)
+        .await
+        .map_err(page_error)?;
+    let sets = state
+        .service
+        .criteria_sets(actor)
+        .await
+        .map_err(page_error)?;
+    let stage = |stage: &str| {
+        if stage == "tham_dinh" {
+            "Thẩm định"
+        } else {
+            "Tự đánh giá"
+        }
+    };
+    crate::pages::render(
+        state,
+        "ntm_xa.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
+            date => vi::format_date(as_of), year => as_of.year(), error,
+            xa => context! { code => card.code.clone(), name => card.name.clone(), status => card.status.label() },
+            recognitions => card.recognitions.iter().map(|r| context! {
+                id => r.id, tier => parse_tier(&r.tier).map(crate::ntm::tier_label).unwrap_or(""), set => r.set_code.clone(),
+                decision => r.decision.clone(), decided_on => vi::format_date(r.decided_on),
+                revoked => r.revoked_on.map(|day| format!("{} ({}: {})", vi::format_date(day),
+                    r.revocation_decision.clone().unwrap_or_default(), r.revocation_reason.clone().unwrap_or_default())),
+            }).collect::<Vec<_>>(),
+            assessments => card.assessments.iter().map(|a| context! {
+                year => a.year, stage => stage(&a.stage), set => a.set_code.clone(),
+                met => format!("{}/{}", a.n_met, a.n_criteria), all_met => a.n_met == a.n_criteria,
+            }).collect::<Vec<_>>(),
+            predecessors => card.predecessors.iter().map(|p| context! {
+                code => p.code.clone(), name => p.name.clone(), status => p.status.label(),
+            }).collect::<Vec<_>>(),
+            at_risk => card.at_risk.as_ref().map(|risk| context! {
+                under => risk.recognised_under.clone(), must_meet => risk.must_meet.clone(),
+                deadline => risk.deadline.map(vi::format_date), overdue => risk.overdue,
+            }),
+            commune_sets => sets.iter().filter(|set| set.level == "commune").map(|set| context! {
+                code => set.code.clone(), name => set.name.clone(),
+            }).collect::<Vec<_>>(),
+            can_assess => actor.role.can(Permission::RecordAssessment),
+        },
+    )
+}
+
+async fn scorecard_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Query(query): Query<DateQuery>,
+) -> Result<Response, AppError> {
+    let as_of = crate::error::date_param(&query.date, false)?;
+    render_scorecard(&state, &authed, &code, as_of, None).await
+}
+
+/// After a form: back to the scorecard, or the scorecard with the error when the input was refused.
+async fn after_form(
+    state: &AppState,
+    authed: &Authed,
+    code: &str,
+    res: Result<(), ServiceError>,
+) -> Result<Response, AppError> {
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/ntm/xa/{code}")).into_response()),
+        Err(ServiceError::Invalid(message)) => {
+            let today = chrono::Utc::now().date_naive();
+            render_scorecard(state, authed, code, today, Some(message)).await
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+async fn submit_recognition(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let res = async {
+        let input = RecognitionInput {
+            commune_code: code.clone(),
+            set_code: field(&form, "set_code"),
+            decision: field(&form, "decision"),
+            decided_on: form_date(&form, "decided_on")?,
+        };
+        state
+            .service
+            .record_recognition(&authed.session.actor, input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after_form(&state, &authed, &code, res).await
+}
+
+async fn submit_registration(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let res = async {
+        let input = RegistrationInput {
+            commune_code: code.clone(),
+            target_year: field(&form, "target_year").parse().map_err(|_| {
+                ServiceError::Invalid("năm đăng ký đạt chuẩn không hợp lệ".to_owned())
+            })?,
+            tier: parse_tier(&field(&form, "tier"))?,
+            registered_on: form_date(&form, "registered_on")?,
+            legal_basis: field(&form, "legal_basis"),
+        };
+        state
+            .service
+            .register_target(&authed.session.actor, input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    after_form(&state, &authed, &code, res).await
+}
+
+async fn submit_revocation(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let code = field(&form, "commune");
+    let res = async {
+        state
+            .service
+            .revoke_recognition(
+                &authed.session.actor,
+                id,
+                form_date(&form, "revoked_on")?,
+                &field(&form, "decision"),
+                &field(&form, "reason"),
+            )
+            .await
+    }
+    .await;
+    after_form(&state, &authed, &code, res).await
+}
+
+fn local_input(form: &HashMap<String, String>) -> Result<LocalRecognitionInput, ServiceError> {
+    Ok(LocalRecognitionInput {
+        kind: field(form, "kind"),
+        commune_code: field(form, "commune"),
+        village_code: Some(field(form, "village")).filter(|code| !code.is_empty()),
+        name: field(form, "name"),
+        decision: field(form, "decision"),
+        decided_on: form_date(form, "decided_on")?,
+    })
+}
+
+fn ocop_input(form: &HashMap<String, String>) -> Result<OcopInput, ServiceError> {
+    let score = |name: &str, label: &str| {
+        field(form, name)
+            .parse::<i64>()
+            .map_err(|_| ServiceError::Invalid(format!("điểm phần {label} phải là số nguyên")))
+    };
+    Ok(OcopInput {
+        code: field(form, "code"),
+        name: field(form, "name"),
+        owner: field(form, "owner"),
+        commune_code: field(form, "commune"),
+        product_group: field(form, "product_group"),
+        score_a: score("score_a", "A")?,
+        score_b: score("score_b", "B")?,
+        score_c: score("score_c", "C")?,
+        decision: field(form, "decision"),
+        decided_on: form_date(form, "decided_on")?,
+    })
+}
+
+fn render_form(
+    state: &AppState,
+    authed: &Authed,
+    template: &str,
+    form: HashMap<String, String>,
+    done: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let scale = mtqg_core::ntm::ocop::OcopScale::from_toml(OCOP_SCALE)
+        .map_err(|problems| AppError::internal(anyhow::anyhow!(problems.join("; ")), false))?;
+    crate::pages::render(
+        state,
+        template,
+        context! {
+            user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
+            form, done, error,
+            kinds => LOCAL_KINDS.iter().map(|(key, label)| context! { key => key, label => label }).collect::<Vec<_>>(),
+            groups => scale.groups.iter().map(|group| context! { code => group.code.clone(), name => group.name.clone() }).collect::<Vec<_>>(),
+            parts => scale.parts.iter().map(|part| context! { code => part.code.clone(), name => part.name.clone(), max => part.max }).collect::<Vec<_>>(),
+            legal_basis => scale.legal_basis.clone(), verify => scale.verify,
+        },
+    )
+}
+
+async fn local_form(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    authed
+        .session
+        .actor
+        .require(Permission::RecordAssessment)
+        .map_err(page_error)?;
+    render_form(
+        &state,
+        &authed,
+        "ntm_local.html",
+        HashMap::new(),
+        None,
+        None,
+    )
+}
+
+async fn submit_local(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let res = match local_input(&form) {
+        Ok(input) => {
+            state
+                .service
+                .record_local_recognition(&authed.session.actor, input)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match res {
+        Ok(_) => render_form(
+            &state,
+            &authed,
+            "ntm_local.html",
+            HashMap::new(),
+            Some("Đã ghi nhận quyết định công nhận.".to_owned()),
+            None,
+        ),
+        Err(ServiceError::Invalid(message)) => {
+            render_form(&state, &authed, "ntm_local.html", form, None, Some(message))
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+async fn ocop_form(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    authed
+        .session
+        .actor
+        .require(Permission::RecordAssessment)
+        .map_err(page_error)?;
+    render_form(&state, &authed, "ntm_ocop.html", HashMap::new(), None, None)
+}
+
+async fn submit_ocop(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let res = match ocop_input(&form) {
+        Ok(input) => {
+            state
+                .service
+                .record_ocop_product(&authed.session.actor, input)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match res {
+        Ok((_, stars)) => render_form(
+            &state,
+            &authed,
+            "ntm_ocop.html",
+            HashMap::new(),
+            Some(format!("Đã ghi nhận sản phẩm OCOP {stars} sao.")),
+            None,
+        ),
+        Err(ServiceError::Invalid(message)) => {
+            render_form(&state, &authed, "ntm_ocop.html", form, None, Some(message))
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+async fn api_scorecard(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Query(query): Query<DateQuery>,
+) -> Result<Response, AppError> {
+    let as_of = crate::error::date_param(&query.date, true)?;
+    let card = state
+        .service
+        .ntm_scorecard(&authed.session.actor, &code, as_of)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(scorecard_json(&card)).into_response())
+}
+
+/// A JSON object's values as the texts a form would send (numbers written out).
+fn json_form(body: HashMap<String, serde_json::Value>) -> HashMap<String, String> {
+    body.into_iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (key, text)
+        })
+        .collect()
+}
+
+fn created(id: i64) -> Response {
+    (
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id })),
+    )
+        .into_response()
+}
+
+async fn api_recognition(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<HashMap<String, serde_json::Value>>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let form = json_form(body);
+    let input = RecognitionInput {
+        commune_code: field(&form, "commune_code"),
+        set_code: field(&form, "set_code"),
+        decision: field(&form, "decision"),
+        decided_on: form_date(&form, "decided_on").map_err(api_error)?,
+    };
+    let id = state
+        .service
+        .record_recognition(&authed.session.actor, input)
+        .await
+        .map_err(api_error)?;
+    Ok(created(id))
+}
+
+async fn api_revocation(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<HashMap<String, serde_json::Value>>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let form = json_form(body);
+    state
+        .service
+        .revoke_recognition(
+            &authed.session.actor,
+            id,
+            form_date(&form, "revoked_on").map_err(api_error)?,
+            &field(&form, "decision"),
+            &field(&form, "reason"),
+        )
+        .await
+        .map_err(api_error)?;
+    Ok(Json(serde_json::json!({ "id": id, "revoked": true })).into_response())
+}
+
+async fn api_registration(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<HashMap<String, serde_json::Value>>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let form = json_form(body);
+    let input = RegistrationInput {
+        commune_code: field(&form, "commune_code"),
+        target_year: field(&form, "target_year").parse().map_err(|_| {
+            api_error(ServiceError::Invalid(
+                "target_year: năm không hợp lệ".to_owned(),
+            ))
+        })?,
+        tier: parse_tier(&field(&form, "tier")).map_err(api_error)?,
+        registered_on: form_date(&form, "registered_on").map_err(api_error)?,
+        legal_basis: field(&form, "legal_basis"),
+    };
+    let id = state
+        .service
+        .register_target(&authed.session.actor, input)
+        .await
+        .map_err(api_error)?;
+    Ok(created(id))
+}
+
+async fn api_local(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<HashMap<String, serde_json::Value>>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let form = json_form(body);
+    let input = local_input(&form).map_err(api_error)?;
+    let id = state
+        .service
+        .record_local_recognition(&authed.session.actor, input)
+        .await
+        .map_err(api_error)?;
+    Ok(created(id))
+}
+
+async fn api_ocop(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<HashMap<String, serde_json::Value>>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let form = json_form(body);
+    let input = ocop_input(&form).map_err(api_error)?;
+    let (id, stars) = state
+        .service
+        .record_ocop_product(&authed.session.actor, input)
+        .await
+        .map_err(api_error)?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "stars": stars })),
+    )
+        .into_response())
+}
