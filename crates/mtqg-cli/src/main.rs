@@ -249,7 +249,10 @@ async fn main() -> anyhow::Result<()> {
         } => match suite {
             bench::Suite::Geography => bench::run(&service, iterations).await,
             bench::Suite::Capital => bench::capital(&service, iterations, scale).await,
-            bench::Suite::Ntm => bench::ntm(iterations),
+            bench::Suite::Ntm => {
+                bench::ntm(iterations)?;
+                bench::ntm_rollup(&service, iterations).await
+            }
         },
         Command::Demo {
             command: DemoCommand::Generate { scale, seed },
@@ -357,6 +360,25 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
                 "Dữ liệu vốn demo: {} dự án, {} nghiệp vụ (tỉnh Thanh Hóa, 2022–2026).",
                 vi::format_int(report.n_projects as i64),
                 vi::format_int(report.n_events as i64)
+            ));
+        }
+        let today = chrono::Utc::now().date_naive();
+        if service.store().recognitions(today).await?.is_empty() {
+            let progress =
+                output::spinner("Đang tạo dữ liệu nông thôn mới demo cho tỉnh Thanh Hóa");
+            let report = service
+                .generate_ntm("38", today, 2026)
+                .await
+                .context("while generating the demo new-rural data")?;
+            progress.finish_and_clear();
+            output::line(&format!(
+                "Dữ liệu nông thôn mới demo: {} kết quả đánh giá, {} quyết định công nhận, {} đăng ký, {} sản phẩm OCOP \
+                 (ngưỡng chỉ tiêu là số minh họa, bộ {}).",
+                vi::format_int(report.n_assessments as i64),
+                report.n_recognitions,
+                report.n_registrations,
+                report.n_ocop,
+                mtqg_service::demo::DEMO_SET
             ));
         }
     }

@@ -17,6 +17,10 @@ use crate::auth::Actor;
 use crate::money::EventInput;
 use crate::{Service, ServiceError};
 
+mod ntm;
+
+pub use ntm::{NtmDemoReport, DEMO_SET};
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct DemoPlan {

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::Datelike;
+
 use mtqg_core::access::Permission;
 use mtqg_core::import::RowProblem;
 use mtqg_core::ntm::{evaluate, CommuneInput, CriteriaSet, Evaluation, Status, Value};
@@ -247,6 +249,9 @@ pub struct AssessmentInput {
     pub key: Option<String>,
     /// Extra flags; ĐBKK and ATK-in-poor-district come from the groupings.
     pub flags: Vec<String>,
+    /// The date the xã code is read at, within the year; by default the last day of the year the code existed. Set
+    /// it when a code was reused after an arrangement (the 2025 reform gave some old xã codes to new units).
+    pub on: Option<chrono::NaiveDate>,
 }
 
 impl Service {
@@ -257,7 +262,55 @@ impl Service {
         actor: &Actor,
         input: AssessmentInput,
     ) -> Result<(Evaluation, Status), ServiceError> {
+        let mut results = self.record_assessments(actor, vec![input]).await?;
+        Ok(results.remove(0))
+    }
+
+    /// Records many assessments in one transaction, all or none (the first refusal is returned, naming its xã when
+    /// there are several); each is audited.
+    pub async fn record_assessments(
+        &self,
+        actor: &Actor,
+        inputs: Vec<AssessmentInput>,
+    ) -> Result<Vec<(Evaluation, Status)>, ServiceError> {
         actor.require(Permission::RecordAssessment)?;
+        let several = inputs.len() > 1;
+        let mut sets = HashMap::new();
+        let mut prepared = Vec::with_capacity(inputs.len());
+        for input in &inputs {
+            let one =
+                self.prepare_assessment(actor, input, &mut sets)
+                    .await
+                    .map_err(|err| match err {
+                        ServiceError::Invalid(message) if several => ServiceError::Invalid(
+                            format!("xã {} năm {}: {message}", input.commune_code, input.year),
+                        ),
+                        other => other,
+                    })?;
+            prepared.push(one);
+        }
+        let mut tx = self.store().begin().await?;
+        let mut results = Vec::with_capacity(prepared.len());
+        for (record, code, evaluation, status) in prepared {
+            let id = tx.insert_assessment(&record, actor.user_id).await?;
+            let mut entry = actor.audit("ntm.assessment", "ntm_assessment", code);
+            entry.after = Some(serde_json::json!({
+                "id": id, "year": record.year, "stage": record.stage, "set": record.set_code,
+                "criteria_met": evaluation.n_met, "status": status.label(),
+            }));
+            tx.append_audit(entry).await?;
+            results.push((evaluation, status));
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn prepare_assessment(
+        &self,
+        actor: &Actor,
+        input: &AssessmentInput,
+        sets: &mut HashMap<String, CriteriaSet>,
+    ) -> Result<(mtqg_store::NewAssessment, String, Evaluation, Status), ServiceError> {
         if !matches!(input.stage.as_str(), "tu_danh_gia" | "tham_dinh") {
             return Err(ServiceError::Invalid(
                 "giai đoạn phải là tự đánh giá hoặc thẩm định".to_owned(),
@@ -265,7 +318,37 @@ impl Service {
         }
         let year_end = chrono::NaiveDate::from_ymd_opt(input.year, 12, 31)
             .ok_or_else(|| ServiceError::Invalid(format!("năm {} không hợp lệ", input.year)))?;
-        let date = year_end.min(chrono::Utc::now().date_naive());
+        // The xã as it was on the last day of the year it existed (a xã merged on 1/7/2025 is assessed for 2025 as
+        // it was on 30/6).
+        let year_start = chrono::NaiveDate::from_ymd_opt(input.year, 1, 1).unwrap_or(year_end);
+        let last_day = self
+            .atlas()
+            .await?
+            .units_with_code(input.commune_code.trim())
+            .iter()
+            .filter(|unit| {
+                unit.validity.from.is_none_or(|from| from <= year_end)
+                    && unit.validity.to.is_none_or(|to| to > year_start)
+            })
+            .map(|unit| {
+                unit.validity
+                    .to
+                    .and_then(|to| to.pred_opt())
+                    .map_or(year_end, |last| last.min(year_end))
+            })
+            .max()
+            .unwrap_or(year_end);
+        let date = match input.on {
+            Some(on) if on.year() == input.year => on,
+            Some(on) => {
+                return Err(ServiceError::Invalid(format!(
+                    "ngày {} không thuộc năm đánh giá {}",
+                    mtqg_core::vi::format_date(on),
+                    input.year
+                )))
+            }
+            None => last_day.min(chrono::Utc::now().date_naive()),
+        };
         let unit = self.unit_at(actor, &input.commune_code, date).await?;
         if unit.level != mtqg_core::geo::Level::Commune || unit.unit_type != "Xã" {
             return Err(ServiceError::Invalid(format!(
@@ -274,7 +357,11 @@ impl Service {
                 unit.unit_type.to_lowercase()
             )));
         }
-        let set = self.criteria_set(actor, &input.set_code).await?;
+        if !sets.contains_key(&input.set_code) {
+            let set = self.criteria_set(actor, &input.set_code).await?;
+            sets.insert(input.set_code.clone(), set);
+        }
+        let set = &sets[&input.set_code];
         let atlas = self.atlas().await?;
         let groupings = atlas.groupings_of(unit.id, date);
         let in_category = |category: mtqg_core::geo::GroupingCategory| {
@@ -340,7 +427,7 @@ impl Service {
             year: input.year,
             values,
         };
-        let evaluation = evaluate(&set, &commune)
+        let evaluation = evaluate(set, &commune)
             .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
         // What this assessment shows against its own set: the set's tier when every criterion is met. Whether the
         // xã holds the tiers below is the recognition lifecycle's business (`recognition`).
@@ -372,16 +459,7 @@ impl Service {
                 .collect::<Vec<_>>()
                 .join(","),
         };
-        let mut tx = self.store().begin().await?;
-        let id = tx.insert_assessment(&record, actor.user_id).await?;
-        let mut entry = actor.audit("ntm.assessment", "ntm_assessment", unit.code.clone());
-        entry.after = Some(serde_json::json!({
-            "id": id, "year": input.year, "stage": input.stage, "set": set.code, "criteria_met": evaluation.n_met,
-            "status": status.label(),
-        }));
-        tx.append_audit(entry).await?;
-        tx.commit().await?;
-        Ok((evaluation, status))
+        Ok((record, unit.code, evaluation, status))
     }
 }
 

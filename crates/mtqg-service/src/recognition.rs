@@ -588,6 +588,7 @@ impl Service {
         as_of: NaiveDate,
     ) -> Result<Rollup, ServiceError> {
         actor.require(Permission::ReadCriteria)?;
+        let started = std::time::Instant::now();
         let atlas = self.atlas().await?;
         let root = match (unit_code, actor.scope_unit_id) {
             (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
@@ -706,6 +707,12 @@ impl Service {
                     continue;
                 };
                 // Recognitions under a provincial specialisation count as under the national set.
+                if !held
+                    .iter()
+                    .any(|r| r.tier == set.tier && !family.contains(&r.set_code))
+                {
+                    continue;
+                }
                 let held: Vec<Recognition> = held
                     .iter()
                     .cloned()
@@ -737,7 +744,19 @@ impl Service {
 
         let registrations = self.store().registrations(year).await?;
         let in_scope: HashSet<i64> = xa.iter().map(|unit| unit.id).collect();
+        let decided_in_year: std::collections::BTreeSet<Tier> = recognitions
+            .values()
+            .flatten()
+            .filter(|recognition| recognition.decided_on.year() == year)
+            .map(|recognition| recognition.tier)
+            .collect();
         for tier in [Tier::Standard, Tier::Advanced, Tier::Model, Tier::Modern] {
+            // Nothing registered for the tier and nothing at or above it decided in the year: nothing to count.
+            if !registrations.iter().any(|r| r.tier == tier_key(tier))
+                && !decided_in_year.iter().any(|decided| *decided >= tier)
+            {
+                continue;
+            }
             let registered: HashSet<i64> = registrations
                 .iter()
                 .filter(|registration| registration.tier == tier_key(tier))
@@ -825,6 +844,11 @@ impl Service {
             .into_iter()
             .map(|(stars, (total, this_year))| (stars, total, this_year))
             .collect();
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            n_xa = rollup.n_xa,
+            "new-rural roll-up"
+        );
         Ok(rollup)
     }
 

@@ -310,25 +310,60 @@ pub struct AssessmentResult {
     pub met_criteria: String,
 }
 
+fn parse_int(text: &str) -> Result<i64, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("packed row: \"{text}\" is not an integer")))
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
+    // PostgreSQL writes dates as yyyy-mm-dd; SQLite stores them so.
+    NaiveDate::parse_from_str(&text[..text.len().min(10)], "%Y-%m-%d")
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("packed row: \"{text}\" is not a date")))
+}
+
 const RECOGNITION_COLUMNS: &str = "id, unit_id, tier, set_code, decision, decided_on, revoked_on, \
      revocation_decision, revocation_reason";
 
 impl Store {
-    /// Recognition decisions taken on or before `until`, of every commune (a few per xã: one read serves a national
-    /// roll-up).
+    /// Recognition decisions taken on or before `until`, of every commune (a few per xã: one packed read serves a
+    /// national roll-up). The decision texts are left empty.
     pub async fn recognitions(
         &self,
         until: NaiveDate,
     ) -> Result<Vec<RecognitionRecord>, StoreError> {
-        self.pool
+        let rows = self
+            .pool
             .conn()
-            .fetch_all(
-                &format!(
-                    "select {RECOGNITION_COLUMNS} from ntm_recognitions where decided_on <= $1"
-                ),
+            .fetch_packed(
+                &[
+                    "id",
+                    "unit_id",
+                    "tier",
+                    "set_code",
+                    "decided_on",
+                    "revoked_on",
+                ],
+                "ntm_recognitions where decided_on <= $1",
                 args![until],
             )
-            .await
+            .await?;
+        rows.rows()
+            .map(|row| {
+                Ok(RecognitionRecord {
+                    id: parse_int(row[0])?,
+                    unit_id: parse_int(row[1])?,
+                    tier: row[2].to_owned(),
+                    set_code: row[3].to_owned(),
+                    decision: String::new(),
+                    decided_on: parse_day(row[4])?,
+                    revoked_on: (!row[5].is_empty())
+                        .then(|| parse_day(row[5]))
+                        .transpose()?,
+                    revocation_decision: None,
+                    revocation_reason: None,
+                })
+            })
+            .collect()
     }
 
     /// The recognition decisions of some units, oldest first.
@@ -382,8 +417,8 @@ impl Store {
             .await
     }
 
-    /// Assessments for the years `from..=to` against the given sets, every commune: the roll-up keeps the latest of
-    /// each.
+    /// Assessments for the years `from..=to` against the given sets, every commune (packed): the roll-up keeps the
+    /// latest of each.
     pub async fn assessment_results(
         &self,
         from: i32,
@@ -398,31 +433,72 @@ impl Store {
             .map(|code| format!("'{}'", code.replace('\'', "''")))
             .collect::<Vec<_>>()
             .join(",");
-        self.pool
+        let rows = self
+            .pool
             .conn()
-            .fetch_all(
+            .fetch_packed(
+                &[
+                    "id",
+                    "unit_id",
+                    "year",
+                    "stage",
+                    "set_code",
+                    "n_met",
+                    "n_criteria",
+                    "met_criteria",
+                ],
                 &format!(
-                    "select id, unit_id, year, stage, set_code, n_met, n_criteria, met_criteria from ntm_assessments \
-                     where year >= $1 and year <= $2 and set_code in ({sets})"
+                    "ntm_assessments where year >= $1 and year <= $2 and set_code in ({sets})"
                 ),
                 args![i64::from(from), i64::from(to)],
             )
-            .await
+            .await?;
+        rows.rows()
+            .map(|row| {
+                Ok(AssessmentResult {
+                    id: parse_int(row[0])?,
+                    unit_id: parse_int(row[1])?,
+                    year: parse_int(row[2])?,
+                    stage: row[3].to_owned(),
+                    set_code: row[4].to_owned(),
+                    n_met: parse_int(row[5])?,
+                    n_criteria: parse_int(row[6])?,
+                    met_criteria: row[7].to_owned(),
+                })
+            })
+            .collect()
     }
 
-    /// Village-level recognitions decided on or before `until`.
+    /// Village-level recognitions decided on or before `until` (packed: a national count reads many). Names and
+    /// decisions are left empty.
     pub async fn local_recognitions(
         &self,
         until: NaiveDate,
     ) -> Result<Vec<LocalRecognitionRecord>, StoreError> {
-        self.pool
+        let rows = self
+            .pool
             .conn()
-            .fetch_all(
-                "select id, kind, commune_id, village_id, name, decision, decided_on from ntm_local_recognitions \
-                 where decided_on <= $1 order by decided_on, id",
+            .fetch_packed(
+                &["id", "kind", "commune_id", "village_id", "decided_on"],
+                "ntm_local_recognitions where decided_on <= $1",
                 args![until],
             )
-            .await
+            .await?;
+        rows.rows()
+            .map(|row| {
+                Ok(LocalRecognitionRecord {
+                    id: parse_int(row[0])?,
+                    kind: row[1].to_owned(),
+                    commune_id: parse_int(row[2])?,
+                    village_id: (!row[3].is_empty())
+                        .then(|| parse_int(row[3]))
+                        .transpose()?,
+                    name: String::new(),
+                    decision: String::new(),
+                    decided_on: parse_day(row[4])?,
+                })
+            })
+            .collect()
     }
 
     /// OCOP products recognised on or before `until`.

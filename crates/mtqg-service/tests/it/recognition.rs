@@ -428,3 +428,47 @@ async fn village_recognitions_and_ocop_products_are_recorded_checked_and_counted
     assert!(before.local.iter().all(|(_, _, total, _)| *total == 0));
     assert!(before.ocop.is_empty());
 }
+
+#[tokio::test]
+async fn the_demo_generates_a_province_with_assessments_recognitions_a_revocation_and_the_2026_set()
+{
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let report = service
+        .generate_ntm("38", date("2026-11-23"), 2026)
+        .await
+        .expect("demo generates");
+    assert!(report.n_assessments > 1_000, "{report:?}");
+    assert!(
+        report.n_recognitions > 50 && report.n_ocop > 0,
+        "{report:?}"
+    );
+    let end_2024 = service
+        .ntm_rollup(&admin, Some("38"), date("2024-12-31"))
+        .await
+        .expect("rollup 2024");
+    assert_eq!(end_2024.set_code.as_deref(), Some("QD318-2022-XA"));
+    assert_eq!(end_2024.n_assessed, end_2024.n_xa, "every xã assessed");
+    assert!(count(&end_2024, Status::Standard) + count(&end_2024, Status::Advanced) > 0);
+    assert!(
+        !end_2024.at_risk.is_empty(),
+        "some were recognised under QĐ 1980"
+    );
+    assert!(end_2024.registered[0].1.registered >= end_2024.registered[0].1.achieved);
+    let revoked = service
+        .store()
+        .recognitions(date("2026-11-23"))
+        .await
+        .expect("recognitions")
+        .iter()
+        .filter(|recognition| recognition.revoked_on.is_some())
+        .count();
+    assert_eq!(revoked, 1);
+    let now = service
+        .ntm_rollup(&admin, Some("38"), date("2026-11-23"))
+        .await
+        .expect("rollup 2026");
+    assert_eq!(now.set_code.as_deref(), Some("QD51-2025-XA"));
+    assert_eq!(now.n_assessed, now.n_xa, "the merged xã assessed in 2026");
+    assert_eq!(now.per_criterion.len(), 10);
+}
