@@ -940,3 +940,238 @@ impl Service {
         })
     }
 }
+
+/// One xã's row of the province matrix.
+#[derive(Debug, Clone)]
+pub struct MatrixRow {
+    pub code: String,
+    pub name: String,
+    pub status: Status,
+    /// The assessment the row shows: (year, stage, criteria met); `None` when not assessed.
+    pub assessed: Option<(i64, String, i64)>,
+    /// Per criterion of the set, in its order: met?
+    pub met: Vec<bool>,
+}
+
+/// Xã × criteria of the set in force on a date, from each xã's latest assessment (as in the roll-up).
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    pub as_of: NaiveDate,
+    pub set_code: Option<String>,
+    /// (code, name) of each criterion.
+    pub criteria: Vec<(String, String)>,
+    pub rows: Vec<MatrixRow>,
+}
+
+impl Service {
+    /// The matrix of xã × criteria under a unit (or the actor's scope) as of a date.
+    pub async fn ntm_matrix(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<Matrix, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let atlas = self.atlas().await?;
+        let root = match (unit_code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
+            (None, scope) => scope,
+        };
+        let mut xa: Vec<mtqg_core::atlas::UnitAsOf> = match root {
+            Some(root) => atlas.descendants(root, as_of, Some(Level::Commune)),
+            None => atlas.of_level(Level::Commune, as_of),
+        }
+        .into_iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .collect();
+        xa.sort_by(|a, b| {
+            a.parent_name
+                .cmp(&b.parent_name)
+                .then_with(|| mtqg_core::vi::compare(&a.name, &b.name))
+        });
+        let ids: Vec<i64> = xa.iter().map(|unit| unit.id).collect();
+        let mut held: HashMap<i64, Vec<Recognition>> = HashMap::new();
+        for record in self.store().recognitions_of(&ids).await? {
+            held.entry(record.unit_id)
+                .or_default()
+                .push(to_recognition(&record));
+        }
+        let sets = self.store().criteria_sets().await?;
+        let Some(record) = standard_set_on(&sets, as_of) else {
+            return Ok(Matrix {
+                as_of,
+                set_code: None,
+                criteria: Vec::new(),
+                rows: Vec::new(),
+            });
+        };
+        let set = CriteriaSet::from_toml(&record.source)
+            .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
+        let codes: Vec<String> = family(&sets, &set.code).into_iter().collect();
+        let latest = latest_by_unit(
+            self.store()
+                .assessment_results(as_of.year() - 1, as_of.year(), &codes)
+                .await?,
+        );
+        let rows = xa
+            .iter()
+            .map(|unit| {
+                let result = latest.get(&unit.id);
+                let met_codes: HashSet<&str> = result
+                    .map(|r| r.met_criteria.split(',').collect())
+                    .unwrap_or_default();
+                MatrixRow {
+                    code: unit.code.clone(),
+                    name: unit.name.clone(),
+                    status: lifecycle::recognised_status(
+                        held.get(&unit.id).map(Vec::as_slice).unwrap_or_default(),
+                        as_of,
+                    ),
+                    assessed: result.map(|r| (r.year, r.stage.clone(), r.n_met)),
+                    met: set
+                        .criteria
+                        .iter()
+                        .map(|criterion| met_codes.contains(criterion.code.as_str()))
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(Matrix {
+            as_of,
+            set_code: Some(set.code.clone()),
+            criteria: set
+                .criteria
+                .iter()
+                .map(|criterion| (criterion.code.clone(), criterion.name.clone()))
+                .collect(),
+            rows,
+        })
+    }
+}
+
+/// The matrix as an XLSX sheet: one row per xã, "x" under each criterion met.
+pub fn matrix_xlsx(matrix: &Matrix) -> Result<Vec<u8>, ServiceError> {
+    use mtqg_xlsx::{Cell, SheetData};
+    let mut headers = vec![
+        "Mã xã".to_owned(),
+        "Tên xã".to_owned(),
+        "Tình trạng công nhận".to_owned(),
+        "Năm đánh giá".to_owned(),
+        "Số tiêu chí đạt".to_owned(),
+    ];
+    headers.extend(
+        matrix
+            .criteria
+            .iter()
+            .map(|(code, name)| format!("TC {code}. {name}")),
+    );
+    let rows = matrix
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells = vec![
+                Cell::Text(row.code.clone()),
+                Cell::Text(row.name.clone()),
+                Cell::Text(row.status.label().to_owned()),
+                row.assessed
+                    .as_ref()
+                    .map(|(year, _, _)| Cell::Number(*year as f64))
+                    .unwrap_or(Cell::Text(String::new())),
+                row.assessed
+                    .as_ref()
+                    .map(|(_, _, n)| Cell::Number(*n as f64))
+                    .unwrap_or(Cell::Text(String::new())),
+            ];
+            cells.extend(
+                row.met
+                    .iter()
+                    .map(|met| Cell::Text(if *met { "x" } else { "" }.to_owned())),
+            );
+            cells
+        })
+        .collect();
+    mtqg_xlsx::write_xlsx(&[SheetData {
+        name: "Ma trận tiêu chí".to_owned(),
+        headers,
+        rows,
+    }])
+    .map_err(|err| ServiceError::Other(anyhow::anyhow!(err)))
+}
+
+/// Xã by recognised status at the end of one year (or on the date asked about, for its own year).
+#[derive(Debug, Clone)]
+pub struct TrendPoint {
+    pub date: NaiveDate,
+    pub n_xa: usize,
+    /// At least standard, at least advanced, at least model.
+    pub standard_or_above: usize,
+    pub advanced_or_above: usize,
+    pub model_or_above: usize,
+}
+
+impl Service {
+    /// Year-on-year counts of xã by recognised status under a unit, from `first_year` to `as_of`'s year (ending on
+    /// `as_of`), each on the geography of its date.
+    pub async fn ntm_trend(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        first_year: i32,
+        as_of: NaiveDate,
+    ) -> Result<Vec<TrendPoint>, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let atlas = self.atlas().await?;
+        let root_code = match (unit_code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.code),
+            (None, Some(scope)) => atlas.unit(scope, as_of).map(|unit| unit.code),
+            (None, None) => None,
+        };
+        let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
+        for record in self.store().recognitions(as_of).await? {
+            recognitions
+                .entry(record.unit_id)
+                .or_default()
+                .push(to_recognition(&record));
+        }
+        let mut points = Vec::new();
+        for year in first_year..=as_of.year() {
+            let date = NaiveDate::from_ymd_opt(year, 12, 31)
+                .expect("31 December exists")
+                .min(as_of);
+            // The unit by its code on that date (a province code names the province of that time).
+            let root = match &root_code {
+                Some(code) => match atlas.unit_by_code(code, date) {
+                    Some(unit) => Some(unit.id),
+                    None => continue,
+                },
+                None => None,
+            };
+            let xa: Vec<i64> = match root {
+                Some(root) => atlas.descendants(root, date, Some(Level::Commune)),
+                None => atlas.of_level(Level::Commune, date),
+            }
+            .into_iter()
+            .filter(|unit| unit.unit_type == "Xã")
+            .map(|unit| unit.id)
+            .collect();
+            let mut point = TrendPoint {
+                date,
+                n_xa: xa.len(),
+                standard_or_above: 0,
+                advanced_or_above: 0,
+                model_or_above: 0,
+            };
+            for id in &xa {
+                let status = lifecycle::recognised_status(
+                    recognitions.get(id).map(Vec::as_slice).unwrap_or_default(),
+                    date,
+                );
+                point.standard_or_above += usize::from(status >= Status::Standard);
+                point.advanced_or_above += usize::from(status >= Status::Advanced);
+                point.model_or_above += usize::from(status >= Status::Model);
+            }
+            points.push(point);
+        }
+        Ok(points)
+    }
+}

@@ -284,7 +284,7 @@ async fn dashboard(
             class: "target",
             values: vec![summary.totals.plan as f64 / factor; summary.curve.len()],
         });
-        crate::charts::lines(&labels, &series, unit.label())
+        crate::charts::lines("Lũy kế giải ngân", &labels, &series, unit.label())
     });
     let by_source: Vec<serde_json::Value> = summary
         .by_source

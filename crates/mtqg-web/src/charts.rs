@@ -83,7 +83,7 @@ pub(crate) struct Series {
 }
 
 /// Cumulative lines over months, with a legend; `labels` name the points ("T1", "T2", …).
-pub(crate) fn lines(labels: &[String], series: &[Series], unit: &str) -> String {
+pub(crate) fn lines(title: &str, labels: &[String], series: &[Series], unit: &str) -> String {
     let (width, height, left, bottom) = (640.0, 240.0, 70.0, 30.0);
     let max = series
         .iter()
@@ -94,7 +94,8 @@ pub(crate) fn lines(labels: &[String], series: &[Series], unit: &str) -> String 
     let x = |i: usize| left + i as f64 * (width - left - 10.0) / (n - 1.0);
     let y = |value: f64| (height - bottom) - value / max * (height - bottom - 20.0);
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-label=\"Lũy kế giải ngân\">"
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
+        escape(title)
     );
     for step in 0..=4 {
         let value = max * step as f64 / 4.0;
@@ -177,6 +178,7 @@ mod tests {
     #[test]
     fn a_line_chart_has_one_polyline_per_series() {
         let svg = lines(
+            "Lũy kế",
             &["T1".to_owned(), "T2".to_owned()],
             &[
                 Series {

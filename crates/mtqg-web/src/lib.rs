@@ -86,6 +86,10 @@ pub(crate) fn templates() -> Environment<'static> {
         ("ntm_set.html", include_str!("../templates/ntm_set.html")),
         ("ntm_xa.html", include_str!("../templates/ntm_xa.html")),
         (
+            "ntm_matrix.html",
+            include_str!("../templates/ntm_matrix.html"),
+        ),
+        (
             "ntm_local.html",
             include_str!("../templates/ntm_local.html"),
         ),

@@ -143,6 +143,56 @@ async fn overview(
     let chart = (!bars.is_empty() && rollup.n_assessed > 0)
         .then(|| crate::charts::rate_bars("Tỷ lệ xã đạt từng tiêu chí", &bars, None));
     let year = as_of.year();
+    let trend = state
+        .service
+        .ntm_trend(actor, unit.as_deref(), 2021, as_of)
+        .await
+        .map_err(page_error)?;
+    let share = |n: usize, of: usize| {
+        if of > 0 {
+            n as f64 * 100.0 / of as f64
+        } else {
+            0.0
+        }
+    };
+    let trend_chart = (trend.len() > 1).then(|| {
+        let labels: Vec<String> = trend
+            .iter()
+            .map(|point| vi::format_date(point.date))
+            .collect();
+        let series = [
+            crate::charts::Series {
+                name: "% xã đạt chuẩn trở lên",
+                class: "done",
+                values: trend
+                    .iter()
+                    .map(|p| share(p.standard_or_above, p.n_xa))
+                    .collect(),
+            },
+            crate::charts::Series {
+                name: "% xã nâng cao trở lên",
+                class: "plan",
+                values: trend
+                    .iter()
+                    .map(|p| share(p.advanced_or_above, p.n_xa))
+                    .collect(),
+            },
+            crate::charts::Series {
+                name: "% xã kiểu mẫu",
+                class: "target",
+                values: trend
+                    .iter()
+                    .map(|p| share(p.model_or_above, p.n_xa))
+                    .collect(),
+            },
+        ];
+        crate::charts::lines(
+            "Tỷ lệ xã theo mức công nhận qua các năm",
+            &labels,
+            &series,
+            "%",
+        )
+    });
     crate::pages::render(
         &state,
         "ntm.html",
@@ -156,6 +206,12 @@ async fn overview(
                 merged_awaiting => rollup.merged_awaiting,
             },
             statuses, chart => chart.map(minijinja::Value::from_safe_string),
+            trend_chart => trend_chart.map(minijinja::Value::from_safe_string),
+            trend => trend.iter().map(|p| context! {
+                date => vi::format_date(p.date), n_xa => p.n_xa, standard => p.standard_or_above,
+                advanced => p.advanced_or_above, model => p.model_or_above,
+                percent => (p.n_xa > 0).then(|| vi::format_percent(p.standard_or_above as f64 / p.n_xa as f64)),
+            }).collect::<Vec<_>>(),
             criteria => rollup.per_criterion.iter().map(|c| context! {
                 code => c.code.clone(), name => c.name.clone(), n_met => c.n_met, percent => percent(c.n_met, rollup.n_assessed),
             }).collect::<Vec<_>>(),

@@ -28,6 +28,8 @@ use crate::AppState;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/ntm/xa", get(find_xa))
+        .route("/ntm/matrix", get(matrix_page))
+        .route("/ntm/matrix.xlsx", get(matrix_xlsx))
         .route("/ntm/xa/{code}", get(scorecard_page))
         .route("/ntm/xa/{code}/recognitions", post(submit_recognition))
         .route("/ntm/xa/{code}/registrations", post(submit_registration))
@@ -541,6 +543,83 @@ async fn api_ocop(
     Ok((
         axum::http::StatusCode::CREATED,
         Json(serde_json::json!({ "id": id, "stars": stars })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct MatrixQuery {
+    unit: Option<String>,
+    date: Option<String>,
+}
+
+async fn matrix_data(
+    state: &AppState,
+    authed: &Authed,
+    query: &MatrixQuery,
+    api: bool,
+) -> Result<mtqg_service::recognition::Matrix, AppError> {
+    let as_of = crate::error::date_param(&query.date, api)?;
+    state
+        .service
+        .ntm_matrix(
+            &authed.session.actor,
+            query.unit.as_deref().filter(|unit| !unit.trim().is_empty()),
+            as_of,
+        )
+        .await
+        .map_err(|err| AppError::service(err, api))
+}
+
+async fn matrix_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<MatrixQuery>,
+) -> Result<Response, AppError> {
+    let matrix = matrix_data(&state, &authed, &query, false).await?;
+    crate::pages::render(
+        &state,
+        "ntm_matrix.html",
+        context! {
+            user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
+            date => vi::format_date(matrix.as_of), unit => query.unit.clone().unwrap_or_default(),
+            set => matrix.set_code.clone(),
+            criteria => matrix.criteria.iter().map(|(code, name)| context! { code => code.clone(), name => name.clone() }).collect::<Vec<_>>(),
+            rows => matrix.rows.iter().map(|row| context! {
+                code => row.code.clone(), name => row.name.clone(), status => row.status.label(),
+                recognised => row.status > mtqg_core::ntm::Status::NotMet,
+                assessed => row.assessed.as_ref().map(|(year, stage, n)| context! {
+                    year => year, appraisal => stage == "tham_dinh", n_met => n,
+                }),
+                met => row.met.clone(),
+            }).collect::<Vec<_>>(),
+        },
+    )
+}
+
+async fn matrix_xlsx(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<MatrixQuery>,
+) -> Result<Response, AppError> {
+    let matrix = matrix_data(&state, &authed, &query, false).await?;
+    let bytes = mtqg_service::recognition::matrix_xlsx(&matrix).map_err(page_error)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"ma-tran-tieu-chi-{}-{}.xlsx\"",
+                    query.unit.as_deref().unwrap_or("toan-quoc"),
+                    matrix.as_of
+                ),
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }

@@ -277,6 +277,35 @@ async fn a_xa_is_assessed_with_its_region_from_the_groupings_and_rolled_up_and_a
         "per-criterion counts follow the stored result"
     );
     assert_eq!(rollup.per_criterion.len(), 19);
+    let matrix = service
+        .ntm_matrix(&admin, Some("384"), year_end)
+        .await
+        .expect("matrix");
+    assert_eq!(matrix.rows.len(), xa.len());
+    let row = matrix
+        .rows
+        .iter()
+        .find(|row| row.code == xa[0].code)
+        .expect("the assessed xã");
+    let row_met: Vec<&str> = matrix
+        .criteria
+        .iter()
+        .zip(&row.met)
+        .filter(|(_, met)| **met)
+        .map(|((code, _), _)| code.as_str())
+        .collect();
+    assert_eq!(row_met, expected, "the matrix row shows the criteria met");
+    assert_eq!(
+        row.assessed.as_ref().map(|a| a.2),
+        Some(evaluation.n_met as i64)
+    );
+    assert!(matrix
+        .rows
+        .iter()
+        .filter(|other| other.code != xa[0].code)
+        .all(|other| other.assessed.is_none() && other.met.iter().all(|met| !met)));
+    let sheet = mtqg_service::recognition::matrix_xlsx(&matrix).expect("xlsx");
+    assert_eq!(&sheet[..2], b"PK");
 }
 
 #[tokio::test]

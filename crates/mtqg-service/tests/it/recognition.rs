@@ -118,6 +118,32 @@ async fn recognitions_are_counted_as_of_a_date_and_a_revocation_takes_the_status
         matches!(&again, Err(ServiceError::Invalid(message)) if message.contains("đã bị thu hồi")),
         "{again:?}"
     );
+    let trend = service
+        .ntm_trend(&admin, Some("384"), 2019, date("2024-12-31"))
+        .await
+        .expect("trend");
+    let counts: Vec<(i32, usize, usize)> = trend
+        .iter()
+        .map(|p| {
+            (
+                chrono::Datelike::year(&p.date),
+                p.standard_or_above,
+                p.advanced_or_above,
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (2019, 0, 0),
+            (2020, 1, 0),
+            (2021, 1, 0),
+            (2022, 1, 0),
+            (2023, 2, 0),
+            (2024, 1, 1)
+        ],
+        "the QĐ 1980 recognition of 2020 was revoked in 2024"
+    );
     let audit = service
         .audit_log(&admin, Some(xa[1].as_str()), 5)
         .await

@@ -867,6 +867,20 @@ async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecar
         "{}",
         page.body
     );
+    assert!(page.body.contains("Qua các năm"), "{}", page.body);
+    let matrix = app
+        .get(Some(&admin), "/ntm/matrix?unit=38&date=31/12/2023")
+        .await;
+    assert!(
+        matrix.body.contains("Xã Tam Chung") && matrix.body.contains("title=\"Quy hoạch\""),
+        "{}",
+        matrix.body
+    );
+    let sheet = app
+        .get(Some(&admin), "/ntm/matrix.xlsx?unit=38&date=31/12/2023")
+        .await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    assert!(sheet.body.starts_with("PK"), "an XLSX file is a zip");
     let api = app
         .get(Some(&admin), "/api/v1/ntm/xa/14848?date=2023-12-31")
         .await;
