@@ -164,6 +164,8 @@ pub struct Scorecard {
     pub status: Status,
     pub recognitions: Vec<RecognitionRecord>,
     pub assessments: Vec<mtqg_store::AssessmentRecord>,
+    /// Evidence files of those assessments.
+    pub evidence: Vec<mtqg_store::EvidenceRecord>,
     pub predecessors: Vec<Predecessor>,
     pub at_risk: Option<AtRisk>,
 }
@@ -867,6 +869,10 @@ impl Service {
         let held: Vec<Recognition> = recognitions.iter().map(to_recognition).collect();
         let status = lifecycle::recognised_status(&held, as_of);
         let assessments = self.store().assessments_of(unit.id).await?;
+        let evidence = self
+            .store()
+            .evidence_of(&assessments.iter().map(|a| a.id).collect::<Vec<_>>())
+            .await?;
         let predecessor_edges: Vec<_> = atlas
             .lineage()
             .iter()
@@ -935,6 +941,7 @@ impl Service {
             status,
             recognitions,
             assessments,
+            evidence,
             predecessors,
             at_risk,
         })
@@ -1173,5 +1180,110 @@ impl Service {
             points.push(point);
         }
         Ok(points)
+    }
+}
+
+/// The largest evidence file accepted.
+pub const MAX_EVIDENCE_BYTES: usize = 10 * 1024 * 1024;
+
+/// The content type of an accepted evidence file, from its name; `None` for kinds not accepted.
+pub fn evidence_type(file_name: &str) -> Option<&'static str> {
+    let extension = file_name.rsplit('.').next()?.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "pdf" => "application/pdf",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "doc" => "application/msword",
+        "xls" => "application/vnd.ms-excel",
+        _ => return None,
+    })
+}
+
+impl Service {
+    /// The assessment `id` if the actor may see its xã.
+    async fn assessment_in_scope(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<mtqg_store::AssessmentRecord, ServiceError> {
+        let assessment = self
+            .store()
+            .assessment(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("kết quả đánh giá số {id}")))?;
+        if let Some(scope) = actor.scope_unit_id {
+            if !self.atlas().await?.is_within(scope, assessment.unit_id) {
+                return Err(ServiceError::Forbidden);
+            }
+        }
+        Ok(assessment)
+    }
+
+    /// Attaches an evidence file (PDF, image, Word, Excel; at most 10 MB) to an assessment; audited (the file name and
+    /// size, not the content).
+    pub async fn attach_evidence(
+        &self,
+        actor: &Actor,
+        assessment_id: i64,
+        file_name: &str,
+        content: Vec<u8>,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let assessment = self.assessment_in_scope(actor, assessment_id).await?;
+        let name = file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file_name)
+            .trim();
+        let content_type = evidence_type(name).ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "tệp {name}: chỉ nhận PDF, ảnh JPG/PNG, Word hoặc Excel"
+            ))
+        })?;
+        if content.is_empty() {
+            return Err(ServiceError::Invalid(format!("tệp {name} rỗng")));
+        }
+        if content.len() > MAX_EVIDENCE_BYTES {
+            return Err(ServiceError::Invalid(format!(
+                "tệp {name} lớn hơn 10 MB ({} byte)",
+                mtqg_core::vi::format_int(content.len() as i64)
+            )));
+        }
+        let size = content.len();
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_evidence(assessment_id, name, content_type, content, actor.user_id)
+            .await?;
+        let code = self
+            .atlas()
+            .await?
+            .stored(assessment.unit_id)
+            .map(|unit| unit.code.clone())
+            .unwrap_or_default();
+        let mut entry = actor.audit("ntm.evidence", "ntm_evidence_file", code);
+        entry.after = Some(serde_json::json!({
+            "id": id, "assessment": assessment_id, "file_name": name, "size": size,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An evidence file, if the actor may see its xã.
+    pub async fn evidence_file(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<mtqg_store::EvidenceFile, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let file = self
+            .store()
+            .evidence_file(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("tệp minh chứng số {id}")))?;
+        self.assessment_in_scope(actor, file.assessment_id).await?;
+        Ok(file)
     }
 }

@@ -26,6 +26,7 @@ pub(crate) enum Arg {
     Time(DateTime<Utc>),
     Bool(bool),
     Json(Option<serde_json::Value>),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Arg {
@@ -78,6 +79,11 @@ impl From<bool> for Arg {
         Arg::Bool(value)
     }
 }
+impl From<Vec<u8>> for Arg {
+    fn from(value: Vec<u8>) -> Arg {
+        Arg::Bytes(value)
+    }
+}
 impl From<Option<serde_json::Value>> for Arg {
     fn from(value: Option<serde_json::Value>) -> Arg {
         Arg::Json(value)
@@ -96,6 +102,7 @@ impl Arg {
             Arg::Time(value) => Value::from(value.to_rfc3339()),
             Arg::Bool(value) => Value::from(*value),
             Arg::Json(value) => value.clone().unwrap_or(Value::Null),
+            Arg::Bytes(_) => Value::Null,
         }
     }
 }
@@ -119,6 +126,7 @@ macro_rules! bind_all {
                 Arg::Time(value) => query.bind(value),
                 Arg::Bool(value) => query.bind(value),
                 Arg::Json(value) => query.bind(value),
+                Arg::Bytes(value) => query.bind(value),
             };
         }
         query

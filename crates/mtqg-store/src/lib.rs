@@ -19,8 +19,8 @@ pub use crate::money::{
     NewProgramItem, NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,
 };
 pub use crate::ntm::{
-    AssessmentRecord, AssessmentResult, CriteriaSetRecord, LocalRecognitionRecord, NewAssessment,
-    OcopRecord, RecognitionRecord, RegistrationRecord,
+    AssessmentRecord, AssessmentResult, CriteriaSetRecord, EvidenceFile, EvidenceRecord,
+    LocalRecognitionRecord, NewAssessment, OcopRecord, RecognitionRecord, RegistrationRecord,
 };
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 

@@ -571,3 +571,95 @@ impl Store {
             .await
     }
 }
+
+/// An evidence file's description (without its content).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EvidenceRecord {
+    pub id: i64,
+    pub assessment_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// An evidence file with its content.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EvidenceFile {
+    pub id: i64,
+    pub assessment_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+impl Tx {
+    /// Stores an evidence file; returns its id.
+    pub async fn insert_evidence(
+        &mut self,
+        assessment_id: i64,
+        file_name: &str,
+        content_type: &str,
+        content: Vec<u8>,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let size = content.len() as i64;
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into ntm_evidence_files (assessment_id, file_name, content_type, size, content, created_by) \
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+                args![assessment_id, file_name, content_type, size, content, created_by],
+            )
+            .await?;
+        Ok(id)
+    }
+}
+
+impl Store {
+    /// One assessment by id.
+    pub async fn assessment(&self, id: i64) -> Result<Option<AssessmentRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                &format!("select {ASSESSMENT_COLUMNS} from ntm_assessments where id = $1"),
+                args![id],
+            )
+            .await
+    }
+
+    /// The evidence files of some assessments.
+    pub async fn evidence_of(
+        &self,
+        assessment_ids: &[i64],
+    ) -> Result<Vec<EvidenceRecord>, StoreError> {
+        if assessment_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = assessment_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select id, assessment_id, file_name, content_type, size from ntm_evidence_files \
+                     where assessment_id in ({list}) order by id"
+                ),
+                vec![],
+            )
+            .await
+    }
+
+    /// One evidence file with its content.
+    pub async fn evidence_file(&self, id: i64) -> Result<Option<EvidenceFile>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                "select id, assessment_id, file_name, content_type, content from ntm_evidence_files where id = $1",
+                args![id],
+            )
+            .await
+    }
+}

@@ -29,6 +29,8 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/ntm/xa", get(find_xa))
         .route("/ntm/matrix", get(matrix_page))
+        .route("/ntm/assessments/{id}/evidence", post(upload_evidence))
+        .route("/ntm/evidence/{id}", get(download_evidence))
         .route("/ntm/matrix.xlsx", get(matrix_xlsx))
         .route("/ntm/xa/{code}", get(scorecard_page))
         .route("/ntm/xa/{code}/recognitions", post(submit_recognition))
@@ -138,8 +140,12 @@ async fn render_scorecard(
                     r.revocation_decision.clone().unwrap_or_default(), r.revocation_reason.clone().unwrap_or_default())),
             }).collect::<Vec<_>>(),
             assessments => card.assessments.iter().map(|a| context! {
-                year => a.year, stage => stage(&a.stage), set => a.set_code.clone(),
+                id => a.id, year => a.year, stage => stage(&a.stage), set => a.set_code.clone(),
                 met => format!("{}/{}", a.n_met, a.n_criteria), all_met => a.n_met == a.n_criteria,
+                note => a.evidence.as_ref().and_then(|e| e.get("note")).and_then(|n| n.as_str()).map(str::to_owned),
+                files => card.evidence.iter().filter(|f| f.assessment_id == a.id).map(|f| context! {
+                    id => f.id, name => f.file_name.clone(), size => vi::format_int((f.size + 1023) / 1024),
+                }).collect::<Vec<_>>(),
             }).collect::<Vec<_>>(),
             predecessors => card.predecessors.iter().map(|p| context! {
                 code => p.code.clone(), name => p.name.clone(), status => p.status.label(),
@@ -620,6 +626,70 @@ async fn matrix_xlsx(
             ),
         ],
         bytes,
+    )
+        .into_response())
+}
+
+async fn upload_evidence(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::auth::read_upload(multipart, "minh-chung").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let assessment = state
+        .service
+        .store()
+        .assessment(id)
+        .await
+        .map_err(|err| page_error(err.into()))?
+        .ok_or_else(|| page_error(ServiceError::NotFound(format!("kết quả đánh giá số {id}"))))?;
+    let code = state
+        .service
+        .atlas()
+        .await
+        .map_err(page_error)?
+        .stored(assessment.unit_id)
+        .map(|unit| unit.code.clone())
+        .unwrap_or_default();
+    let res = state
+        .service
+        .attach_evidence(&authed.session.actor, id, &upload.file_name, upload.bytes)
+        .await
+        .map(|_| ());
+    after_form(&state, &authed, &code, res).await
+}
+
+async fn download_evidence(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let file = state
+        .service
+        .evidence_file(&authed.session.actor, id)
+        .await
+        .map_err(page_error)?;
+    let ascii: String = vi::fold(&file.file_name)
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                ch
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+        ],
+        file.content,
     )
         .into_response())
 }

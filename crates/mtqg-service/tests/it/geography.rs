@@ -661,6 +661,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "groupings",
             "lineage_edges",
             "ntm_assessments",
+            "ntm_evidence_files",
             "ntm_local_recognitions",
             "ntm_recognitions",
             "ntm_registrations",
@@ -687,6 +688,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0005_ntm_assessments.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0006_cheaper_ledger_writes.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0007_ntm_lifecycle.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0008_ntm_evidence_files.sql"),
     ]
     .concat();
     let postgres = [
@@ -697,6 +699,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0005_ntm_assessments.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0006_cheaper_ledger_writes.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0007_ntm_lifecycle.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0008_ntm_evidence_files.sql"),
     ]
     .concat();
     for (table, column) in &schema {

@@ -498,3 +498,80 @@ async fn the_demo_generates_a_province_with_assessments_recognitions_a_revocatio
     assert_eq!(now.n_assessed, now.n_xa, "the merged xã assessed in 2026");
     assert_eq!(now.per_criterion.len(), 10);
 }
+
+#[tokio::test]
+async fn evidence_files_are_checked_and_kept_within_the_scope_of_their_xa() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let xa = xa_of_muong_lat(&service).await;
+    service
+        .record_assessment(
+            &admin,
+            mtqg_service::ntm::AssessmentInput {
+                commune_code: xa[0].clone(),
+                year: 2023,
+                stage: "tham_dinh".to_owned(),
+                set_code: "QD318-2022-XA".to_owned(),
+                values: [("19.1".to_owned(), "Đạt".to_owned())].into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("assessment");
+    let card = service
+        .ntm_scorecard(&admin, &xa[0], date("2023-12-31"))
+        .await
+        .expect("scorecard");
+    let assessment = card.assessments[0].id;
+    let id = service
+        .attach_evidence(
+            &admin,
+            assessment,
+            "C:\\Ho so\\bien-ban.pdf",
+            b"%PDF".to_vec(),
+        )
+        .await
+        .expect("a PDF is accepted");
+    let file = service.evidence_file(&admin, id).await.expect("file");
+    assert_eq!(
+        file.file_name, "bien-ban.pdf",
+        "the client's path is dropped"
+    );
+    assert_eq!(file.content, b"%PDF");
+    let too_large = vec![0_u8; mtqg_service::recognition::MAX_EVIDENCE_BYTES + 1];
+    let refused = service
+        .attach_evidence(&admin, assessment, "anh.png", too_large)
+        .await;
+    assert!(
+        matches!(&refused, Err(ServiceError::Invalid(message)) if message.contains("10 MB")),
+        "{refused:?}"
+    );
+    let empty = service
+        .attach_evidence(&admin, assessment, "anh.png", Vec::new())
+        .await;
+    assert!(matches!(empty, Err(ServiceError::Invalid(_))), "{empty:?}");
+    let scope = service
+        .unit_at(&admin, "385", date("2023-12-31"))
+        .await
+        .expect("Huyện Quan Hóa");
+    let elsewhere = Actor {
+        role: Role::Commune,
+        scope_unit_id: Some(scope.id),
+        ..Actor::system()
+    };
+    assert!(matches!(
+        service.evidence_file(&elsewhere, id).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        service
+            .attach_evidence(&elsewhere, assessment, "b.pdf", b"%PDF".to_vec())
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+    let card = service
+        .ntm_scorecard(&admin, &xa[0], date("2023-12-31"))
+        .await
+        .expect("scorecard");
+    assert_eq!(card.evidence.len(), 1, "only the accepted file is stored");
+}

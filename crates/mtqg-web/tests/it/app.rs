@@ -938,3 +938,67 @@ async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecar
     let viewer_page = app.get(Some(&officer), "/ntm/xa/14846").await;
     assert_eq!(viewer_page.status, StatusCode::FORBIDDEN, "another commune");
 }
+
+#[tokio::test]
+async fn an_evidence_file_is_attached_to_an_assessment_and_downloaded_by_those_in_scope_only() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let assessment = form_encode(&[
+        ("csrf_token", &admin.csrf),
+        ("set_code", "QD318-2022-XA"),
+        ("commune", "14848"),
+        ("year", "2023"),
+        ("stage", "tham_dinh"),
+        ("key", "BTB"),
+        ("v_19.1", "Đạt"),
+    ]);
+    app.post_form(Some(&admin), "/ntm/assessments", &assessment)
+        .await;
+    let card = app
+        .get(Some(&admin), "/api/v1/ntm/xa/14848?date=2023-12-31")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&card.body).expect("json");
+    let id = json["assessments"][0]["id"]
+        .as_i64()
+        .expect("assessment id");
+    let upload = |file_name: &str, content: &str| {
+        let (content_type, body) = multipart(&admin.csrf, file_name, content, false);
+        Request::post(format!("/ntm/assessments/{id}/evidence"))
+            .header(header::COOKIE, &admin.cookie)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request builds")
+    };
+    let refused = app.send(upload("virus.exe", "MZ")).await;
+    assert!(refused.body.contains("chỉ nhận PDF"), "{}", refused.body);
+    let stored = app
+        .send(upload("Biên bản thẩm định.pdf", "%PDF-1.4 biên bản"))
+        .await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let page = app.get(Some(&admin), "/ntm/xa/14848?date=31/12/2023").await;
+    let link = page
+        .body
+        .split("href=\"/ntm/evidence/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the file")
+        .to_owned();
+    assert!(
+        page.body.contains("Biên bản thẩm định.pdf"),
+        "{}",
+        page.body
+    );
+    let file = app
+        .get(Some(&admin), &format!("/ntm/evidence/{link}"))
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body, "%PDF-1.4 biên bản");
+    let officer = app.login("xa").await;
+    assert_eq!(
+        app.get(Some(&officer), &format!("/ntm/evidence/{link}"))
+            .await
+            .status,
+        StatusCode::OK,
+        "the officer of Xã Tam Chung sees its evidence"
+    );
+}
