@@ -146,6 +146,25 @@ pub struct Rollup {
     pub local: Vec<(String, String, usize, usize)>,
     /// OCOP products by stars: (stars, cumulative to the date, recognised in its year).
     pub ocop: Vec<(i64, usize, usize)>,
+    /// The units directly under the one asked about (provinces for the country), with their xã and how many hold
+    /// at least the standard, ordered by that share (highest first).
+    pub children: Vec<ChildShare>,
+}
+
+/// One unit of the breakdown under a roll-up.
+#[derive(Debug, Clone)]
+pub struct ChildShare {
+    pub code: String,
+    pub name: String,
+    pub n_xa: usize,
+    pub recognised: usize,
+}
+
+impl ChildShare {
+    /// Share of its xã holding at least the standard.
+    pub fn share(&self) -> Option<f64> {
+        (self.n_xa > 0).then(|| self.recognised as f64 / self.n_xa as f64)
+    }
 }
 
 /// A predecessor of a merged commune and what it held.
@@ -621,14 +640,21 @@ impl Service {
         .into_iter()
         .map(|status| (status, 0))
         .collect();
-        for unit in &xa {
-            let held = recognitions
-                .get(&unit.id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            *by_status
-                .entry(lifecycle::recognised_status(held, as_of))
-                .or_default() += 1;
+        // Each xã's status, in the order of `xa`.
+        let statuses: Vec<Status> = xa
+            .iter()
+            .map(|unit| {
+                lifecycle::recognised_status(
+                    recognitions
+                        .get(&unit.id)
+                        .map(Vec::as_slice)
+                        .unwrap_or_default(),
+                    as_of,
+                )
+            })
+            .collect();
+        for status in &statuses {
+            *by_status.entry(*status).or_default() += 1;
         }
 
         let sets = self.store().criteria_sets().await?;
@@ -648,7 +674,55 @@ impl Service {
             merged_awaiting: 0,
             local: Vec::new(),
             ocop: Vec::new(),
+            children: Vec::new(),
         };
+        // The breakdown by the unit directly under the root (the province for the country), found once per parent.
+        let mut by_child: HashMap<i64, (usize, usize)> = HashMap::new();
+        let mut child_of_parent: HashMap<Option<i64>, Option<i64>> = HashMap::new();
+        for (unit, status) in xa.iter().zip(&statuses) {
+            let child = *child_of_parent.entry(unit.parent_id).or_insert_with(|| {
+                let chain = atlas.chain_up(unit.id, as_of);
+                match root {
+                    Some(root) => chain
+                        .iter()
+                        .position(|id| *id == root)
+                        .and_then(|at| at.checked_sub(1))
+                        .map(|at| chain[at]),
+                    None => chain.last().copied(),
+                }
+            });
+            // Xã directly under the root are their own child: not shared through the parent.
+            let child = if root.is_some() && unit.parent_id == root {
+                Some(unit.id)
+            } else {
+                child
+            };
+            if let Some(child) = child {
+                let entry = by_child.entry(child).or_default();
+                entry.0 += 1;
+                if *status >= Status::Standard {
+                    entry.1 += 1;
+                }
+            }
+        }
+        rollup.children = by_child
+            .into_iter()
+            .filter_map(|(id, (n_xa, recognised))| {
+                let unit = atlas.unit(id, as_of)?;
+                Some(ChildShare {
+                    code: unit.code,
+                    name: unit.name,
+                    n_xa,
+                    recognised,
+                })
+            })
+            .collect();
+        rollup.children.sort_by(|a, b| {
+            b.share()
+                .partial_cmp(&a.share())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.code.cmp(&b.code))
+        });
         let latest = match in_force {
             Some(record) => {
                 let codes: Vec<String> = family(&sets, &record.code).into_iter().collect();

@@ -103,6 +103,9 @@ fn rollup_json(rollup: &Rollup) -> serde_json::Value {
         "ocop": rollup.ocop.iter().map(|(stars, total, year)| serde_json::json!({
             "stars": stars, "total": total, "this_year": year,
         })).collect::<Vec<_>>(),
+        "children": rollup.children.iter().map(|c| serde_json::json!({
+            "code": c.code, "name": c.name, "n_xa": c.n_xa, "recognised": c.recognised, "percent": c.share(),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -142,6 +145,31 @@ async fn overview(
         .collect();
     let chart = (!bars.is_empty() && rollup.n_assessed > 0)
         .then(|| crate::charts::rate_bars("Tỷ lệ xã đạt từng tiêu chí", &bars, None));
+    let overall = (rollup.n_xa > 0).then(|| {
+        rollup
+            .by_status
+            .iter()
+            .filter(|(status, _)| *status >= Status::Standard)
+            .map(|(_, n)| *n)
+            .sum::<usize>() as f64
+            / rollup.n_xa as f64
+    });
+    let child_bars: Vec<Bar> = rollup
+        .children
+        .iter()
+        .map(|child| Bar {
+            label: child.name.clone(),
+            rate: child.share(),
+            highlight: matches!((child.share(), overall), (Some(share), Some(all)) if share < all),
+        })
+        .collect();
+    let children_chart = (child_bars.len() > 1).then(|| {
+        crate::charts::rate_bars(
+            "Tỷ lệ xã đạt chuẩn nông thôn mới theo đơn vị",
+            &child_bars,
+            overall,
+        )
+    });
     let year = as_of.year();
     let trend = state
         .service
@@ -207,6 +235,11 @@ async fn overview(
             },
             statuses, chart => chart.map(minijinja::Value::from_safe_string),
             trend_chart => trend_chart.map(minijinja::Value::from_safe_string),
+            children_chart => children_chart.map(minijinja::Value::from_safe_string),
+            children => rollup.children.iter().enumerate().map(|(i, c)| context! {
+                rank => i + 1, of => rollup.children.len(), code => c.code.clone(), name => c.name.clone(),
+                n_xa => c.n_xa, recognised => c.recognised, percent => c.share().map(vi::format_percent),
+            }).collect::<Vec<_>>(),
             trend => trend.iter().map(|p| context! {
                 date => vi::format_date(p.date), n_xa => p.n_xa, standard => p.standard_or_above,
                 advanced => p.advanced_or_above, model => p.model_or_above,

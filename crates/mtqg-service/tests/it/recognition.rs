@@ -72,6 +72,31 @@ async fn recognitions_are_counted_as_of_a_date_and_a_revocation_takes_the_status
         .expect("rollup 2023");
     assert_eq!(count(&end_2023, Status::Standard), 2);
     assert_eq!(count(&end_2023, Status::NotMet), xa.len() - 2);
+    let province = service
+        .ntm_rollup(&admin, Some("38"), date("2023-12-31"))
+        .await
+        .expect("rollup of Thanh Hóa");
+    let muong_lat = &province.children[0];
+    assert_eq!(
+        (
+            muong_lat.code.as_str(),
+            muong_lat.n_xa,
+            muong_lat.recognised
+        ),
+        ("384", xa.len(), 2),
+        "the only district with recognised xã ranks first"
+    );
+    assert_eq!(
+        province.children.iter().map(|c| c.n_xa).sum::<usize>(),
+        province.n_xa,
+        "every xã of the province is in one district"
+    );
+    let country = service
+        .ntm_rollup(&admin, None, date("2023-12-31"))
+        .await
+        .expect("national rollup");
+    assert_eq!(country.children.len(), 63, "the provinces of 2023");
+    assert_eq!(country.children[0].code, "38");
     let mid_2024 = service
         .ntm_rollup(&admin, Some("384"), date("2024-06-30"))
         .await
