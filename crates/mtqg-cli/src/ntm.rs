@@ -33,6 +33,20 @@ pub(crate) enum NtmCommand {
     },
     /// List the loaded criteria sets
     Sets,
+    /// Record assessments from a table (the columns of `evaluate`; region or group may be left out, it then comes
+    /// from the commune's groupings). Every row is checked first; nothing is written unless all pass.
+    Import {
+        /// Code of a loaded set
+        #[arg(long)]
+        set: String,
+        /// tu_danh_gia (self-assessment) or tham_dinh (appraisal)
+        #[arg(long, default_value = "tu_danh_gia")]
+        stage: String,
+        input: PathBuf,
+        /// Only report what would be recorded
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 impl NtmCommand {
@@ -87,6 +101,50 @@ pub(crate) async fn run_stored(
             ));
             Ok(())
         }
+        NtmCommand::Import {
+            set,
+            stage,
+            input,
+            dry_run,
+        } => {
+            let bytes = std::fs::read(&input)
+                .with_context(|| format!("while reading {}", input.display()))?;
+            let file_name = input
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let source = mtqg_service::geography::TableSource::from_bytes(&file_name, bytes);
+            let report = service
+                .import_assessments(&actor, source, &set, &stage, dry_run)
+                .await?;
+            for problem in &report.problems {
+                output::line(&format!(
+                    "{file_name}, dòng {}{}: {}",
+                    problem.row,
+                    problem
+                        .column
+                        .as_deref()
+                        .map(|column| format!(", cột {column}"))
+                        .unwrap_or_default(),
+                    problem.message
+                ));
+            }
+            if report.n_problems > 0 {
+                output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
+                std::process::exit(2);
+            }
+            output::line(&format!(
+                "{} xã, {} xã đạt đủ các tiêu chí. {}",
+                report.n_rows,
+                report.n_met_all,
+                if report.applied {
+                    "Đã ghi."
+                } else {
+                    "Chạy thử: chưa ghi."
+                }
+            ));
+            Ok(())
+        }
         NtmCommand::Sets => {
             for set in service.criteria_sets(&actor).await? {
                 output::line(&format!(
@@ -134,7 +192,7 @@ fn gap_text(result: &RowResult) -> String {
 
 pub(crate) fn run(command: NtmCommand) -> anyhow::Result<()> {
     match command {
-        NtmCommand::Load { .. } | NtmCommand::Sets => {
+        NtmCommand::Load { .. } | NtmCommand::Sets | NtmCommand::Import { .. } => {
             anyhow::bail!("this command needs the database")
         }
         NtmCommand::Evaluate { set, input, out } => {

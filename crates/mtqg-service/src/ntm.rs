@@ -289,6 +289,14 @@ impl Service {
                     })?;
             prepared.push(one);
         }
+        self.write_assessments(actor, prepared).await
+    }
+
+    async fn write_assessments(
+        &self,
+        actor: &Actor,
+        prepared: Vec<(mtqg_store::NewAssessment, String, Evaluation, Status)>,
+    ) -> Result<Vec<(Evaluation, Status)>, ServiceError> {
         let mut tx = self.store().begin().await?;
         let mut results = Vec::with_capacity(prepared.len());
         for (record, code, evaluation, status) in prepared {
@@ -303,6 +311,153 @@ impl Service {
         }
         tx.commit().await?;
         Ok(results)
+    }
+
+    /// Imports assessments from a CSV or XLSX table (one xã per row: code, year, optionally region or group and
+    /// flags, then one column per indicator code; the headers `evaluate_table` reads) for `set_code` and `stage`.
+    /// Every row is checked as the form checks it (scope, xã, values); every problem is reported with its row and
+    /// column; nothing is written unless all rows pass, and nothing at all in a dry run.
+    pub async fn import_assessments(
+        &self,
+        actor: &Actor,
+        source: TableSource,
+        set_code: &str,
+        stage: &str,
+        dry_run: bool,
+    ) -> Result<AssessmentImport, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let set = self.criteria_set(actor, set_code).await?;
+        let indicator_codes: std::collections::HashSet<String> = set
+            .indicators()
+            .map(|(_, indicator)| indicator.code.clone())
+            .collect();
+        let mut headers: Vec<String> = Vec::new();
+        let mut problems: Vec<RowProblem> = Vec::new();
+        let mut rows: Vec<(usize, AssessmentInput)> = Vec::new();
+        let problem = |row: usize, column: Option<&str>, message: String| RowProblem {
+            sheet: None,
+            row,
+            column: column.map(str::to_owned),
+            message,
+        };
+        let visit = |event: TableEvent<'_>| match event {
+            TableEvent::Head(head) => {
+                headers = head.headers.iter().map(|h| h.trim().to_owned()).collect();
+                for header in &headers {
+                    if !header.is_empty()
+                        && fixed_column(header).is_none()
+                        && !indicator_codes.contains(header)
+                    {
+                        problems.push(problem(
+                            1,
+                            Some(header),
+                            format!("chỉ tiêu \"{header}\" không có trong bộ {}", set.code),
+                        ));
+                    }
+                }
+                for required in ["code", "year"] {
+                    if !headers.iter().any(|h| fixed_column(h) == Some(required)) {
+                        problems.push(problem(
+                            1,
+                            Some(required),
+                            format!("thiếu cột \"{required}\""),
+                        ));
+                    }
+                }
+            }
+            TableEvent::Row(row, cells) => {
+                if cells.iter().all(|cell| cell.trim().is_empty()) {
+                    return;
+                }
+                let mut input = AssessmentInput {
+                    stage: stage.to_owned(),
+                    set_code: set.code.clone(),
+                    ..AssessmentInput::default()
+                };
+                for (header, cell) in headers.iter().zip(cells) {
+                    let cell = cell.trim();
+                    match fixed_column(header) {
+                        Some("code") => input.commune_code = cell.to_owned(),
+                        Some("key") if !cell.is_empty() => input.key = Some(cell.to_owned()),
+                        Some("flags") => {
+                            input.flags = cell
+                                .split([',', ';', ' '])
+                                .filter(|flag| !flag.is_empty())
+                                .map(|flag| mtqg_core::vi::fold(flag).replace(' ', "_"))
+                                .collect()
+                        }
+                        Some("year") => match cell.parse() {
+                            Ok(year) => input.year = year,
+                            Err(_) => problems.push(problem(
+                                row,
+                                Some(header),
+                                format!("năm \"{cell}\" không hợp lệ"),
+                            )),
+                        },
+                        Some(_) => {}
+                        None if indicator_codes.contains(header) && !cell.is_empty() => {
+                            input.values.insert(header.clone(), cell.to_owned());
+                        }
+                        None => {}
+                    }
+                }
+                rows.push((row, input));
+            }
+        };
+        let res = match source {
+            TableSource::Csv(reader) => mtqg_xlsx::read_csv(reader, visit),
+            TableSource::Xlsx(bytes) => {
+                mtqg_xlsx::read_xlsx(std::io::Cursor::new(bytes), None, visit)
+            }
+        };
+        if let Err(err) = res {
+            return Err(ServiceError::Invalid(err.to_string()));
+        }
+        let n_rows = rows.len();
+        let mut sets = HashMap::from([(set.code.clone(), set.clone())]);
+        let mut prepared = Vec::with_capacity(rows.len());
+        if problems.is_empty() {
+            for (row, input) in &rows {
+                match self.prepare_assessment(actor, input, &mut sets).await {
+                    Ok(one) => prepared.push(one),
+                    Err(ServiceError::Invalid(message)) => {
+                        problems.push(problem(*row, None, message))
+                    }
+                    Err(ServiceError::NotFound(what)) => problems.push(problem(
+                        *row,
+                        Some("code"),
+                        format!("không tìm thấy {what}"),
+                    )),
+                    Err(ServiceError::Forbidden) => problems.push(problem(
+                        *row,
+                        Some("code"),
+                        format!("xã {} ngoài phạm vi của bạn", input.commune_code),
+                    )),
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        let n_met_all = prepared
+            .iter()
+            .filter(|(_, _, evaluation, _)| evaluation.all_met)
+            .count();
+        let applied = problems.is_empty() && !dry_run;
+        if applied {
+            self.write_assessments(actor, prepared).await?;
+        }
+        let mut report = AssessmentImport {
+            n_rows,
+            n_met_all,
+            applied,
+            ..AssessmentImport::default()
+        };
+        crate::keep_problems(
+            &mut report.problems,
+            &mut report.n_problems,
+            &None,
+            problems,
+        );
+        Ok(report)
     }
 
     async fn prepare_assessment(
@@ -463,6 +618,17 @@ impl Service {
     }
 }
 
+/// What an assessment import found and did.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentImport {
+    pub n_rows: usize,
+    /// Rows meeting every criterion of the set.
+    pub n_met_all: usize,
+    pub problems: Vec<RowProblem>,
+    pub n_problems: usize,
+    pub applied: bool,
+}
+
 /// One commune's result.
 #[derive(Debug, Clone)]
 pub struct RowResult {
@@ -586,8 +752,7 @@ pub fn evaluate_table(
             }
             match evaluate(set, &input) {
                 Ok(evaluation) => {
-                    // What this assessment shows against its own set: the set's tier when every criterion is met. Whether the
-                    // xã holds the tiers below is the recognition lifecycle's business (`recognition`).
+                    // The set's tier when every criterion is met (see `prepare_assessment`).
                     let status = if evaluation.all_met {
                         Status::from(set.tier)
                     } else {

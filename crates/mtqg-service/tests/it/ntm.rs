@@ -361,3 +361,72 @@ async fn villages_are_imported_under_their_commune_with_a_level_column() {
         .expect("rollup");
     assert_eq!(rollup.n_xa, 1, "villages are not counted as xã");
 }
+
+#[tokio::test]
+async fn assessments_are_imported_from_a_table_all_or_nothing_with_every_problem_by_row_and_column()
+{
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let source = |text: &str| {
+        mtqg_service::geography::TableSource::from_bytes("danh-gia.csv", text.as_bytes().to_vec())
+    };
+    // Thị trấn Mường Lát (14845) cannot be assessed; 11.1 holds a bad number; 99.9 is not an indicator.
+    let bad = "mã xã,năm,19.1,11.1,99.9\n14848,2023,Đạt,\"3,5\",\n14845,2023,Đạt,,\n14854,2023,Đạt,abc,\n";
+    let report = service
+        .import_assessments(&admin, source(bad), "QD318-2022-XA", "tu_danh_gia", false)
+        .await
+        .expect("report");
+    assert!(!report.applied);
+    let places: Vec<(usize, Option<&str>)> = report
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_deref()))
+        .collect();
+    assert_eq!(
+        places,
+        [(1, Some("99.9"))],
+        "header problems stop before the rows"
+    );
+    let bad = bad
+        .replace(",99.9", "")
+        .replace(",\"3,5\",\n", ",\"3,5\"\n")
+        .replace("Đạt,,\n", "Đạt,\n")
+        .replace("abc,\n", "abc\n");
+    let report = service
+        .import_assessments(&admin, source(&bad), "QD318-2022-XA", "tu_danh_gia", false)
+        .await
+        .expect("report");
+    assert!(!report.applied);
+    let rows: Vec<usize> = report.problems.iter().map(|p| p.row).collect();
+    assert_eq!(rows, [3, 4], "{:?}", report.problems);
+    assert!(report.problems[0].message.contains("chỉ xã"));
+    assert!(
+        report.problems[1].message.contains("11.1"),
+        "{:?}",
+        report.problems
+    );
+    let card = service
+        .ntm_scorecard(&admin, "14848", crate::support::date("2023-12-31"))
+        .await
+        .expect("scorecard");
+    assert!(card.assessments.is_empty(), "nothing was written");
+
+    let good = "mã xã,năm,19.1,11.1\n14848,2023,Đạt,\"3,5\"\n14854,2023,Không đạt,\n";
+    let dry = service
+        .import_assessments(&admin, source(good), "QD318-2022-XA", "tham_dinh", true)
+        .await
+        .expect("dry run");
+    assert_eq!((dry.n_rows, dry.n_problems, dry.applied), (2, 0, false));
+    let applied = service
+        .import_assessments(&admin, source(good), "QD318-2022-XA", "tham_dinh", false)
+        .await
+        .expect("import");
+    assert!(applied.applied);
+    let card = service
+        .ntm_scorecard(&admin, "14848", crate::support::date("2023-12-31"))
+        .await
+        .expect("scorecard");
+    assert_eq!(card.assessments.len(), 1);
+    assert_eq!(card.assessments[0].stage, "tham_dinh");
+    assert_eq!(card.assessments[0].region_key, "BTB", "from the groupings");
+}
