@@ -92,6 +92,8 @@ pub(crate) struct Upload {
     pub(crate) bytes: Vec<u8>,
     pub(crate) csrf: String,
     pub(crate) apply: bool,
+    /// The form's other text fields.
+    pub(crate) fields: std::collections::HashMap<String, String>,
 }
 
 /// Reads a multipart upload form with the fields `file`, `csrf_token` and `apply`; `default_name` names a file sent
@@ -105,6 +107,7 @@ pub(crate) async fn read_upload(
         message,
     };
     let (mut file, mut csrf, mut apply) = (None, String::new(), false);
+    let mut fields = std::collections::HashMap::new();
     while let Some(field) = multipart
         .next_field()
         .await
@@ -121,7 +124,10 @@ pub(crate) async fn read_upload(
             }
             "csrf_token" => csrf = field.text().await.unwrap_or_default(),
             "apply" => apply = field.text().await.unwrap_or_default() == "1",
-            _ => {}
+            name => {
+                let name = name.to_owned();
+                fields.insert(name, field.text().await.unwrap_or_default());
+            }
         }
     }
     let (file_name, bytes) = file
@@ -132,5 +138,6 @@ pub(crate) async fn read_upload(
         bytes,
         csrf,
         apply,
+        fields,
     })
 }

@@ -90,6 +90,10 @@ pub(crate) fn templates() -> Environment<'static> {
             include_str!("../templates/ntm_matrix.html"),
         ),
         (
+            "ntm_import.html",
+            include_str!("../templates/ntm_import.html"),
+        ),
+        (
             "ntm_local.html",
             include_str!("../templates/ntm_local.html"),
         ),

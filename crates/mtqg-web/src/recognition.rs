@@ -29,6 +29,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/ntm/xa", get(find_xa))
         .route("/ntm/matrix", get(matrix_page))
+        .route("/ntm/assessments/import", post(import_assessments))
         .route("/ntm/assessments/{id}/evidence", post(upload_evidence))
         .route("/ntm/evidence/{id}", get(download_evidence))
         .route("/ntm/matrix.xlsx", get(matrix_xlsx))
@@ -692,4 +693,40 @@ async fn download_evidence(
         file.content,
     )
         .into_response())
+}
+
+async fn import_assessments(
+    State(state): State<AppState>,
+    authed: Authed,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::auth::read_upload(multipart, "danh-gia.xlsx").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let set = upload.fields.get("set_code").cloned().unwrap_or_default();
+    let stage = upload
+        .fields
+        .get("stage")
+        .cloned()
+        .unwrap_or_else(|| "tu_danh_gia".to_owned());
+    let source = mtqg_service::geography::TableSource::from_bytes(&upload.file_name, upload.bytes);
+    let report = state
+        .service
+        .import_assessments(&authed.session.actor, source, &set, &stage, !upload.apply)
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "ntm_import.html",
+        context! {
+            user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
+            file_name => upload.file_name, set, dry_run => !upload.apply,
+            report => context! {
+                n_rows => report.n_rows, n_met_all => report.n_met_all, n_problems => report.n_problems,
+                applied => report.applied,
+                problems => report.problems.iter().map(|p| context! {
+                    row => p.row, column => p.column.clone(), message => p.message.clone(),
+                }).collect::<Vec<_>>(),
+            },
+        },
+    )
 }

@@ -1002,3 +1002,44 @@ async fn an_evidence_file_is_attached_to_an_assessment_and_downloaded_by_those_i
         "the officer of Xã Tam Chung sees its evidence"
     );
 }
+
+#[tokio::test]
+async fn assessments_are_imported_from_an_uploaded_table_checked_first_then_written() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let upload = |csv: &str, apply: bool| {
+        let (content_type, body) = multipart(&admin.csrf, "danh-gia.csv", csv, apply);
+        let boundary = "mtqgBOUNDARY42";
+        let fields = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"set_code\"\r\n\r\nQD318-2022-XA\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"stage\"\r\n\r\ntham_dinh\r\n"
+        );
+        Request::post("/ntm/assessments/import")
+            .header(header::COOKIE, &admin.cookie)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(fields + &body))
+            .expect("request builds")
+    };
+    let bad = "mã xã,năm,vùng,19.1\n14848,2023,BTB,Đạt\n14846,2023,BTB,Đạt\n";
+    let refused = app.send(upload(bad, true)).await;
+    assert!(
+        refused.body.contains("<td class=\"num\">3</td>") && refused.body.contains("chỉ xã"),
+        "{}",
+        refused.body
+    );
+    let good = "mã xã,năm,vùng,19.1\n14848,2023,BTB,Đạt\n";
+    let dry = app.send(upload(good, false)).await;
+    assert!(dry.body.contains("Chưa ghi"), "{}", dry.body);
+    let written = app.send(upload(good, true)).await;
+    assert!(
+        written.body.contains("Đã ghi kết quả đánh giá"),
+        "{}",
+        written.body
+    );
+    let card = app
+        .get(Some(&admin), "/api/v1/ntm/xa/14848?date=2023-12-31")
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&card.body).expect("json");
+    assert_eq!(json["assessments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["assessments"][0]["stage"], "tham_dinh");
+}
