@@ -1361,3 +1361,61 @@ impl Service {
         Ok(file)
     }
 }
+
+/// The registries of a unit: OCOP products and village-level recognitions of its communes (every commune that
+/// existed under it, any date), newest first, with the commune's name.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    pub ocop: Vec<(OcopRecord, String)>,
+    pub local: Vec<(LocalRecognitionRecord, String)>,
+}
+
+impl Service {
+    /// OCOP products and village-level recognitions under a unit (or the actor's scope, or the country).
+    pub async fn ntm_registry(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<Registry, ServiceError> {
+        actor.require(Permission::ReadCriteria)?;
+        let atlas = self.atlas().await?;
+        let root = match (unit_code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
+            (None, scope) => scope,
+        };
+        let communes: Vec<i64> = match root {
+            Some(root) => atlas.reach(root),
+            None => atlas
+                .of_level(Level::Commune, as_of)
+                .into_iter()
+                .map(|unit| unit.id)
+                .collect(),
+        };
+        let name =
+            |id: i64, on: NaiveDate| atlas.unit(id, on).map(|unit| unit.name).unwrap_or_default();
+        let ocop = self
+            .store()
+            .ocop_products_of(&communes)
+            .await?
+            .into_iter()
+            .filter(|product| product.decided_on <= as_of)
+            .map(|product| {
+                let commune = name(product.commune_id, product.decided_on);
+                (product, commune)
+            })
+            .collect();
+        let local = self
+            .store()
+            .local_recognitions_of(&communes)
+            .await?
+            .into_iter()
+            .filter(|recognition| recognition.decided_on <= as_of)
+            .map(|recognition| {
+                let commune = name(recognition.commune_id, recognition.decided_on);
+                (recognition, commune)
+            })
+            .collect();
+        Ok(Registry { ocop, local })
+    }
+}

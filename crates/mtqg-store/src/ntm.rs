@@ -663,3 +663,63 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    /// The OCOP products of some communes, newest first.
+    pub async fn ocop_products_of(
+        &self,
+        commune_ids: &[i64],
+    ) -> Result<Vec<OcopRecord>, StoreError> {
+        let mut res = Vec::new();
+        for chunk in commune_ids.chunks(900) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            res.extend(
+                self.pool
+                    .conn()
+                    .fetch_all::<OcopRecord>(
+                        &format!(
+                            "select id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, \
+                             stars, decision, decided_on from ocop_products where commune_id in ({list})"
+                        ),
+                        vec![],
+                    )
+                    .await?,
+            );
+        }
+        res.sort_by_key(|record| std::cmp::Reverse((record.decided_on, record.id)));
+        Ok(res)
+    }
+
+    /// The village-level recognitions of some communes, newest first.
+    pub async fn local_recognitions_of(
+        &self,
+        commune_ids: &[i64],
+    ) -> Result<Vec<LocalRecognitionRecord>, StoreError> {
+        let mut res = Vec::new();
+        for chunk in commune_ids.chunks(900) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            res.extend(
+                self.pool
+                    .conn()
+                    .fetch_all::<LocalRecognitionRecord>(
+                        &format!(
+                            "select id, kind, commune_id, village_id, name, decision, decided_on \
+                             from ntm_local_recognitions where commune_id in ({list})"
+                        ),
+                        vec![],
+                    )
+                    .await?,
+            );
+        }
+        res.sort_by_key(|record| std::cmp::Reverse((record.decided_on, record.id)));
+        Ok(res)
+    }
+}

@@ -296,7 +296,7 @@ fn ocop_input(form: &HashMap<String, String>) -> Result<OcopInput, ServiceError>
     })
 }
 
-fn render_form(
+async fn render_form(
     state: &AppState,
     authed: &Authed,
     template: &str,
@@ -306,6 +306,26 @@ fn render_form(
 ) -> Result<Response, AppError> {
     let scale = mtqg_core::ntm::ocop::OcopScale::from_toml(OCOP_SCALE)
         .map_err(|problems| AppError::internal(anyhow::anyhow!(problems.join("; ")), false))?;
+    let registry = state
+        .service
+        .ntm_registry(&authed.session.actor, None, chrono::Utc::now().date_naive())
+        .await
+        .map_err(page_error)?;
+    let kind_label = |kind: &str| {
+        LOCAL_KINDS
+            .iter()
+            .find(|(key, _)| *key == kind)
+            .map(|(_, label)| *label)
+            .unwrap_or("")
+    };
+    let group_name = |code: &str| {
+        scale
+            .groups
+            .iter()
+            .find(|group| group.code == code)
+            .map(|group| group.name.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
     crate::pages::render(
         state,
         template,
@@ -316,6 +336,16 @@ fn render_form(
             groups => scale.groups.iter().map(|group| context! { code => group.code.clone(), name => group.name.clone() }).collect::<Vec<_>>(),
             parts => scale.parts.iter().map(|part| context! { code => part.code.clone(), name => part.name.clone(), max => part.max }).collect::<Vec<_>>(),
             legal_basis => scale.legal_basis.clone(), verify => scale.verify,
+            n_products => registry.ocop.len(), n_local => registry.local.len(),
+            products => registry.ocop.iter().take(500).map(|(p, commune)| context! {
+                code => p.code.clone(), name => p.name.clone(), owner => p.owner.clone(), commune => commune.clone(),
+                group => group_name(&p.product_group), score => p.score_a + p.score_b + p.score_c, stars => p.stars,
+                decision => p.decision.clone(), decided_on => vi::format_date(p.decided_on),
+            }).collect::<Vec<_>>(),
+            locals => registry.local.iter().take(500).map(|(r, commune)| context! {
+                kind => kind_label(&r.kind), name => r.name.clone(), commune => commune.clone(),
+                decision => r.decision.clone(), decided_on => vi::format_date(r.decided_on),
+            }).collect::<Vec<_>>(),
         },
     )
 }
@@ -334,6 +364,7 @@ async fn local_form(State(state): State<AppState>, authed: Authed) -> Result<Res
         None,
         None,
     )
+    .await
 }
 
 async fn submit_local(
@@ -352,16 +383,19 @@ async fn submit_local(
         Err(err) => Err(err),
     };
     match res {
-        Ok(_) => render_form(
-            &state,
-            &authed,
-            "ntm_local.html",
-            HashMap::new(),
-            Some("Đã ghi nhận quyết định công nhận.".to_owned()),
-            None,
-        ),
+        Ok(_) => {
+            render_form(
+                &state,
+                &authed,
+                "ntm_local.html",
+                HashMap::new(),
+                Some("Đã ghi nhận quyết định công nhận.".to_owned()),
+                None,
+            )
+            .await
+        }
         Err(ServiceError::Invalid(message)) => {
-            render_form(&state, &authed, "ntm_local.html", form, None, Some(message))
+            render_form(&state, &authed, "ntm_local.html", form, None, Some(message)).await
         }
         Err(err) => Err(page_error(err)),
     }
@@ -373,7 +407,7 @@ async fn ocop_form(State(state): State<AppState>, authed: Authed) -> Result<Resp
         .actor
         .require(Permission::RecordAssessment)
         .map_err(page_error)?;
-    render_form(&state, &authed, "ntm_ocop.html", HashMap::new(), None, None)
+    render_form(&state, &authed, "ntm_ocop.html", HashMap::new(), None, None).await
 }
 
 async fn submit_ocop(
@@ -392,16 +426,19 @@ async fn submit_ocop(
         Err(err) => Err(err),
     };
     match res {
-        Ok((_, stars)) => render_form(
-            &state,
-            &authed,
-            "ntm_ocop.html",
-            HashMap::new(),
-            Some(format!("Đã ghi nhận sản phẩm OCOP {stars} sao.")),
-            None,
-        ),
+        Ok((_, stars)) => {
+            render_form(
+                &state,
+                &authed,
+                "ntm_ocop.html",
+                HashMap::new(),
+                Some(format!("Đã ghi nhận sản phẩm OCOP {stars} sao.")),
+                None,
+            )
+            .await
+        }
         Err(ServiceError::Invalid(message)) => {
-            render_form(&state, &authed, "ntm_ocop.html", form, None, Some(message))
+            render_form(&state, &authed, "ntm_ocop.html", form, None, Some(message)).await
         }
         Err(err) => Err(page_error(err)),
     }

@@ -472,6 +472,27 @@ async fn village_recognitions_and_ocop_products_are_recorded_checked_and_counted
         ]
     );
     assert_eq!(rollup.ocop, [(4, 1, 1)]);
+    let registry = service
+        .ntm_registry(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("registry");
+    assert_eq!(registry.ocop.len(), 1);
+    assert_eq!(registry.ocop[0].1, "Xã Tam Chung");
+    let names: Vec<&str> = registry
+        .local
+        .iter()
+        .map(|(r, _)| r.name.as_str())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names.contains(&"Bản Tà Cóm"),
+        "the village name fills in: {names:?}"
+    );
+    let elsewhere = service
+        .ntm_registry(&admin, Some("385"), date("2024-12-31"))
+        .await
+        .expect("registry of another district");
+    assert!(elsewhere.ocop.is_empty() && elsewhere.local.is_empty());
     let before = service
         .ntm_rollup(&admin, Some("384"), date("2024-02-01"))
         .await

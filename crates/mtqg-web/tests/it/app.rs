@@ -934,6 +934,14 @@ async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecar
     ]);
     let product = app.post_form(Some(&admin), "/ntm/ocop", &ocop).await;
     assert!(product.body.contains("4 sao"), "{}", product.body);
+    let registry = app.get(Some(&admin), "/ntm/ocop").await;
+    assert!(
+        registry.body.contains("Chè Shan tuyết")
+            && registry.body.contains("4★")
+            && registry.body.contains("Xã Tam Chung"),
+        "{}",
+        registry.body
+    );
     let officer = app.login("xa").await;
     let viewer_page = app.get(Some(&officer), "/ntm/xa/14846").await;
     assert_eq!(viewer_page.status, StatusCode::FORBIDDEN, "another commune");
