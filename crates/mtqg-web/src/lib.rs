@@ -6,6 +6,7 @@ mod auth;
 mod capital;
 mod charts;
 mod error;
+mod map;
 mod ntm;
 mod pages;
 mod recognition;

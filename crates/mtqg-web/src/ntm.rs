@@ -163,6 +163,21 @@ async fn overview(
             highlight: matches!((child.share(), overall), (Some(share), Some(all)) if share < all),
         })
         .collect();
+    // The map covers today's 34 provinces: shown for the country from 1/7/2025.
+    let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
+    let map = (unit.is_none() && actor.scope_unit_id.is_none() && as_of >= reform).then(|| {
+        let shares: std::collections::HashMap<String, (String, Option<f64>)> = rollup
+            .children
+            .iter()
+            .map(|child| (child.code.clone(), (child.name.clone(), child.share())))
+            .collect();
+        let date = vi::format_date(as_of);
+        crate::map::choropleth(
+            "Tỷ lệ xã đạt chuẩn nông thôn mới theo tỉnh",
+            &shares,
+            |code| format!("/ntm?unit={code}&date={date}"),
+        )
+    });
     let children_chart = (child_bars.len() > 1).then(|| {
         crate::charts::rate_bars(
             "Tỷ lệ xã đạt chuẩn nông thôn mới theo đơn vị",
@@ -236,6 +251,7 @@ async fn overview(
             statuses, chart => chart.map(minijinja::Value::from_safe_string),
             trend_chart => trend_chart.map(minijinja::Value::from_safe_string),
             children_chart => children_chart.map(minijinja::Value::from_safe_string),
+            map => map.map(minijinja::Value::from_safe_string),
             children => rollup.children.iter().enumerate().map(|(i, c)| context! {
                 rank => i + 1, of => rollup.children.len(), code => c.code.clone(), name => c.name.clone(),
                 n_xa => c.n_xa, recognised => c.recognised, percent => c.share().map(vi::format_percent),

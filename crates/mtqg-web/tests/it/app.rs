@@ -868,6 +868,17 @@ async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecar
         page.body
     );
     assert!(page.body.contains("Qua các năm"), "{}", page.body);
+    let country = app.get(Some(&admin), "/ntm?date=01/08/2025").await;
+    assert_eq!(
+        country.body.matches("<path").count(),
+        34,
+        "the map of today's provinces"
+    );
+    assert!(
+        country.body.contains("<title>Tỉnh Thanh Hóa: "),
+        "{}",
+        country.body
+    );
     let matrix = app
         .get(Some(&admin), "/ntm/matrix?unit=38&date=31/12/2023")
         .await;

@@ -1,0 +1,181 @@
+//! A choropleth of today's 34 provinces, drawn server-side as SVG from the shipped boundaries
+//! (`data/geography/provinces_2025.geojson`, simplified by `tools/prepare_boundaries.py`). Names are escaped here; the
+//! result goes into templates as trusted markup.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use mtqg_core::vi;
+
+const BOUNDARIES: &str = include_str!("../../../data/geography/provinces_2025.geojson");
+
+struct Province {
+    code: String,
+    name: String,
+    /// Rings of (longitude, latitude).
+    rings: Vec<Vec<(f64, f64)>>,
+}
+
+fn provinces() -> &'static [Province] {
+    static PROVINCES: OnceLock<Vec<Province>> = OnceLock::new();
+    PROVINCES.get_or_init(|| {
+        let collection: serde_json::Value =
+            serde_json::from_str(BOUNDARIES).expect("the shipped boundaries are valid JSON");
+        let mut res = Vec::new();
+        for feature in collection["features"].as_array().into_iter().flatten() {
+            let text = |key: &str| feature["properties"][key].as_str().unwrap_or("").to_owned();
+            let mut rings = Vec::new();
+            for polygon in feature["geometry"]["coordinates"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                for ring in polygon.as_array().into_iter().flatten() {
+                    let points: Vec<(f64, f64)> = ring
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|point| Some((point[0].as_f64()?, point[1].as_f64()?)))
+                        .collect();
+                    rings.push(points);
+                }
+            }
+            res.push(Province {
+                code: text("code"),
+                name: text("name"),
+                rings,
+            });
+        }
+        res
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The class of a share: five bands of 20 points, or no data.
+fn band(share: Option<f64>) -> &'static str {
+    match share {
+        None => "map-none",
+        Some(share) if share < 0.2 => "map-0",
+        Some(share) if share < 0.4 => "map-1",
+        Some(share) if share < 0.6 => "map-2",
+        Some(share) if share < 0.8 => "map-3",
+        Some(_) => "map-4",
+    }
+}
+
+/// Provinces coloured by `shares` (province code → its name in the register and a share 0–1), each linking to
+/// `link(code)`; a province missing from `shares` shows the boundary file's name and no data.
+pub(crate) fn choropleth(
+    title: &str,
+    shares: &HashMap<String, (String, Option<f64>)>,
+    link: impl Fn(&str) -> String,
+) -> String {
+    let all = provinces();
+    let points = all.iter().flat_map(|p| p.rings.iter().flatten());
+    let (mut min_x, mut max_x, mut min_y, mut max_y) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in points {
+        min_x = min_x.min(x);
+        max_x = max_x.max(x);
+        min_y = min_y.min(y);
+        max_y = max_y.max(y);
+    }
+    // Equirectangular, longitudes shortened by the cosine of the middle latitude.
+    let squeeze = ((min_y + max_y) / 2.0).to_radians().cos();
+    let width = 320.0;
+    let scale = width / ((max_x - min_x) * squeeze);
+    let height = (max_y - min_y) * scale;
+    let mut svg = format!(
+        "<svg class=\"map\" viewBox=\"0 0 {width:.0} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
+        height + 40.0,
+        escape(title)
+    );
+    for province in all {
+        let (name, share) = shares
+            .get(&province.code)
+            .map(|(name, share)| (name.as_str(), *share))
+            .unwrap_or((province.name.as_str(), None));
+        let mut d = String::new();
+        for ring in &province.rings {
+            for (i, (x, y)) in ring.iter().enumerate() {
+                d.push_str(&format!(
+                    "{}{:.1},{:.1}",
+                    if i == 0 { "M" } else { "L" },
+                    (x - min_x) * squeeze * scale,
+                    (max_y - y) * scale
+                ));
+            }
+            d.push('Z');
+        }
+        svg.push_str(&format!(
+            "<a href=\"{}\"><path d=\"{d}\" class=\"{}\"><title>{}: {}</title></path></a>",
+            escape(&link(&province.code)),
+            band(share),
+            escape(name),
+            share
+                .map(vi::format_percent)
+                .unwrap_or_else(|| "chưa có số liệu".to_owned())
+        ));
+    }
+    for (i, (class, label)) in [
+        ("map-0", "dưới 20%"),
+        ("map-1", "20–40%"),
+        ("map-2", "40–60%"),
+        ("map-3", "60–80%"),
+        ("map-4", "từ 80%"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let x = 4.0 + i as f64 * 63.0;
+        svg.push_str(&format!(
+            "<rect x=\"{x:.0}\" y=\"{:.0}\" width=\"12\" height=\"12\" class=\"{class}\"/>\
+             <text x=\"{:.0}\" y=\"{:.0}\" class=\"value\">{label}</text>",
+            height + 16.0,
+            x + 15.0,
+            height + 26.0
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_boundaries_hold_the_34_provinces_with_their_codes() {
+        let all = provinces();
+        assert_eq!(all.len(), 34);
+        assert!(all
+            .iter()
+            .any(|p| p.code == "38" && p.name.starts_with("Tỉnh Thanh Ho")));
+        assert!(all.iter().all(|p| !p.rings.is_empty()));
+    }
+
+    #[test]
+    fn each_province_is_coloured_by_its_band_and_links_to_its_page() {
+        let shares = HashMap::from([
+            ("38".to_owned(), ("Tỉnh Thanh Hóa".to_owned(), Some(0.436))),
+            ("01".to_owned(), ("Thành phố Hà Nội".to_owned(), Some(0.95))),
+        ]);
+        let svg = choropleth("Tỷ lệ xã", &shares, |code| format!("/ntm?unit={code}"));
+        assert_eq!(svg.matches("<path").count(), 34);
+        assert!(svg.contains("<a href=\"/ntm?unit=38\"><path"));
+        assert!(
+            svg.contains("class=\"map-2\"><title>Tỉnh Thanh Hóa: 43,6%</title>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("class=\"map-4\"><title>Thành phố Hà Nội: 95%</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains("chưa có số liệu"));
+    }
+}
