@@ -238,7 +238,61 @@ fn latest_by_unit(results: Vec<AssessmentResult>) -> HashMap<i64, AssessmentResu
     latest
 }
 
+/// Recognitions with those under a provincial specialisation of `national` counted as under `national` itself.
+fn as_national(held: &[Recognition], family: &HashSet<String>, national: &str) -> Vec<Recognition> {
+    held.iter()
+        .cloned()
+        .map(|mut recognition| {
+            if family.contains(&recognition.set_code) {
+                recognition.set_code = national.to_owned();
+            }
+            recognition
+        })
+        .collect()
+}
+
+fn latest_result(year: i64, n_met: i64, n_criteria: i64) -> LatestResult {
+    LatestResult {
+        year: year as i32,
+        n_met: n_met as usize,
+        n_criteria: n_criteria as usize,
+        all_met: n_met == n_criteria,
+    }
+}
+
 impl Service {
+    /// The unit a roll-up is about: the one named, else the actor's scope, else the country (`None`).
+    async fn scope_root(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<Option<i64>, ServiceError> {
+        Ok(match (unit_code, actor.scope_unit_id) {
+            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
+            (None, scope) => scope,
+        })
+    }
+
+    /// That unit and the xã existing under it on `as_of` (phường and thị trấn are not xã).
+    async fn xa_under(
+        &self,
+        actor: &Actor,
+        atlas: &mtqg_core::atlas::Atlas,
+        unit_code: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<(Option<i64>, Vec<mtqg_core::atlas::UnitAsOf>), ServiceError> {
+        let root = self.scope_root(actor, unit_code, as_of).await?;
+        let xa = match root {
+            Some(root) => atlas.descendants(root, as_of, Some(Level::Commune)),
+            None => atlas.of_level(Level::Commune, as_of),
+        }
+        .into_iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .collect();
+        Ok((root, xa))
+    }
+
     /// A xã existing on `date` within the actor's scope, or an error naming what it is.
     async fn xa_at(
         &self,
@@ -611,17 +665,7 @@ impl Service {
         actor.require(Permission::ReadCriteria)?;
         let started = std::time::Instant::now();
         let atlas = self.atlas().await?;
-        let root = match (unit_code, actor.scope_unit_id) {
-            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
-            (None, scope) => scope,
-        };
-        let xa: Vec<mtqg_core::atlas::UnitAsOf> = match root {
-            Some(root) => atlas.descendants(root, as_of, Some(Level::Commune)),
-            None => atlas.of_level(Level::Commune, as_of),
-        }
-        .into_iter()
-        .filter(|unit| unit.unit_type == "Xã")
-        .collect();
+        let (root, xa) = self.xa_under(actor, &atlas, unit_code, as_of).await?;
         let year = as_of.year();
         let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
         for record in self.store().recognitions(as_of).await? {
@@ -789,22 +833,10 @@ impl Service {
                 {
                     continue;
                 }
-                let held: Vec<Recognition> = held
-                    .iter()
-                    .cloned()
-                    .map(|mut recognition| {
-                        if family.contains(&recognition.set_code) {
-                            recognition.set_code = set.code.clone();
-                        }
-                        recognition
-                    })
-                    .collect();
-                let result = latest.get(&unit.id).map(|result| LatestResult {
-                    year: result.year as i32,
-                    n_met: result.n_met as usize,
-                    n_criteria: result.n_criteria as usize,
-                    all_met: result.n_met == result.n_criteria,
-                });
+                let held = as_national(held, &family, &set.code);
+                let result = latest
+                    .get(&unit.id)
+                    .map(|result| latest_result(result.year, result.n_met, result.n_criteria));
                 if let Some(risk) = lifecycle::at_risk(&held, as_of, in_force, result) {
                     rollup.at_risk.push(AtRiskCommune {
                         code: unit.code.clone(),
@@ -981,21 +1013,8 @@ impl Service {
                     .iter()
                     .filter(|a| family.contains(&a.set_code) && a.year <= i64::from(as_of.year()))
                     .max_by_key(|a| (a.year, stage_rank(&a.stage), a.id))
-                    .map(|a| LatestResult {
-                        year: a.year as i32,
-                        n_met: a.n_met as usize,
-                        n_criteria: a.n_criteria as usize,
-                        all_met: a.n_met == a.n_criteria,
-                    });
-                let held: Vec<Recognition> = held
-                    .into_iter()
-                    .map(|mut recognition| {
-                        if family.contains(&recognition.set_code) {
-                            recognition.set_code = set.code.clone();
-                        }
-                        recognition
-                    })
-                    .collect();
+                    .map(|a| latest_result(a.year, a.n_met, a.n_criteria));
+                let held = as_national(&held, &family, &set.code);
                 lifecycle::at_risk(
                     &held,
                     as_of,
@@ -1054,17 +1073,7 @@ impl Service {
     ) -> Result<Matrix, ServiceError> {
         actor.require(Permission::ReadCriteria)?;
         let atlas = self.atlas().await?;
-        let root = match (unit_code, actor.scope_unit_id) {
-            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
-            (None, scope) => scope,
-        };
-        let mut xa: Vec<mtqg_core::atlas::UnitAsOf> = match root {
-            Some(root) => atlas.descendants(root, as_of, Some(Level::Commune)),
-            None => atlas.of_level(Level::Commune, as_of),
-        }
-        .into_iter()
-        .filter(|unit| unit.unit_type == "Xã")
-        .collect();
+        let (_, mut xa) = self.xa_under(actor, &atlas, unit_code, as_of).await?;
         xa.sort_by(|a, b| {
             a.parent_name
                 .cmp(&b.parent_name)
@@ -1380,10 +1389,7 @@ impl Service {
     ) -> Result<Registry, ServiceError> {
         actor.require(Permission::ReadCriteria)?;
         let atlas = self.atlas().await?;
-        let root = match (unit_code, actor.scope_unit_id) {
-            (Some(code), _) => Some(self.unit_at(actor, code, as_of).await?.id),
-            (None, scope) => scope,
-        };
+        let root = self.scope_root(actor, unit_code, as_of).await?;
         let communes: Vec<i64> = match root {
             Some(root) => atlas.reach(root),
             None => atlas

@@ -347,7 +347,8 @@ async fn export_dashboard(
     ))
 }
 
-fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
+/// An XLSX download.
+pub(crate) fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> Response {
     (
         [
             (

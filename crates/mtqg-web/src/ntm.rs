@@ -14,7 +14,7 @@ use mtqg_core::access::Role;
 use mtqg_core::ntm::{CriteriaSet, Evaluation, Outcome, Status, Tier};
 use mtqg_core::vi;
 use mtqg_service::ntm::AssessmentInput;
-use mtqg_service::recognition::Rollup;
+use mtqg_service::recognition::{Rollup, TrendPoint};
 
 use crate::charts::Bar;
 use mtqg_service::ServiceError;
@@ -108,6 +108,9 @@ fn rollup_json(rollup: &Rollup) -> serde_json::Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+/// Which count of a trend point a line shows.
+type CountOf = fn(&TrendPoint) -> usize;
 
 async fn overview(
     State(state): State<AppState>,
@@ -203,32 +206,20 @@ async fn overview(
             .iter()
             .map(|point| vi::format_date(point.date))
             .collect();
-        let series = [
-            crate::charts::Series {
-                name: "% xã đạt chuẩn trở lên",
-                class: "done",
-                values: trend
-                    .iter()
-                    .map(|p| share(p.standard_or_above, p.n_xa))
-                    .collect(),
-            },
-            crate::charts::Series {
-                name: "% xã nâng cao trở lên",
-                class: "plan",
-                values: trend
-                    .iter()
-                    .map(|p| share(p.advanced_or_above, p.n_xa))
-                    .collect(),
-            },
-            crate::charts::Series {
-                name: "% xã kiểu mẫu",
-                class: "target",
-                values: trend
-                    .iter()
-                    .map(|p| share(p.model_or_above, p.n_xa))
-                    .collect(),
-            },
+        let counts: [(&str, &str, CountOf); 3] = [
+            ("% xã đạt chuẩn trở lên", "done", |p| {
+                p.standard_or_above
+            }),
+            ("% xã nâng cao trở lên", "plan", |p| {
+                p.advanced_or_above
+            }),
+            ("% xã kiểu mẫu", "target", |p| p.model_or_above),
         ];
+        let series = counts.map(|(name, class, count)| crate::charts::Series {
+            name,
+            class,
+            values: trend.iter().map(|p| share(count(p), p.n_xa)).collect(),
+        });
         crate::charts::lines(
             "Tỷ lệ xã theo mức công nhận qua các năm",
             &labels,

@@ -648,24 +648,14 @@ async fn matrix_xlsx(
 ) -> Result<Response, AppError> {
     let matrix = matrix_data(&state, &authed, &query, false).await?;
     let bytes = mtqg_service::recognition::matrix_xlsx(&matrix).map_err(page_error)?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"ma-tran-tieu-chi-{}-{}.xlsx\"",
-                    query.unit.as_deref().unwrap_or("toan-quoc"),
-                    matrix.as_of
-                ),
-            ),
-        ],
+    Ok(crate::capital::xlsx_response(
         bytes,
-    )
-        .into_response())
+        &format!(
+            "ma-tran-tieu-chi-{}-{}.xlsx",
+            query.unit.as_deref().unwrap_or("toan-quoc"),
+            matrix.as_of
+        ),
+    ))
 }
 
 async fn upload_evidence(
