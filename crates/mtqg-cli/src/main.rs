@@ -338,6 +338,13 @@ async fn load_shipped(service: &Service) -> anyhow::Result<()> {
     if n_sets > 0 {
         output::line(&format!("Đã nạp {n_sets} bộ tiêu chí nông thôn mới."));
     }
+    let n_standards = service
+        .load_shipped_poverty_standards()
+        .await
+        .context("while loading the shipped poverty standards")?;
+    if n_standards > 0 {
+        output::line(&format!("Đã nạp {n_standards} chuẩn nghèo."));
+    }
     Ok(())
 }
 

@@ -33,6 +33,14 @@ pub enum Permission {
     ReadCriteria,
     /// Record commune assessments (in scope).
     RecordAssessment,
+    /// Read poverty figures: rates, flows, deprivation profiles (no personal data).
+    ReadPoverty,
+    /// Read the household register and review lists with names and ID numbers (in scope).
+    ReadHouseholds,
+    /// Enter households and review results, import lists, freeze a list with its recognition decision (in scope).
+    RecordPoverty,
+    /// Set a unit's yearly poverty-reduction target and load poverty standards.
+    SetPovertyTargets,
 }
 
 impl Role {
@@ -75,8 +83,15 @@ impl Role {
     /// Whether the role allows `permission` at all; scope is checked separately.
     pub fn can(self, permission: Permission) -> bool {
         match permission {
-            Permission::ReadGeography | Permission::ReadCapital | Permission::ReadCriteria => true,
-            Permission::RecordCapital | Permission::RecordAssessment => {
+            Permission::ReadGeography
+            | Permission::ReadCapital
+            | Permission::ReadCriteria
+            | Permission::ReadPoverty => true,
+            Permission::ReadHouseholds => self != Role::Viewer,
+            Permission::SetPovertyTargets => matches!(self, Role::Admin | Role::Steering),
+            Permission::RecordCapital
+            | Permission::RecordAssessment
+            | Permission::RecordPoverty => {
                 matches!(self, Role::Admin | Role::Agency | Role::Commune)
             }
             Permission::EditCatalogue => self == Role::Admin,
@@ -102,6 +117,17 @@ mod tests {
             assert!(role.can(Permission::ReadCapital), "{role:?}");
         }
         assert!(!Role::Agency.can(Permission::EditCatalogue));
+    }
+
+    #[test]
+    fn viewers_see_poverty_figures_but_never_households() {
+        assert!(Role::Viewer.can(Permission::ReadPoverty));
+        assert!(!Role::Viewer.can(Permission::ReadHouseholds));
+        assert!(Role::Commune.can(Permission::ReadHouseholds));
+        assert!(Role::Commune.can(Permission::RecordPoverty));
+        assert!(!Role::Steering.can(Permission::RecordPoverty));
+        assert!(Role::Steering.can(Permission::SetPovertyTargets));
+        assert!(!Role::Commune.can(Permission::SetPovertyTargets));
     }
 
     #[test]

@@ -261,6 +261,40 @@ impl Atlas {
         res
     }
 
+    /// The unit that holds what `unit_id` held, on `date`: the unit itself if it exists then, else the unit its
+    /// lineage leads to (a full edge first, else the partial edge with the largest weight, else the first edge),
+    /// followed until a unit existing on `date` is reached. `None` when the lineage ends before.
+    pub fn carried_to(&self, unit_id: i64, date: NaiveDate) -> Option<i64> {
+        let mut current = unit_id;
+        let mut seen = vec![unit_id];
+        loop {
+            let &unit_idx = self.index.get(&current)?;
+            if self.version_at(unit_idx, date).is_some() {
+                return Some(current);
+            }
+            let next = self
+                .lineage
+                .iter()
+                .filter(|edge| edge.from.0 == current && !seen.contains(&edge.to.0))
+                .max_by(|a, b| {
+                    let rank = |edge: &RebaseEdge| {
+                        (
+                            edge.kind == crate::geo::LineageKind::Full,
+                            edge.weight.unwrap_or(0.0),
+                        )
+                    };
+                    let (a_full, a_weight) = rank(a);
+                    let (b_full, b_weight) = rank(b);
+                    a_full
+                        .cmp(&b_full)
+                        .then(a_weight.total_cmp(&b_weight))
+                        .then(b.to.cmp(&a.to))
+                })?;
+            current = next.to.0;
+            seen.push(current);
+        }
+    }
+
     /// The groupings a unit belongs to on `date`, one per category: its own membership, or else the nearest
     /// ancestor's (a commune in a province of the Red River Delta region is in that region).
     pub fn groupings_of(&self, unit_id: i64, date: NaiveDate) -> Vec<GroupingOf<'_>> {
@@ -758,6 +792,35 @@ mod tests {
         );
         assert_eq!(atlas.search("muong lat", day(2023, 1, 1), 1).len(), 1);
         assert!(atlas.search("  ", day(2023, 1, 1), 10).is_empty());
+    }
+
+    #[test]
+    fn an_ended_commune_is_carried_to_the_unit_its_lineage_leads_to() {
+        let reform = day(2025, 7, 1);
+        let edge = |from, to, kind, weight| RebaseEdge {
+            from: crate::geo::UnitId(from),
+            to: crate::geo::UnitId(to),
+            kind,
+            weight,
+            date: reform,
+        };
+        let atlas = sample().with_lineage(vec![
+            edge(3, 5, crate::geo::LineageKind::Full, None),
+            edge(4, 1, crate::geo::LineageKind::Partial, Some(0.2)),
+            edge(4, 5, crate::geo::LineageKind::Partial, Some(0.8)),
+        ]);
+        assert_eq!(atlas.carried_to(3, day(2026, 1, 1)), Some(5));
+        assert_eq!(
+            atlas.carried_to(4, day(2026, 1, 1)),
+            Some(5),
+            "largest part"
+        );
+        assert_eq!(
+            atlas.carried_to(3, day(2024, 1, 1)),
+            Some(3),
+            "still existing"
+        );
+        assert_eq!(atlas.carried_to(2, day(2026, 1, 1)), None, "no lineage");
     }
 
     #[test]

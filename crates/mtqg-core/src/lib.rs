@@ -7,4 +7,5 @@ pub mod geo;
 pub mod import;
 pub mod money;
 pub mod ntm;
+pub mod poverty;
 pub mod vi;

@@ -9,6 +9,8 @@ pub mod geography;
 pub mod groupings;
 pub mod money;
 pub mod ntm;
+pub mod poverty;
+pub mod poverty_lists;
 pub mod projects;
 pub mod recognition;
 mod shipped;

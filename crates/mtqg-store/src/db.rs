@@ -594,6 +594,29 @@ pub(crate) async fn sync_identity(tx: &mut Tx, table: &str) -> Result<(), StoreE
     Ok(())
 }
 
+/// A packed integer field.
+pub(crate) fn parse_int(text: &str) -> Result<i64, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("packed row: \"{text}\" is not an integer")))
+}
+
+/// A packed optional integer field (NULL reads as empty).
+pub(crate) fn parse_opt_int(text: &str) -> Result<Option<i64>, StoreError> {
+    (!text.is_empty()).then(|| parse_int(text)).transpose()
+}
+
+/// A packed boolean field: SQLite writes 1/0, PostgreSQL true/false.
+pub(crate) fn parse_bool(text: &str) -> bool {
+    matches!(text, "1" | "true" | "t")
+}
+
+/// A packed date field.
+pub(crate) fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
+    // PostgreSQL writes dates as yyyy-mm-dd; SQLite stores them so.
+    NaiveDate::parse_from_str(&text[..text.len().min(10)], "%Y-%m-%d")
+        .map_err(|_| StoreError::Other(anyhow::anyhow!("packed row: \"{text}\" is not a date")))
+}
+
 pub(crate) fn other<E: Into<anyhow::Error>>(err: E) -> StoreError {
     StoreError::Other(err.into())
 }

@@ -7,6 +7,7 @@ mod geo;
 mod groupings;
 mod money;
 mod ntm;
+mod poverty;
 mod users;
 
 use crate::db::Pool;
@@ -21,6 +22,10 @@ pub use crate::money::{
 pub use crate::ntm::{
     AssessmentRecord, AssessmentResult, CriteriaSetRecord, EvidenceFile, EvidenceRecord,
     LocalRecognitionRecord, NewAssessment, OcopRecord, RecognitionRecord, RegistrationRecord,
+};
+pub use crate::poverty::{
+    HouseholdKey, HouseholdRecord, HouseholdRow, ListRow, ListTallies, ListedHousehold, MemberRow,
+    NewPovertyList, PovertyListRecord, PovertyStandardRecord, PovertyTargetRecord,
 };
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{args, Tx};
+use crate::db::{args, parse_day, parse_int, Tx};
 use crate::{Store, StoreError};
 
 /// A stored criteria set.
@@ -308,17 +308,6 @@ pub struct AssessmentResult {
     pub n_met: i64,
     pub n_criteria: i64,
     pub met_criteria: String,
-}
-
-fn parse_int(text: &str) -> Result<i64, StoreError> {
-    text.parse()
-        .map_err(|_| StoreError::Other(anyhow::anyhow!("packed row: \"{text}\" is not an integer")))
-}
-
-fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
-    // PostgreSQL writes dates as yyyy-mm-dd; SQLite stores them so.
-    NaiveDate::parse_from_str(&text[..text.len().min(10)], "%Y-%m-%d")
-        .map_err(|_| StoreError::Other(anyhow::anyhow!("packed row: \"{text}\" is not a date")))
 }
 
 const RECOGNITION_COLUMNS: &str = "id, unit_id, tier, set_code, decision, decided_on, revoked_on, \

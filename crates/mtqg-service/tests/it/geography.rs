@@ -659,6 +659,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "deadline_extensions",
             "grouping_members",
             "groupings",
+            "household_members",
+            "households",
             "lineage_edges",
             "ntm_assessments",
             "ntm_evidence_files",
@@ -666,6 +668,10 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "ntm_recognitions",
             "ntm_registrations",
             "ocop_products",
+            "poverty_list_rows",
+            "poverty_lists",
+            "poverty_standards",
+            "poverty_targets",
             "program_items",
             "project_commitments",
             "project_locations",
@@ -689,6 +695,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0006_cheaper_ledger_writes.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0007_ntm_lifecycle.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0008_ntm_evidence_files.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0009_poverty.sql"),
     ]
     .concat();
     let postgres = [
@@ -700,6 +707,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0006_cheaper_ledger_writes.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0007_ntm_lifecycle.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0008_ntm_evidence_files.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0009_poverty.sql"),
     ]
     .concat();
     for (table, column) in &schema {

@@ -4,5 +4,6 @@ mod geography;
 mod groupings;
 mod money;
 mod ntm;
+mod poverty;
 mod recognition;
 mod support;

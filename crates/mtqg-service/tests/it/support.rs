@@ -30,6 +30,10 @@ pub(crate) async fn service_with_shipped_geography() -> (TestDb, Service) {
         .load_shipped_criteria_sets()
         .await
         .expect("shipped criteria sets load");
+    service
+        .load_shipped_poverty_standards()
+        .await
+        .expect("shipped poverty standards load");
     (db, service)
 }
 

@@ -66,6 +66,10 @@ impl TestApp {
             .load_shipped_criteria_sets()
             .await
             .expect("criteria sets load");
+        service
+            .load_shipped_poverty_standards()
+            .await
+            .expect("poverty standards load");
         for (username, role, scope) in [
             ("admin", Role::Admin, None),
             ("xa", Role::Commune, Some("14848")),

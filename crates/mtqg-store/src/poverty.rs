@@ -1,0 +1,981 @@
+//! Poverty in storage: standards with their TOML source, the household register and members, review lists (open,
+//! then frozen: triggers refuse changes to a frozen list) with one row per household, and reduction targets.
+//! Register and list rows are written in bulk (`db::insert_rows`) and read packed: a province holds up to 1.5
+//! million households.
+
+use chrono::NaiveDate;
+
+use crate::db::{args, insert_rows, parse_bool, parse_int, parse_opt_int, sync_identity, Arg, Tx};
+use crate::{Store, StoreError};
+
+/// A stored poverty standard.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PovertyStandardRecord {
+    pub code: String,
+    pub name: String,
+    pub legal_basis: String,
+    pub first_year: i64,
+    pub last_year: i64,
+    pub parent_code: Option<String>,
+    pub province_code: Option<String>,
+    pub verify: bool,
+    pub source: String,
+}
+
+/// A household of the register, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub commune_id: i64,
+    pub code: String,
+    pub head_name: String,
+    pub village: String,
+    pub address: String,
+    /// "rural" or "urban".
+    pub area: String,
+    pub ethnicity: String,
+    pub ethnic_minority: bool,
+    pub meritorious: bool,
+    pub social_protection: bool,
+    pub no_worker: bool,
+}
+
+/// A member of a household.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MemberRow {
+    pub household_id: i64,
+    pub seq: i64,
+    pub name: String,
+    pub birth_year: Option<i64>,
+    /// "nam" or "nu".
+    pub sex: Option<String>,
+    pub relation: String,
+    pub national_id: Option<String>,
+}
+
+/// Where a stored household is: its id, commune and code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HouseholdKey {
+    pub id: i64,
+    pub commune_id: i64,
+}
+
+/// A review list (danh sách rà soát) of a commune and year.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PovertyListRecord {
+    pub id: i64,
+    pub commune_id: i64,
+    pub year: i64,
+    pub kind: String,
+    pub standard_code: String,
+    pub status: String,
+    pub replaces_id: Option<i64>,
+    pub decision: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub note: String,
+    pub n_households: Option<i64>,
+    pub n_poor: Option<i64>,
+    pub n_near_poor: Option<i64>,
+    pub n_average: Option<i64>,
+    pub n_em: Option<i64>,
+    pub n_em_poor: Option<i64>,
+    pub n_em_near_poor: Option<i64>,
+    /// "code=n;code=n": poor households deprived on each indicator.
+    pub poor_deprived: Option<String>,
+}
+
+const LIST_COLUMNS: &str = "id, commune_id, year, kind, standard_code, status, replaces_id, decision, decided_on, \
+     note, n_households, n_poor, n_near_poor, n_average, n_em, n_em_poor, n_em_near_poor, poor_deprived";
+
+/// A list to open.
+#[derive(Debug, Clone)]
+pub struct NewPovertyList {
+    pub commune_id: i64,
+    pub year: i32,
+    /// "annual" or "adhoc".
+    pub kind: String,
+    pub standard_code: String,
+    /// The frozen list a correcting list replaces.
+    pub replaces_id: Option<i64>,
+    pub note: String,
+}
+
+/// One household's review result in a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRow {
+    pub household_id: i64,
+    pub area: String,
+    pub ethnic_minority: bool,
+    pub income: Option<i64>,
+    pub score_a: Option<i64>,
+    /// Deprived indicator codes, comma-separated.
+    pub deprived: String,
+    /// Indicator codes asked, comma-separated (the list's standard's).
+    pub answered: String,
+    /// "poor", "near_poor", "average" or "other".
+    pub class: String,
+}
+
+/// What freezing writes on a list: the decision and the tallies.
+#[derive(Debug, Clone, Default)]
+pub struct ListTallies {
+    pub n_households: i64,
+    pub n_poor: i64,
+    pub n_near_poor: i64,
+    pub n_average: i64,
+    pub n_em: i64,
+    pub n_em_poor: i64,
+    pub n_em_near_poor: i64,
+    pub poor_deprived: String,
+}
+
+/// A household with its review row in a list, for the review screen (personal fields included: the service
+/// checks scope before asking).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedHousehold {
+    pub id: i64,
+    pub code: String,
+    pub head_name: String,
+    pub village: String,
+    pub ethnicity: String,
+    pub ethnic_minority: bool,
+    pub area: String,
+    pub income: Option<i64>,
+    pub score_a: Option<i64>,
+    pub deprived: String,
+    pub class: String,
+}
+
+/// A household with every register field, and its version for optimistic edits.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HouseholdRecord {
+    pub id: i64,
+    pub commune_id: i64,
+    pub code: String,
+    pub head_name: String,
+    pub village: String,
+    pub address: String,
+    pub area: String,
+    pub ethnicity: String,
+    pub ethnic_minority: bool,
+    pub meritorious: bool,
+    pub social_protection: bool,
+    pub no_worker: bool,
+    pub version: i64,
+}
+
+/// A yearly poverty-reduction target of a unit.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PovertyTargetRecord {
+    pub unit_id: i64,
+    pub year: i64,
+    pub target_points: f64,
+    pub legal_basis: String,
+}
+
+/// Ids per `in (…)` list.
+const IN_CHUNK: usize = 500;
+
+fn in_list(n: usize, first: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", first + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    pub async fn poverty_standards(&self) -> Result<Vec<PovertyStandardRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select code, name, legal_basis, first_year, last_year, parent_code, province_code, verify, source \
+                 from poverty_standards order by first_year, code",
+                vec![],
+            )
+            .await
+    }
+
+    /// Households of these communes, by code.
+    pub async fn household_keys(
+        &self,
+        commune_ids: &[i64],
+    ) -> Result<Vec<(String, HouseholdKey)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in commune_ids.chunks(IN_CHUNK) {
+            let rows = self
+                .pool
+                .conn()
+                .fetch_packed(
+                    &["id", "commune_id", "code"],
+                    &format!(
+                        "households where commune_id in ({})",
+                        in_list(chunk.len(), 1)
+                    ),
+                    chunk.iter().map(|id| Arg::from(*id)).collect(),
+                )
+                .await?;
+            for row in rows.rows() {
+                found.push((
+                    row[2].to_owned(),
+                    HouseholdKey {
+                        id: parse_int(row[0])?,
+                        commune_id: parse_int(row[1])?,
+                    },
+                ));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Stored households with these codes, wherever they are.
+    pub async fn households_by_code(
+        &self,
+        codes: &[String],
+    ) -> Result<Vec<(String, HouseholdKey)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in codes.chunks(IN_CHUNK) {
+            let rows: Vec<(i64, i64, String)> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select id, commune_id, code from households where code in ({})",
+                        in_list(chunk.len(), 1)
+                    ),
+                    chunk.iter().map(|code| Arg::from(code.as_str())).collect(),
+                )
+                .await?;
+            found.extend(
+                rows.into_iter()
+                    .map(|(id, commune_id, code)| (code, HouseholdKey { id, commune_id })),
+            );
+        }
+        Ok(found)
+    }
+
+    /// Which of these national ID numbers are held, and by which household.
+    pub async fn national_ids_in_use(
+        &self,
+        national_ids: &[String],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in national_ids.chunks(IN_CHUNK) {
+            let marks = in_list(chunk.len(), 1);
+            let rows: Vec<(String, i64)> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select national_id, household_id from household_members where national_id in ({marks})"
+                    ),
+                    chunk.iter().map(|code| Arg::from(code.as_str())).collect(),
+                )
+                .await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    /// Lists of these communes for years `from..=to`, oldest first.
+    pub async fn poverty_lists(
+        &self,
+        commune_ids: &[i64],
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<PovertyListRecord>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in commune_ids.chunks(IN_CHUNK) {
+            let mut args = args![i64::from(from), i64::from(to)];
+            args.extend(chunk.iter().map(|id| Arg::from(*id)));
+            let rows: Vec<PovertyListRecord> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select {LIST_COLUMNS} from poverty_lists where year >= $1 and year <= $2 \
+                         and commune_id in ({}) order by year, id",
+                        in_list(chunk.len(), 3)
+                    ),
+                    args,
+                )
+                .await?;
+            found.extend(rows);
+        }
+        found.sort_by_key(|list| (list.year, list.id));
+        Ok(found)
+    }
+
+    /// Frozen lists of every commune for years `from..=to` (a national roll-up reads tallies only).
+    pub async fn frozen_poverty_lists(
+        &self,
+        from: i32,
+        to: i32,
+    ) -> Result<Vec<PovertyListRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select {LIST_COLUMNS} from poverty_lists where year >= $1 and year <= $2 and status = 'frozen' \
+                     order by year, id"
+                ),
+                args![i64::from(from), i64::from(to)],
+            )
+            .await
+    }
+
+    pub async fn poverty_list(&self, id: i64) -> Result<PovertyListRecord, StoreError> {
+        self.pool
+            .conn()
+            .fetch_one(
+                &format!("select {LIST_COLUMNS} from poverty_lists where id = $1"),
+                args![id],
+            )
+            .await
+    }
+
+    /// Every row of a list.
+    pub async fn poverty_list_rows(&self, list_id: i64) -> Result<Vec<ListRow>, StoreError> {
+        let rows = self
+            .pool
+            .conn()
+            .fetch_packed(
+                &[
+                    "household_id",
+                    "area",
+                    "ethnic_minority",
+                    "income",
+                    "score_a",
+                    "deprived",
+                    "answered",
+                    "class",
+                ],
+                "poverty_list_rows where list_id = $1",
+                args![list_id],
+            )
+            .await?;
+        rows.rows()
+            .map(|row| {
+                Ok(ListRow {
+                    household_id: parse_int(row[0])?,
+                    area: row[1].to_owned(),
+                    ethnic_minority: parse_bool(row[2]),
+                    income: parse_opt_int(row[3])?,
+                    score_a: parse_opt_int(row[4])?,
+                    deprived: row[5].to_owned(),
+                    answered: row[6].to_owned(),
+                    class: row[7].to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    /// (list id, household id, class) of every row of these lists, for flows.
+    pub async fn poverty_classes(
+        &self,
+        list_ids: &[i64],
+    ) -> Result<Vec<(i64, i64, String)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in list_ids.chunks(IN_CHUNK) {
+            let rows = self
+                .pool
+                .conn()
+                .fetch_packed(
+                    &["list_id", "household_id", "class"],
+                    &format!(
+                        "poverty_list_rows where list_id in ({})",
+                        in_list(chunk.len(), 1)
+                    ),
+                    chunk.iter().map(|id| Arg::from(*id)).collect(),
+                )
+                .await?;
+            for row in rows.rows() {
+                found.push((parse_int(row[0])?, parse_int(row[1])?, row[2].to_owned()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Households poor or near-poor in a frozen list of these communes before `year`: (household id, class).
+    pub async fn poverty_classes_before(
+        &self,
+        commune_ids: &[i64],
+        year: i32,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in commune_ids.chunks(IN_CHUNK) {
+            let mut args = args![i64::from(year)];
+            args.extend(chunk.iter().map(|id| Arg::from(*id)));
+            let rows = self
+                .pool
+                .conn()
+                .fetch_packed(
+                    &["r.household_id", "r.class"],
+                    &format!(
+                        "poverty_list_rows r join poverty_lists l on l.id = r.list_id \
+                         where l.year < $1 and l.status = 'frozen' and r.class in ('poor', 'near_poor') \
+                         and l.commune_id in ({})",
+                        in_list(chunk.len(), 2)
+                    ),
+                    args,
+                )
+                .await?;
+            for row in rows.rows() {
+                found.push((parse_int(row[0])?, row[1].to_owned()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// A page of a list's households with their results: `class` filters by class, `village` and `query`
+    /// (code or head's name, folded text matched by the caller's pattern) narrow further.
+    pub async fn listed_households(
+        &self,
+        list_id: i64,
+        class: Option<&str>,
+        query: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<ListedHousehold>), StoreError> {
+        let pattern = query.map(|text| format!("%{}%", text.to_lowercase()));
+        let filter = "r.list_id = $1 and (cast($2 as text) is null or r.class = $2) \
+             and (cast($3 as text) is null or lower(h.code) like $3 or lower(h.head_name) like $3 \
+             or lower(h.village) like $3)";
+        let (total,): (i64,) = self
+            .pool
+            .conn()
+            .fetch_one(
+                &format!(
+                    "select count(*) from poverty_list_rows r join households h on h.id = r.household_id where {filter}"
+                ),
+                args![list_id, class.map(str::to_owned), pattern.clone()],
+            )
+            .await?;
+        let rows = self
+            .pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select h.id, h.code, h.head_name, h.village, h.ethnicity, r.ethnic_minority, r.area, r.income, \
+                     r.score_a, r.deprived, r.class from poverty_list_rows r join households h on h.id = r.household_id \
+                     where {filter} order by h.village, h.code limit $4 offset $5"
+                ),
+                args![list_id, class.map(str::to_owned), pattern, limit, offset],
+            )
+            .await?;
+        Ok((total, rows))
+    }
+
+    pub async fn household(&self, id: i64) -> Result<HouseholdRecord, StoreError> {
+        self.pool
+            .conn()
+            .fetch_one(
+                "select id, commune_id, code, head_name, village, address, area, ethnicity, ethnic_minority, \
+                 meritorious, social_protection, no_worker, version from households where id = $1",
+                args![id],
+            )
+            .await
+    }
+
+    pub async fn household_members(&self, id: i64) -> Result<Vec<MemberRow>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select household_id, seq, name, birth_year, sex, relation, national_id from household_members \
+                 where household_id = $1 order by seq",
+                args![id],
+            )
+            .await
+    }
+
+    /// A household's results in every list, newest first: (list, row).
+    pub async fn household_history(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(PovertyListRecord, String, String)>, StoreError> {
+        let lists: Vec<PovertyListRecord> = self
+            .pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select {} from poverty_lists l join poverty_list_rows r on r.list_id = l.id \
+                     where r.household_id = $1 order by l.year desc, l.id desc",
+                    LIST_COLUMNS
+                        .split(", ")
+                        .map(|column| format!("l.{column}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                args![id],
+            )
+            .await?;
+        let rows: Vec<(i64, String, String)> = self
+            .pool
+            .conn()
+            .fetch_all(
+                "select list_id, class, deprived from poverty_list_rows where household_id = $1",
+                args![id],
+            )
+            .await?;
+        Ok(lists
+            .into_iter()
+            .filter_map(|list| {
+                let (_, class, deprived) = rows.iter().find(|row| row.0 == list.id)?.clone();
+                Some((list, class, deprived))
+            })
+            .collect())
+    }
+
+    pub async fn poverty_targets(&self, year: i32) -> Result<Vec<PovertyTargetRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select unit_id, year, target_points, legal_basis from poverty_targets where year = $1",
+                args![i64::from(year)],
+            )
+            .await
+    }
+}
+
+impl Tx {
+    pub async fn upsert_poverty_standard(
+        &mut self,
+        record: &PovertyStandardRecord,
+        loaded_by: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "insert into poverty_standards (code, name, legal_basis, first_year, last_year, parent_code, \
+                 province_code, verify, source, loaded_by) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 on conflict (code) do update set name = excluded.name, legal_basis = excluded.legal_basis, \
+                 first_year = excluded.first_year, last_year = excluded.last_year, parent_code = excluded.parent_code, \
+                 province_code = excluded.province_code, verify = excluded.verify, source = excluded.source, \
+                 loaded_by = excluded.loaded_by",
+                args![
+                    record.code.as_str(),
+                    record.name.as_str(),
+                    record.legal_basis.as_str(),
+                    record.first_year,
+                    record.last_year,
+                    record.parent_code.clone(),
+                    record.province_code.clone(),
+                    record.verify,
+                    record.source.as_str(),
+                    loaded_by
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The largest household id in use (new households take the ids after it).
+    pub async fn max_household_id(&mut self) -> Result<i64, StoreError> {
+        let (max,): (Option<i64>,) = self
+            .conn()
+            .fetch_one("select max(id) from households", vec![])
+            .await?;
+        Ok(max.unwrap_or(0))
+    }
+
+    /// Writes households: new ones (`is_new`) are inserted with their ids, others replace the stored fields and
+    /// bump the version.
+    pub async fn write_households(
+        &mut self,
+        rows: &[HouseholdRow],
+        is_new: bool,
+    ) -> Result<(), StoreError> {
+        const COLUMNS: &[(&str, &str)] = &[
+            ("id", "bigint"),
+            ("commune_id", "bigint"),
+            ("code", "text"),
+            ("head_name", "text"),
+            ("village", "text"),
+            ("address", "text"),
+            ("area", "text"),
+            ("ethnicity", "text"),
+            ("ethnic_minority", "boolean"),
+            ("meritorious", "boolean"),
+            ("social_protection", "boolean"),
+            ("no_worker", "boolean"),
+        ];
+        let then = if is_new {
+            ""
+        } else {
+            " on conflict (id) do update set commune_id = excluded.commune_id, head_name = excluded.head_name, \
+             village = excluded.village, address = excluded.address, area = excluded.area, \
+             ethnicity = excluded.ethnicity, ethnic_minority = excluded.ethnic_minority, \
+             meritorious = excluded.meritorious, social_protection = excluded.social_protection, \
+             no_worker = excluded.no_worker, \
+             version = households.version + 1, updated_at = excluded.updated_at"
+        };
+        for chunk in rows.chunks(8_192) {
+            let values = chunk
+                .iter()
+                .map(|row| {
+                    args![
+                        row.id,
+                        row.commune_id,
+                        row.code.as_str(),
+                        row.head_name.as_str(),
+                        row.village.as_str(),
+                        row.address.as_str(),
+                        row.area.as_str(),
+                        row.ethnicity.as_str(),
+                        row.ethnic_minority,
+                        row.meritorious,
+                        row.social_protection,
+                        row.no_worker
+                    ]
+                })
+                .collect();
+            let now = chrono::Utc::now();
+            insert_rows(
+                self,
+                "households",
+                COLUMNS,
+                values,
+                &[("updated_at", "timestamptz", Arg::from(now))],
+                then,
+            )
+            .await?;
+        }
+        if is_new {
+            sync_identity(self, "households").await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the members of these households.
+    pub async fn replace_members(
+        &mut self,
+        household_ids: &[i64],
+        members: &[MemberRow],
+    ) -> Result<(), StoreError> {
+        for chunk in household_ids.chunks(IN_CHUNK) {
+            self.conn()
+                .execute(
+                    &format!(
+                        "delete from household_members where household_id in ({})",
+                        in_list(chunk.len(), 1)
+                    ),
+                    chunk.iter().map(|id| Arg::from(*id)).collect(),
+                )
+                .await?;
+        }
+        const COLUMNS: &[(&str, &str)] = &[
+            ("household_id", "bigint"),
+            ("seq", "bigint"),
+            ("name", "text"),
+            ("birth_year", "bigint"),
+            ("sex", "text"),
+            ("relation", "text"),
+            ("national_id", "text"),
+        ];
+        for chunk in members.chunks(8_192) {
+            let values = chunk
+                .iter()
+                .map(|member| {
+                    args![
+                        member.household_id,
+                        member.seq,
+                        member.name.as_str(),
+                        member.birth_year,
+                        member.sex.clone(),
+                        member.relation.as_str(),
+                        member.national_id.clone()
+                    ]
+                })
+                .collect();
+            insert_rows(self, "household_members", COLUMNS, values, &[], "").await?;
+        }
+        Ok(())
+    }
+
+    /// Writes members, replacing those with the same household and number (an import that gives only the head's
+    /// details writes member 1 and leaves the others).
+    pub async fn upsert_members(&mut self, members: &[MemberRow]) -> Result<(), StoreError> {
+        const COLUMNS: &[(&str, &str)] = &[
+            ("household_id", "bigint"),
+            ("seq", "bigint"),
+            ("name", "text"),
+            ("birth_year", "bigint"),
+            ("sex", "text"),
+            ("relation", "text"),
+            ("national_id", "text"),
+        ];
+        let then = " on conflict (household_id, seq) do update set name = excluded.name, \
+             birth_year = excluded.birth_year, sex = excluded.sex, relation = excluded.relation, \
+             national_id = excluded.national_id";
+        let mut sorted: Vec<&MemberRow> = members.iter().collect();
+        sorted.sort_by_key(|member| (member.household_id, member.seq));
+        for chunk in sorted.chunks(8_192) {
+            let values = chunk
+                .iter()
+                .map(|member| {
+                    args![
+                        member.household_id,
+                        member.seq,
+                        member.name.as_str(),
+                        member.birth_year,
+                        member.sex.clone(),
+                        member.relation.as_str(),
+                        member.national_id.clone()
+                    ]
+                })
+                .collect();
+            insert_rows(self, "household_members", COLUMNS, values, &[], then).await?;
+        }
+        Ok(())
+    }
+
+    /// The open list of a commune, year and kind, if there is one.
+    pub async fn open_poverty_list(
+        &mut self,
+        commune_id: i64,
+        year: i32,
+        kind: &str,
+    ) -> Result<Option<PovertyListRecord>, StoreError> {
+        self.conn()
+            .fetch_optional(
+                &format!(
+                    "select {LIST_COLUMNS} from poverty_lists where commune_id = $1 and year = $2 and kind = $3 \
+                     and status = 'open'"
+                ),
+                args![commune_id, i64::from(year), kind],
+            )
+            .await
+    }
+
+    /// The latest frozen list of a commune, year and kind, if there is one.
+    pub async fn frozen_poverty_list(
+        &mut self,
+        commune_id: i64,
+        year: i32,
+        kind: &str,
+    ) -> Result<Option<PovertyListRecord>, StoreError> {
+        self.conn()
+            .fetch_optional(
+                &format!(
+                    "select {LIST_COLUMNS} from poverty_lists where commune_id = $1 and year = $2 and kind = $3 \
+                     and status = 'frozen' order by decided_on desc, id desc limit 1"
+                ),
+                args![commune_id, i64::from(year), kind],
+            )
+            .await
+    }
+
+    pub async fn poverty_list_for_update(
+        &mut self,
+        id: i64,
+    ) -> Result<PovertyListRecord, StoreError> {
+        self.conn()
+            .fetch_one(
+                &format!("select {LIST_COLUMNS} from poverty_lists where id = $1"),
+                args![id],
+            )
+            .await
+    }
+
+    /// Opens a list; returns its id.
+    pub async fn create_poverty_list(
+        &mut self,
+        list: &NewPovertyList,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into poverty_lists (commune_id, year, kind, standard_code, status, replaces_id, note, created_by) \
+                 values ($1, $2, $3, $4, 'open', $5, $6, $7) returning id",
+                args![
+                    list.commune_id,
+                    i64::from(list.year),
+                    list.kind.as_str(),
+                    list.standard_code.as_str(),
+                    list.replaces_id,
+                    list.note.as_str(),
+                    created_by
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// Writes rows into an open list, replacing a household's earlier row.
+    pub async fn write_list_rows(
+        &mut self,
+        list_id: i64,
+        rows: &[ListRow],
+    ) -> Result<(), StoreError> {
+        const COLUMNS: &[(&str, &str)] = &[
+            ("household_id", "bigint"),
+            ("area", "text"),
+            ("ethnic_minority", "boolean"),
+            ("income", "bigint"),
+            ("score_a", "bigint"),
+            ("deprived", "text"),
+            ("answered", "text"),
+            ("class", "text"),
+        ];
+        let then = " on conflict (list_id, household_id) do update set area = excluded.area, \
+             ethnic_minority = excluded.ethnic_minority, income = excluded.income, score_a = excluded.score_a, \
+             deprived = excluded.deprived, answered = excluded.answered, class = excluded.class";
+        let mut sorted: Vec<&ListRow> = rows.iter().collect();
+        sorted.sort_by_key(|row| row.household_id);
+        for chunk in sorted.chunks(8_192) {
+            let values = chunk
+                .iter()
+                .map(|row| {
+                    args![
+                        row.household_id,
+                        row.area.as_str(),
+                        row.ethnic_minority,
+                        row.income,
+                        row.score_a,
+                        row.deprived.as_str(),
+                        row.answered.as_str(),
+                        row.class.as_str()
+                    ]
+                })
+                .collect();
+            insert_rows(
+                self,
+                "poverty_list_rows",
+                COLUMNS,
+                values,
+                &[("list_id", "bigint", Arg::from(list_id))],
+                then,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Removes households from an open list.
+    pub async fn remove_list_rows(
+        &mut self,
+        list_id: i64,
+        household_ids: &[i64],
+    ) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        for chunk in household_ids.chunks(IN_CHUNK) {
+            let mut args = args![list_id];
+            args.extend(chunk.iter().map(|id| Arg::from(*id)));
+            removed += self
+                .conn()
+                .execute(
+                    &format!(
+                        "delete from poverty_list_rows where list_id = $1 and household_id in ({})",
+                        in_list(chunk.len(), 2)
+                    ),
+                    args,
+                )
+                .await?;
+        }
+        Ok(removed)
+    }
+
+    /// Copies every row of one list into another (an open correcting list starts from the frozen one).
+    pub async fn copy_list_rows(&mut self, from: i64, to: i64) -> Result<u64, StoreError> {
+        self.conn()
+            .execute(
+                "insert into poverty_list_rows (list_id, household_id, area, ethnic_minority, income, score_a, \
+                 deprived, answered, class) select $1, household_id, area, ethnic_minority, income, score_a, \
+                 deprived, answered, class from poverty_list_rows where list_id = $2",
+                args![to, from],
+            )
+            .await
+    }
+
+    /// Freezes an open list with its decision and tallies. Fails if it is not open.
+    pub async fn freeze_poverty_list(
+        &mut self,
+        id: i64,
+        decision: &str,
+        decided_on: NaiveDate,
+        tallies: &ListTallies,
+        frozen_by: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .conn()
+            .execute(
+                "update poverty_lists set status = 'frozen', decision = $2, decided_on = $3, n_households = $4, \
+                 n_poor = $5, n_near_poor = $6, n_average = $7, n_em = $8, n_em_poor = $9, n_em_near_poor = $10, \
+                 poor_deprived = $11, frozen_by = $12, frozen_at = $13 where id = $1 and status = 'open'",
+                args![
+                    id,
+                    decision,
+                    decided_on,
+                    tallies.n_households,
+                    tallies.n_poor,
+                    tallies.n_near_poor,
+                    tallies.n_average,
+                    tallies.n_em,
+                    tallies.n_em_poor,
+                    tallies.n_em_near_poor,
+                    tallies.poor_deprived.as_str(),
+                    frozen_by,
+                    chrono::Utc::now()
+                ],
+            )
+            .await?;
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Stores a household's edited fields if its version is still `version`; false when someone else saved first.
+    pub async fn update_household(
+        &mut self,
+        row: &HouseholdRow,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .execute(
+                "update households set head_name = $2, village = $3, address = $4, area = $5, ethnicity = $6, \
+                 ethnic_minority = $7, meritorious = $8, social_protection = $9, no_worker = $10, \
+                 version = version + 1, updated_at = $11 where id = $1 and version = $12",
+                args![
+                    row.id,
+                    row.head_name.as_str(),
+                    row.village.as_str(),
+                    row.address.as_str(),
+                    row.area.as_str(),
+                    row.ethnicity.as_str(),
+                    row.ethnic_minority,
+                    row.meritorious,
+                    row.social_protection,
+                    row.no_worker,
+                    chrono::Utc::now(),
+                    version
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    pub async fn set_poverty_target(
+        &mut self,
+        target: &PovertyTargetRecord,
+        created_by: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "insert into poverty_targets (unit_id, year, target_points, legal_basis, created_by) \
+                 values ($1, $2, $3, $4, $5) on conflict (unit_id, year) do update set \
+                 target_points = excluded.target_points, legal_basis = excluded.legal_basis, \
+                 created_by = excluded.created_by",
+                args![
+                    target.unit_id,
+                    target.year,
+                    Some(target.target_points),
+                    target.legal_basis.as_str(),
+                    created_by
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+}
