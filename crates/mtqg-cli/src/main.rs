@@ -4,6 +4,7 @@ mod bench;
 mod capital;
 mod ntm;
 mod output;
+mod poverty;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -69,6 +70,11 @@ enum Command {
     Ntm {
         #[command(subcommand)]
         command: ntm::NtmCommand,
+    },
+    /// Poverty standards, household lists, rates and flows (no database needed for `classify`)
+    Poverty {
+        #[command(subcommand)]
+        command: poverty::PovertyCommand,
     },
     /// Accounts
     User {
@@ -209,6 +215,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let cli = match cli.command {
         Command::Ntm { command } if command.is_stateless() => return ntm::run(command),
+        Command::Poverty { command } if command.is_stateless() => return poverty::run(command),
         _ => cli,
     };
     let store = connect(&cli.database_url).await?;
@@ -233,6 +240,11 @@ async fn main() -> anyhow::Result<()> {
             require_migrated(&store).await?;
             load_shipped(&service).await?;
             ntm::run_stored(&service, command).await
+        }
+        Command::Poverty { command } => {
+            require_migrated(&store).await?;
+            load_shipped(&service).await?;
+            poverty::run_stored(&service, command).await
         }
         Command::Capital { command } => {
             require_migrated(&store).await?;

@@ -275,3 +275,103 @@ pub(crate) fn user_list(users: &[UserRecord]) {
         );
     }
 }
+
+/// Rows of text as an aligned table, CSV, or JSON objects keyed by the headers.
+pub(crate) fn print_rows(
+    format: Format,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Table => {
+            let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+            for row in &rows {
+                for (idx, cell) in row.iter().enumerate() {
+                    if let Some(width) = widths.get_mut(idx) {
+                        *width = (*width).max(cell.chars().count());
+                    }
+                }
+            }
+            let render = |cells: Vec<&str>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(cell, width)| {
+                        format!("{cell}{}", " ".repeat(width - cell.chars().count()))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_owned()
+            };
+            println!("{}", render(headers.to_vec()));
+            for row in &rows {
+                println!("{}", render(row.iter().map(String::as_str).collect()));
+            }
+        }
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(std::io::stdout());
+            writer.write_record(headers)?;
+            for row in rows {
+                writer.write_record(row)?;
+            }
+            writer.flush()?;
+        }
+        Format::Json => {
+            let objects: Vec<serde_json::Value> = rows
+                .into_iter()
+                .map(|row| {
+                    serde_json::Value::Object(
+                        headers
+                            .iter()
+                            .map(|h| (*h).to_owned())
+                            .zip(row.into_iter().map(serde_json::Value::from))
+                            .collect(),
+                    )
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&objects)?);
+        }
+    }
+    Ok(())
+}
+
+/// Rows of text to a file (.xlsx, else CSV) or, without a file, as CSV to standard output.
+pub(crate) fn write_table(
+    out: Option<&std::path::Path>,
+    sheet_name: &str,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match out {
+        Some(path)
+            if path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx")) =>
+        {
+            let sheet = mtqg_xlsx::SheetData {
+                name: sheet_name.to_owned(),
+                headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+                rows: rows
+                    .into_iter()
+                    .map(|row| row.into_iter().map(mtqg_xlsx::Cell::Text).collect())
+                    .collect(),
+            };
+            let bytes = mtqg_xlsx::write_xlsx(&[sheet])?;
+            std::fs::write(path, bytes)
+                .with_context(|| format!("while writing {}", path.display()))?;
+        }
+        Some(path) => {
+            let mut writer = csv::Writer::from_path(path)
+                .with_context(|| format!("while writing {}", path.display()))?;
+            writer.write_record(headers)?;
+            for row in rows {
+                writer.write_record(row)?;
+            }
+            writer.flush()?;
+        }
+        None => print_rows(Format::Csv, headers, rows)?,
+    }
+    Ok(())
+}

@@ -136,3 +136,57 @@ fn ntm_evaluate_needs_no_database_and_refuses_a_bad_cell_with_its_row_and_column
     assert!(stdout.contains("sai.csv, dòng 2, cột \"19.1\""), "{stdout}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn poverty_classify_needs_no_database_and_refuses_an_absurd_income_with_its_row_and_column() {
+    let dir = std::env::temp_dir().join(format!("mtqg-poverty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("ho.csv");
+    std::fs::write(
+        &good,
+        "Mã xã,Mã hộ,Họ tên chủ hộ,Khu vực,Thu nhập bình quân (đồng/người/tháng),Điểm A,CS1,CS4,CS10\n\
+         15103,H1,Lò Văn A,Nông thôn,1.500.000,,x,x,x\n\
+         15103,H2,Hà Thị B,Thành thị,,176,x,,\n",
+    )
+    .expect("input written");
+    let output = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .args([
+            "--database-url",
+            "sqlite:/nonexistent/dir/never.db",
+            "poverty",
+            "classify",
+            "--standard",
+            "ND07-2021",
+        ])
+        .arg(&good)
+        .output()
+        .expect("mtqg runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("commune,household,area,income"), "{stdout}");
+    assert!(lines[1].contains("H1") && lines[1].contains("Hộ nghèo"), "{stdout}");
+    assert!(lines[2].contains("H2") && lines[2].contains("Không thuộc diện"), "{stdout}");
+    let bad = dir.join("sai.csv");
+    std::fs::write(
+        &bad,
+        "Mã xã,Mã hộ,Họ tên chủ hộ,Khu vực,Thu nhập\n15103,H1,A,NT,2.000.000.000\n",
+    )
+    .expect("input written");
+    let output = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .args(["poverty", "classify", "--standard", "ND07-2021"])
+        .arg(&bad)
+        .output()
+        .expect("mtqg runs");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stdout.contains("sai.csv, dòng 2, cột \"Thu nhập\"") && stdout.contains("1 tỷ"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
