@@ -168,9 +168,18 @@ fn poverty_classify_needs_no_database_and_refuses_an_absurd_income_with_its_row_
         String::from_utf8_lossy(&output.stderr)
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines[0].starts_with("commune,household,area,income"), "{stdout}");
-    assert!(lines[1].contains("H1") && lines[1].contains("Hộ nghèo"), "{stdout}");
-    assert!(lines[2].contains("H2") && lines[2].contains("Không thuộc diện"), "{stdout}");
+    assert!(
+        lines[0].starts_with("commune,household,area,income"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].contains("H1") && lines[1].contains("Hộ nghèo"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("H2") && lines[2].contains("Không thuộc diện"),
+        "{stdout}"
+    );
     let bad = dir.join("sai.csv");
     std::fs::write(
         &bad,

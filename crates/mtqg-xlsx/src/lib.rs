@@ -3,7 +3,7 @@
 
 use std::io::{Read, Seek};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataRef, Reader, Xlsx};
 
 /// The formats a user can upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,9 @@ pub fn read_csv<R: Read>(
     Ok(())
 }
 
-/// Reads one worksheet of an XLSX file: the named one, or the first.
+/// Reads one worksheet of an XLSX file: the named one, or the first. Cells are streamed from the sheet's XML, so
+/// memory holds the shared strings and one row, not the whole sheet: a million-row list reads in bounded memory.
+/// The first non-empty row is the header; row numbers are the spreadsheet's.
 pub fn read_xlsx<R: Read + Seek>(
     reader: R,
     sheet: Option<&str>,
@@ -132,26 +134,71 @@ pub fn read_xlsx<R: Read + Seek>(
         },
         None => names.first().cloned().ok_or(TableError::NoSheet)?,
     };
-    let range = workbook
-        .worksheet_range(&sheet_name)
+    let mut cells_reader = workbook
+        .worksheet_cells_reader(&sheet_name)
         .map_err(|err| TableError::Xlsx(err.to_string()))?;
-    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let mut rows = range.rows();
-    let headers: Vec<String> = match rows.next() {
-        Some(header_row) => header_row.iter().map(cell_text).collect(),
-        None => return Err(TableError::Empty),
-    };
-    visit(TableEvent::Head(&TableHead {
-        sheet: Some(sheet_name),
-        headers,
-    }));
-    let mut cells = Vec::new();
-    for (idx, data_row) in rows.enumerate() {
+    let mut head: Option<TableHead> = None;
+    let mut cells: Vec<String> = Vec::new();
+    let mut current: Option<u32> = None;
+    let mut emit = |row: u32, cells: &mut Vec<String>, head: &mut Option<TableHead>| {
+        if cells.iter().all(|cell| cell.is_empty()) {
+            cells.clear();
+            return;
+        }
+        match head {
+            None => {
+                let new_head = TableHead {
+                    sheet: Some(sheet_name.clone()),
+                    headers: std::mem::take(cells),
+                };
+                visit(TableEvent::Head(&new_head));
+                *head = Some(new_head);
+            }
+            Some(_) => visit(TableEvent::Row(row as usize + 1, cells)),
+        }
         cells.clear();
-        cells.extend(data_row.iter().map(cell_text));
-        visit(TableEvent::Row(first_row + idx + 2, &cells));
+    };
+    loop {
+        let cell = match cells_reader.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(err) => return Err(TableError::Xlsx(err.to_string())),
+        };
+        let (row, col) = cell.get_position();
+        if current != Some(row) {
+            if let Some(previous) = current {
+                emit(previous, &mut cells, &mut head);
+            }
+            current = Some(row);
+        }
+        let col = col as usize;
+        if cells.len() <= col {
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = cell_ref_text(cell.get_value());
+    }
+    if let Some(previous) = current {
+        emit(previous, &mut cells, &mut head);
+    }
+    if head.is_none() {
+        return Err(TableError::Empty);
     }
     Ok(())
+}
+
+/// A streamed cell as the text a user typed (see `cell_text`).
+fn cell_ref_text(cell: &DataRef<'_>) -> String {
+    match cell {
+        DataRef::Empty => String::new(),
+        DataRef::String(text) => text.clone(),
+        DataRef::SharedString(text) => (*text).to_owned(),
+        DataRef::Float(value) => cell_text(&Data::Float(*value)),
+        DataRef::Int(value) => value.to_string(),
+        DataRef::Bool(value) => value.to_string(),
+        DataRef::DateTime(value) => cell_text(&Data::DateTime(*value)),
+        DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => text.clone(),
+        DataRef::Error(err) => format!("#{err:?}"),
+    }
 }
 
 /// A cell as the text a user typed: integers without ".0", other numbers with the Vietnamese decimal comma ("1234,5",
