@@ -400,6 +400,35 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
                 mtqg_service::demo::DEMO_SET
             ));
         }
+        if service
+            .store()
+            .frozen_poverty_lists(2000, 2100)
+            .await?
+            .is_empty()
+        {
+            let progress = output::spinner("Đang tạo danh sách hộ nghèo demo cho tỉnh Thanh Hóa");
+            let report = service
+                .generate_poverty("38", 2023..=2025, 40, 2026, &|step| {
+                    progress.set_message(format!(
+                        "Đang tạo danh sách hộ nghèo demo: {} {} dòng",
+                        step.phase, step.done
+                    ))
+                })
+                .await
+                .context("while generating the demo poverty data")?;
+            progress.finish_and_clear();
+            output::line(&format!(
+                "Danh sách hộ nghèo demo: {} hộ, {} danh sách đã công nhận (tỉnh Thanh Hóa, {}).",
+                vi::format_int(report.n_households as i64),
+                vi::format_int(report.n_lists as i64),
+                report
+                    .years
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

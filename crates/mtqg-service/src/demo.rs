@@ -18,8 +18,10 @@ use crate::money::EventInput;
 use crate::{Service, ServiceError};
 
 mod ntm;
+mod poverty;
 
 pub use ntm::{NtmDemoReport, DEMO_SET};
+pub use poverty::{household_header, PovertyDemoReport, SyntheticHouseholds};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -464,3 +464,46 @@ async fn households_are_seen_only_within_scope_and_figures_by_everyone() {
     assert_eq!(rates.total.tally.poor, 1);
     assert_eq!(rates.children[0].unit.as_ref().unwrap().code, "389");
 }
+
+#[tokio::test]
+async fn the_demo_province_has_frozen_lists_whose_flows_balance_across_the_reform() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let report = service
+        .generate_poverty("38", 2024..=2025, 3, 7, &|_| {})
+        .await
+        .expect("demo generates");
+    assert_eq!(report.years, [2024, 2025]);
+    let rates = service
+        .poverty_rates(&admin, Some("38"), 2025, false)
+        .await
+        .expect("rates");
+    let communes_2025 = service.communes_of("38", 2025).await.expect("communes");
+    assert_eq!(
+        rates.total.n_lists,
+        communes_2025.len(),
+        "one frozen list per commune"
+    );
+    assert!(
+        rates.total.tally.households > 1_000,
+        "{:?}",
+        rates.total.tally
+    );
+    assert!(rates.total.tally.poor > 0 && rates.total.tally.near_poor > 0);
+    assert!(
+        rates.total.previous.is_some(),
+        "2024 lists count for the reduction"
+    );
+    assert!(rates.target.is_some());
+    let flows = service
+        .poverty_flows(&admin, Some("38"), 2024, 2025, false)
+        .await
+        .expect("flows");
+    assert!(flows.total.poor.balances() && flows.total.near_poor.balances());
+    assert_eq!(flows.total.poor.end, rates.total.tally.poor);
+    assert_eq!(
+        flows.total.poor.start,
+        rates.total.previous.as_ref().unwrap().poor
+    );
+    assert!(flows.total.poor.other_decreases > 0 || flows.total.poor.rose_above > 0);
+}
