@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::NaiveDate;
 use mtqg_core::access::Permission;
 use mtqg_core::atlas::{Atlas, UnitAsOf};
-use mtqg_core::poverty::flows::{Flows, Movement};
+use mtqg_core::poverty::flows::{Flow, Flows, Movement};
 use mtqg_core::poverty::{reduction, Class, Classification, Household, Reduction, Tally};
 use mtqg_store::{
     ListRow, ListTallies, ListedHousehold, NewPovertyList, PovertyListRecord, PovertyTargetRecord,
@@ -312,6 +312,27 @@ impl Service {
             limit: limit.clamp(1, 500),
             replaces,
         })
+    }
+
+    /// Every household of a list with its result, for a download (personal data: in scope only; the download is
+    /// recorded in the audit log).
+    pub async fn export_poverty_list(
+        &self,
+        actor: &Actor,
+        list_id: i64,
+    ) -> Result<(ListSummary, Vec<ListedHousehold>), ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let (list, commune) = self.list_in_scope(actor, list_id).await?;
+        let (_, households) = self
+            .store()
+            .listed_households(list_id, None, None, 0, i64::MAX)
+            .await?;
+        let mut tx = self.store().begin().await?;
+        let mut entry = actor.audit("poverty.list.export", "poverty_lists", list_id.to_string());
+        entry.after = Some(serde_json::json!({ "households": households.len() }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok((self.summary_of(list, commune).await?, households))
     }
 
     /// Enters (or replaces) one household's review answers in an open list; returns its class.
@@ -861,6 +882,178 @@ impl Service {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The rows of the flow form: key and Vietnamese label.
+pub const FLOW_ROWS: [(&str, &str); 9] = [
+    ("start", "Đầu kỳ"),
+    (
+        "to_other_class",
+        "Giảm: chuyển sang nhóm kia (nghèo → cận nghèo; cận nghèo → nghèo)",
+    ),
+    ("rose_above", "Giảm: vượt chuẩn cận nghèo"),
+    ("other_decreases", "Giảm khác (chuyển đi, nhập hộ, …)"),
+    ("from_other_class", "Tăng: từ nhóm kia chuyển sang"),
+    ("fell_back", "Tăng: tái nghèo / tái cận nghèo"),
+    ("newly", "Tăng: phát sinh mới"),
+    ("other_increases", "Tăng khác (chuyển đến, tách hộ, …)"),
+    ("end", "Cuối kỳ"),
+];
+
+/// The values of one class's flow in the order of `FLOW_ROWS`.
+pub fn flow_values(flow: &Flow) -> [u64; 9] {
+    [
+        flow.start,
+        flow.to_other_class,
+        flow.rose_above,
+        flow.other_decreases,
+        flow.from_other_class,
+        flow.fell_back,
+        flow.newly,
+        flow.other_increases,
+        flow.end,
+    ]
+}
+
+/// The rate table (the unit, then its children) and the flow table as an Excel workbook.
+pub fn rates_xlsx(rates: &Rates, flows: &FlowReport) -> Result<Vec<u8>, ServiceError> {
+    use mtqg_xlsx::Cell;
+    let num = |value: u64| Cell::Number(value as f64);
+    let rate = |value: Option<f64>| value.map_or(Cell::Text(String::new()), Cell::Number);
+    let mut lines = vec![&rates.total];
+    lines.extend(rates.children.iter());
+    let sheet = mtqg_xlsx::SheetData {
+        name: format!("Ty le ho ngheo {}", rates.year),
+        headers: [
+            "Mã",
+            "Đơn vị",
+            "Tổng số hộ",
+            "Hộ nghèo",
+            "Tỷ lệ hộ nghèo (%)",
+            "Hộ cận nghèo",
+            "Tỷ lệ hộ cận nghèo (%)",
+            "Hộ DTTS",
+            "Hộ nghèo DTTS",
+            "Tỷ lệ hộ nghèo DTTS (%)",
+            "Giảm so với năm trước (điểm %)",
+            "Thứ hạng",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: lines
+            .iter()
+            .map(|line| {
+                vec![
+                    Cell::Text(
+                        line.unit
+                            .as_ref()
+                            .map(|u| u.code.clone())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::Text(
+                        line.unit
+                            .as_ref()
+                            .map(|u| u.name.clone())
+                            .unwrap_or_else(|| "Toàn quốc".to_owned()),
+                    ),
+                    num(line.tally.households),
+                    num(line.tally.poor),
+                    rate(line.tally.poor_rate()),
+                    num(line.tally.near_poor),
+                    rate(line.tally.near_poor_rate()),
+                    num(line.tally.em_households),
+                    num(line.tally.em_poor),
+                    rate(line.tally.em_poor_rate()),
+                    rate(line.reduction.map(|r| r.points)),
+                    Cell::Text(
+                        line.rank
+                            .map(|(r, of)| format!("{r}/{of}"))
+                            .unwrap_or_default(),
+                    ),
+                ]
+            })
+            .collect(),
+    };
+    let poor = flow_values(&flows.total.poor);
+    let near = flow_values(&flows.total.near_poor);
+    let flow_sheet = mtqg_xlsx::SheetData {
+        name: format!("Bien dong {}-{}", flows.from_year, flows.to_year),
+        headers: ["Chỉ tiêu", "Hộ nghèo", "Hộ cận nghèo"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: FLOW_ROWS
+            .iter()
+            .enumerate()
+            .map(|(idx, (_, label))| {
+                vec![
+                    Cell::Text((*label).to_owned()),
+                    num(poor[idx]),
+                    num(near[idx]),
+                ]
+            })
+            .collect(),
+    };
+    mtqg_xlsx::write_xlsx(&[sheet, flow_sheet]).map_err(|err| ServiceError::Other(err.into()))
+}
+
+/// A list's households as the officers' Excel shape (the columns a household import reads back).
+pub fn list_xlsx(
+    summary: &ListSummary,
+    standard: &mtqg_core::poverty::Standard,
+    households: &[ListedHousehold],
+) -> Result<Vec<u8>, ServiceError> {
+    use mtqg_xlsx::Cell;
+    let mut headers: Vec<String> = [
+        "Mã xã",
+        "Mã hộ",
+        "Họ tên chủ hộ",
+        "Thôn",
+        "Khu vực",
+        "Dân tộc",
+        "DTTS",
+        "Thu nhập bình quân (đồng/người/tháng)",
+        "Điểm A",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    headers.extend(standard.indicators().map(|i| format!("CS{}", i.number)));
+    headers.push("Phân loại".to_owned());
+    let text = |value: &str| Cell::Text(value.to_owned());
+    let rows = households
+        .iter()
+        .map(|h| {
+            let deprived: Vec<&str> = split_codes(&h.deprived).collect();
+            let mut row = vec![
+                text(&summary.commune.code),
+                text(&h.code),
+                text(&h.head_name),
+                text(&h.village),
+                text(
+                    mtqg_core::poverty::Area::parse(&h.area)
+                        .map_or("", mtqg_core::poverty::Area::label),
+                ),
+                text(&h.ethnicity),
+                text(if h.ethnic_minority { "x" } else { "" }),
+                h.income.map_or(text(""), |v| Cell::Number(v as f64)),
+                h.score_a.map_or(text(""), |v| Cell::Number(v as f64)),
+            ];
+            row.extend(standard.indicators().map(|i| {
+                text(if deprived.contains(&i.code.as_str()) {
+                    "x"
+                } else {
+                    ""
+                })
+            }));
+            row.push(text(Class::from_code(&h.class).map_or("", Class::label)));
+            row
+        })
+        .collect();
+    let sheet = mtqg_xlsx::SheetData {
+        name: format!("DS {}", summary.list.year),
+        headers,
+        rows,
+    };
+    mtqg_xlsx::write_xlsx(&[sheet]).map_err(|err| ServiceError::Other(err.into()))
 }
 
 fn frozen_error(list: &PovertyListRecord, commune: &UnitAsOf) -> ServiceError {

@@ -9,6 +9,7 @@ mod error;
 mod map;
 mod ntm;
 mod pages;
+mod poverty;
 mod recognition;
 mod views;
 
@@ -103,6 +104,19 @@ pub(crate) fn templates() -> Environment<'static> {
             "ntm_assessment.html",
             include_str!("../templates/ntm_assessment.html"),
         ),
+        ("poverty.html", include_str!("../templates/poverty.html")),
+        (
+            "poverty_import.html",
+            include_str!("../templates/poverty_import.html"),
+        ),
+        (
+            "poverty_xa.html",
+            include_str!("../templates/poverty_xa.html"),
+        ),
+        (
+            "poverty_list.html",
+            include_str!("../templates/poverty_list.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("bundled templates are valid");
@@ -118,6 +132,7 @@ pub fn app_router(state: AppState) -> Router {
         .merge(capital::router())
         .merge(ntm::router())
         .merge(recognition::router())
+        .merge(poverty::router())
         .route(
             "/static/app.css",
             get(|| async {

@@ -15,4 +15,25 @@ document.addEventListener("DOMContentLoaded", () => {
       if (button) { button.disabled = true; button.textContent = "Đang xử lý…"; }
     });
   }
+  // Quick entry of a household's review: the class is computed by the server as the officer types.
+  for (const form of document.querySelectorAll("form[data-classify]")) {
+    const output = form.querySelector("output[name=class]");
+    let timer = null;
+    const update = () => {
+      const params = new URLSearchParams();
+      params.set("area", form.elements.area.value);
+      params.set("income", form.elements.income.value);
+      params.set("score_a", form.elements.score_a.value);
+      const deprived = [...form.querySelectorAll("input[type=checkbox][name^=dep_]:checked")].map((box) => box.name.slice(4));
+      params.set("deprived", deprived.join(","));
+      fetch(form.dataset.classify + "&" + params.toString(), { headers: { Accept: "application/json" } })
+        .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
+        .then(({ ok, body }) => {
+          output.textContent = ok ? body.label + " (điểm B: " + body.score_b + ")" : (body.error || "không tính được");
+          output.className = ok ? "ok" : "error";
+        })
+        .catch(() => { output.textContent = ""; });
+    };
+    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(update, 250); });
+  }
 });

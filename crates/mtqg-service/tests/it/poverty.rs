@@ -134,6 +134,30 @@ async fn a_commune_list_is_imported_classified_frozen_and_then_refuses_every_cha
         .expect("freezes");
     assert_eq!((tally.households, tally.poor, tally.near_poor), (4, 2, 0));
 
+    // The frozen list downloads in the officers' shape and reads back through the same columns.
+    let (summary, households) = service
+        .export_poverty_list(&admin, list_id)
+        .await
+        .expect("export");
+    let bytes = mtqg_service::poverty_lists::list_xlsx(&summary, &page.standard, &households)
+        .expect("workbook");
+    let standard = service.poverty_standard("ND07-2021").await.unwrap();
+    let classified = mtqg_service::poverty::classify_table(&standard, TableSource::Xlsx(bytes))
+        .expect("the export is a valid household table");
+    let classes: Vec<(String, Class)> = classified
+        .iter()
+        .map(|row| (row.code.clone(), row.result.class))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            ("H1".to_owned(), Class::Poor),
+            ("H2".to_owned(), Class::Poor),
+            ("H3".to_owned(), Class::Average),
+            ("H4".to_owned(), Class::Other),
+        ]
+    );
+
     // A frozen list refuses entry, a second freeze and a re-import; the rows stay as they were.
     let entry = service
         .record_review(

@@ -1066,3 +1066,175 @@ async fn assessments_are_imported_from_an_uploaded_table_checked_first_then_writ
     assert_eq!(json["assessments"].as_array().map(Vec::len), Some(1));
     assert_eq!(json["assessments"][0]["stage"], "tham_dinh");
 }
+
+/// A multipart upload with extra text fields.
+fn multipart_with(
+    csrf: &str,
+    file_name: &str,
+    content: &str,
+    apply: bool,
+    fields: &[(&str, &str)],
+) -> (String, String) {
+    let (content_type, body) = multipart(csrf, file_name, content, apply);
+    let boundary = "mtqgBOUNDARY42";
+    let mut extra = String::new();
+    for (name, value) in fields {
+        extra.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    (content_type, format!("{extra}{body}"))
+}
+
+#[tokio::test]
+async fn a_household_list_is_uploaded_reviewed_frozen_and_then_refuses_entry() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let csv = "Mã xã,Mã hộ,Họ tên chủ hộ,Thôn,Khu vực,Dân tộc,Thu nhập bình quân,CS1,CS4,CS10\n\
+               14848,TC-001,Lò Văn Pánh,Bản Tà Cóm,Nông thôn,Thái,1.200.000,x,x,x\n\
+               14848,TC-002,Hà Thị Ún,Bản Tà Cóm,Nông thôn,Thái,1.400.000,x,,\n\
+               14846,TT-001,Nguyễn Văn Hùng,Khu 1,Thành thị,Kinh,5.000.000,,,\n";
+    let mut list_url = String::new();
+    for (apply, expected) in [(false, "chạy thử"), (true, "Đã ghi.")] {
+        let (content_type, body) = multipart_with(
+            &admin.csrf,
+            "ho.csv",
+            csv,
+            apply,
+            &[("year", "2024"), ("kind", "annual")],
+        );
+        let reply = app
+            .send(
+                Request::post("/poverty/import")
+                    .header(header::COOKIE, &admin.cookie)
+                    .header(header::CONTENT_TYPE, content_type)
+                    .body(Body::from(body))
+                    .expect("request builds"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(reply.body.contains(expected), "{}", reply.body);
+        assert!(
+            reply.body.contains("1 hộ nghèo, 1 hộ cận nghèo"),
+            "{}",
+            reply.body
+        );
+        if apply {
+            let row = reply.body.find("14848</span>").expect("the commune's row");
+            let at = row
+                + reply.body[row..]
+                    .find("/poverty/lists/")
+                    .expect("link to the list");
+            list_url = reply.body[at..].split('"').next().expect("href").to_owned();
+        }
+    }
+    let page = app.get(Some(&admin), &list_url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("TC-001") && page.body.contains("Đang rà soát"),
+        "{}",
+        page.body
+    );
+
+    // The commune officer sees the households of the commune, not those of the town next door.
+    let officer = app.login("xa").await;
+    assert_eq!(
+        app.get(Some(&officer), &list_url).await.status,
+        StatusCode::OK
+    );
+    let town = app.get(Some(&admin), "/poverty/xa/14846").await;
+    let at = town.body.find("/poverty/lists/").expect("the town's list");
+    let town_list = town.body[at..].split('"').next().expect("href").to_owned();
+    assert_eq!(
+        app.get(Some(&officer), &town_list).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The class is computed as the officer types; a bad income is refused with its reason.
+    let classified = app
+        .get(
+            Some(&officer),
+            "/api/v1/poverty/classify?standard=ND07-2021&area=rural&income=1.500.000&deprived=bhyt,nha_tieu,vien_thong",
+        )
+        .await;
+    assert!(
+        classified.body.contains("\"class\":\"poor\""),
+        "{}",
+        classified.body
+    );
+    let bad = app
+        .post_form(
+            Some(&officer),
+            &format!("{list_url}/reviews"),
+            &format!("csrf_token={}&household=TC-002&income=-5", officer.csrf),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("âm"), "{}", bad.body);
+    let good = app
+        .post_form(
+            Some(&officer),
+            &format!("{list_url}/reviews"),
+            &format!(
+                "csrf_token={}&household=TC-002&income=1.400.000&dep_bhyt=1&dep_viec_lam=1&dep_nha_tieu=1",
+                officer.csrf
+            ),
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+
+    let frozen = app
+        .post_form(
+            Some(&officer),
+            &format!("{list_url}/freeze"),
+            &format!(
+                "csrf_token={}&decision=12%2FQĐ-UBND&decided_on=20%2F12%2F2024",
+                officer.csrf
+            ),
+        )
+        .await;
+    assert_eq!(frozen.status, StatusCode::SEE_OTHER, "{}", frozen.body);
+    let refused = app
+        .post_form(
+            Some(&officer),
+            &format!("{list_url}/reviews"),
+            &format!(
+                "csrf_token={}&household=TC-001&income=5.000.000",
+                officer.csrf
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("đã được công nhận"),
+        "{}",
+        refused.body
+    );
+
+    let stats = app.get(Some(&admin), "/poverty?unit=38&year=2024").await;
+    assert_eq!(stats.status, StatusCode::OK);
+    assert!(
+        stats.body.contains("<svg"),
+        "charts are drawn: {}",
+        stats.body
+    );
+    assert!(stats.body.contains("Huyện Mường Lát"), "{}", stats.body);
+    let api = app
+        .get(Some(&admin), "/api/v1/poverty/rates?unit=38&year=2024")
+        .await;
+    assert!(api.body.contains("\"poor\":2"), "{}", api.body);
+    for download in [
+        "/poverty/rates.xlsx?unit=38&year=2024".to_owned(),
+        format!("{list_url}/export"),
+    ] {
+        let reply = app
+            .send(
+                Request::get(download.as_str())
+                    .header(header::COOKIE, &admin.cookie)
+                    .body(Body::empty())
+                    .expect("request builds"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{download}");
+    }
+}
