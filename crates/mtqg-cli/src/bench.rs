@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::NaiveDate;
 use mtqg_core::geo::Level;
+use mtqg_core::vi;
 use mtqg_service::{Actor, Service};
 
 use crate::output;
@@ -15,6 +16,7 @@ pub(crate) enum Suite {
     Geography,
     Capital,
     Ntm,
+    Poverty,
 }
 
 /// How much generated data.
@@ -460,4 +462,229 @@ pub(crate) async fn ntm_rollup(service: &Service, iterations: usize) -> anyhow::
         ));
     }
     Ok(())
+}
+
+/// Starts a new peak-memory measurement (Linux: resets the peak resident set size).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory of this process since the last reset, in MB (Linux; `None` elsewhere).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Imports a household file as the CLI does (CSV streamed, XLSX read whole) and measures time and peak memory.
+async fn timed_import(
+    service: &Service,
+    path: &std::path::Path,
+    year: i32,
+    kind: &str,
+) -> anyhow::Result<(mtqg_service::poverty::HouseholdImportReport, f64, f64)> {
+    use mtqg_service::geography::TableSource;
+    reset_peak_rss();
+    let started = Instant::now();
+    let source = if path.extension().is_some_and(|ext| ext == "xlsx") {
+        TableSource::Xlsx(std::fs::read(path)?)
+    } else {
+        TableSource::Csv(Box::new(std::io::BufReader::new(std::fs::File::open(
+            path,
+        )?)))
+    };
+    let report = service
+        .import_households(
+            &Actor::system(),
+            &path.to_string_lossy(),
+            source,
+            &mtqg_service::poverty::HouseholdImportOptions {
+                year,
+                kind: kind.to_owned(),
+                dry_run: false,
+            },
+            &|_| {},
+        )
+        .await?;
+    anyhow::ensure!(
+        report.applied,
+        "import refused: {:?}",
+        report.problems.first()
+    );
+    Ok((
+        report,
+        started.elapsed().as_secs_f64(),
+        peak_rss_mb().unwrap_or(0.0),
+    ))
+}
+
+fn import_line(
+    label: &str,
+    report: &mtqg_service::poverty::HouseholdImportReport,
+    secs: f64,
+    peak: f64,
+) {
+    output::line(&format!(
+        "{label}: {} dòng trong {secs:.1} s = {} dòng/s; bộ nhớ đỉnh khi nhập {peak:.0} MB.",
+        vi::format_int(report.n_rows as i64),
+        vi::format_int((report.n_rows as f64 / secs) as i64),
+    ));
+}
+
+/// A large province's households (Thanh Hóa's communes, `households` in all): imports the 2024 list from CSV,
+/// freezes every commune's list (classification totals per commune), re-classifies every list under another
+/// standard (what-if), imports the 2025 list on the merged communes, times flows and rates, then imports the same
+/// households from XLSX as an ad-hoc review. Figures for BENCHMARKS.md.
+pub(crate) async fn poverty(
+    service: &Service,
+    iterations: usize,
+    households: usize,
+) -> anyhow::Result<()> {
+    use mtqg_service::demo::SyntheticHouseholds;
+    let store = service.store();
+    store.migrate().await.context("while migrating")?;
+    service.load_shipped_geography(&|_| {}).await?;
+    service.load_shipped_poverty_standards().await?;
+    let actor = Actor::system();
+    let communes = service.communes_of("38", 2024).await?;
+    let per_commune = households.div_ceil(communes.len()).max(1);
+    let dir = std::env::temp_dir().join(format!("mtqg-bench-poverty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let csv_path = dir.join("ho-2024.csv");
+    {
+        // The generator is rebuilt from its seed for the next year, so each import is measured on its own.
+        let synthetic = SyntheticHouseholds::new(&communes, per_commune, 2026);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
+        synthetic.write_csv(&mut file)?;
+        output::line(&format!(
+            "Hộ tổng hợp: {} hộ ở {} xã của Thanh Hóa (2024); tệp CSV {:.0} MB.",
+            vi::format_int(synthetic.len() as i64),
+            communes.len(),
+            std::fs::metadata(&csv_path)?.len() as f64 / 1e6
+        ));
+    }
+    let (report, secs, peak) = timed_import(service, &csv_path, 2024, "annual").await?;
+    import_line("Nhập CSV 2024 (hộ mới + danh sách)", &report, secs, peak);
+    let started = Instant::now();
+    for (idx, (_, _, list_id)) in report.lists.iter().enumerate() {
+        service
+            .freeze_poverty_list(
+                &actor,
+                *list_id,
+                &format!("{idx}/QĐ-UBND"),
+                day(2024, 12, 15),
+            )
+            .await?;
+    }
+    output::line(&format!(
+        "Công nhận {} danh sách (đọc mọi hộ, tổng hợp theo xã, ghi): {:.2} s.",
+        report.lists.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    let started = Instant::now();
+    let mut moved = 0u64;
+    for (_, _, list_id) in &report.lists {
+        let what_if = service
+            .reclassify_list(&actor, *list_id, "ND351-2025")
+            .await?;
+        moved += what_if
+            .moves
+            .iter()
+            .filter(|((from, to), _)| from != to)
+            .map(|(_, n)| n)
+            .sum::<u64>();
+    }
+    output::line(&format!(
+        "Phân loại lại mọi hộ theo chuẩn ND351-2025 và tổng hợp theo xã: {:.2} s ({} hộ đổi nhóm).",
+        started.elapsed().as_secs_f64(),
+        vi::format_int(moved as i64)
+    ));
+    let mut synthetic = SyntheticHouseholds::new(&communes, per_commune, 2026);
+    let map = service.commune_successors(&communes, 2024, 2025).await?;
+    synthetic.advance(&|code: &str| map.get(code).cloned().unwrap_or_else(|| code.to_owned()));
+    let csv_2025 = dir.join("ho-2025.csv");
+    let xlsx_path = dir.join("ho-2025-thuong-xuyen.xlsx");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&csv_2025)?);
+        synthetic.write_csv(&mut file)?;
+        let headers: Vec<String> = mtqg_service::demo::household_header()
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        let started = Instant::now();
+        mtqg_xlsx::write_xlsx_file(
+            &xlsx_path,
+            "DS",
+            &headers,
+            synthetic
+                .rows()
+                .map(|row| row.into_iter().map(mtqg_xlsx::Cell::Text).collect()),
+        )?;
+        output::line(&format!(
+            "Ghi tệp XLSX {} dòng (từng dòng, bộ nhớ không đổi): {:.1} s, {:.0} MB.",
+            vi::format_int(synthetic.len() as i64),
+            started.elapsed().as_secs_f64(),
+            std::fs::metadata(&xlsx_path)?.len() as f64 / 1e6
+        ));
+    }
+    drop(synthetic);
+    let (report_2025, secs, peak) = timed_import(service, &csv_2025, 2025, "annual").await?;
+    import_line(
+        "Nhập CSV 2025 (hộ đã có, chuyển sang xã sau sắp xếp + danh sách)",
+        &report_2025,
+        secs,
+        peak,
+    );
+    for (idx, (_, _, list_id)) in report_2025.lists.iter().enumerate() {
+        service
+            .freeze_poverty_list(
+                &actor,
+                *list_id,
+                &format!("{idx}/QĐ-UBND"),
+                day(2025, 12, 15),
+            )
+            .await?;
+    }
+    let mut samples = Vec::with_capacity(iterations);
+    let mut balances = true;
+    for _ in 0..iterations.max(1) {
+        let started = Instant::now();
+        let flows = service
+            .poverty_flows(&actor, Some("38"), 2024, 2025, false)
+            .await?;
+        samples.push(started.elapsed());
+        balances &= flows.total.poor.balances() && flows.total.near_poor.balances();
+    }
+    output::line(&format!(
+        "Biến động 2024 → 2025 của tỉnh (mọi hộ, qua sắp xếp xã): p50 {:.0} ms, max {:.0} ms; cân đối: {balances}.",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 1.0)
+    ));
+    let mut samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations.max(1) {
+        let started = Instant::now();
+        service
+            .poverty_rates(&actor, Some("38"), 2025, false)
+            .await?;
+        samples.push(started.elapsed());
+    }
+    output::line(&format!(
+        "Tỷ lệ hộ nghèo 2025 của tỉnh theo xã, kèm năm trước: p50 {:.1} ms, max {:.1} ms.",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 1.0)
+    ));
+    let (report_xlsx, secs, peak) = timed_import(service, &xlsx_path, 2025, "adhoc").await?;
+    import_line(
+        "Nhập XLSX (rà soát thường xuyên 2025 của các hộ đã có)",
+        &report_xlsx,
+        secs,
+        peak,
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+fn day(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("valid date")
 }

@@ -92,6 +92,9 @@ enum Command {
         /// Data size for the capital suite
         #[arg(long, value_enum, default_value = "province")]
         scale: bench::Scale,
+        /// Households for the poverty suite
+        #[arg(long, default_value_t = 1_000_000)]
+        households: usize,
     },
     /// Generated data for demonstrations and benchmarks
     Demo {
@@ -258,6 +261,7 @@ async fn main() -> anyhow::Result<()> {
             iterations,
             suite,
             scale,
+            households,
         } => match suite {
             bench::Suite::Geography => bench::run(&service, iterations).await,
             bench::Suite::Capital => bench::capital(&service, iterations, scale).await,
@@ -265,6 +269,7 @@ async fn main() -> anyhow::Result<()> {
                 bench::ntm(iterations)?;
                 bench::ntm_rollup(&service, iterations).await
             }
+            bench::Suite::Poverty => bench::poverty(&service, iterations, households).await,
         },
         Command::Demo {
             command: DemoCommand::Generate { scale, seed },

@@ -35,6 +35,9 @@ pub const SHIPPED_STANDARDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Rows per write in an import.
+const WRITE_CHUNK: usize = 8_192;
+
 /// Problems listed in a report; the count says how many there were in all.
 const MAX_PROBLEMS: usize = 500;
 
@@ -175,6 +178,20 @@ pub(crate) fn household_of(row: &ListRow) -> Household {
         score_a: row.score_a,
         deprived: split_codes(&row.deprived).map(str::to_owned).collect(),
         answered: Some(split_codes(&row.answered).map(str::to_owned).collect()),
+    }
+}
+
+/// A read row as classification sees it; `codes` are the parser's indicator codes.
+fn household_of_line(line: &HouseholdLine, codes: &[String]) -> Household {
+    let review = line.review.as_ref();
+    Household {
+        area: Some(line.area),
+        income: review.and_then(|r| r.income),
+        score_a: review.and_then(|r| r.score_a),
+        deprived: review
+            .map(|r| r.deprived_codes(codes).cloned().collect())
+            .unwrap_or_default(),
+        answered: None,
     }
 }
 
@@ -419,6 +436,7 @@ impl Service {
         report.n_rows = n_read;
         report.has_review = parser.has_review();
         let answered = parser.answered().join(",");
+        let codes = parser.indicator_codes();
         let mut problems = parser.into_problems();
 
         // 2. Communes: known on the review day, communes, in scope; lists not frozen.
@@ -543,49 +561,33 @@ impl Service {
             existing.push(id);
         }
 
-        // 4. Classify.
-        let mut list_rows: BTreeMap<String, Vec<(usize, ListRow)>> = BTreeMap::new();
+        // 4. Classify (counts only: rows are classified again, commune by commune, as they are written, so a
+        //    million households are never held twice).
+        let mut standard_of: HashMap<String, &Standard> = HashMap::new();
+        for (code, unit) in &communes {
+            let Some(unit) = unit else { continue };
+            let province = atlas
+                .path(unit.id, day)
+                .into_iter()
+                .find(|ancestor| ancestor.level == Level::Province)
+                .map(|province| province.code);
+            if let Some(standard) = standard_for(&standards, province.as_deref(), options.year) {
+                standard_of.insert(code.clone(), standard);
+            }
+        }
+        let mut by_commune: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         if report.has_review {
             for (idx, line) in lines.iter().enumerate() {
-                let Some(Some(unit)) = communes.get(&line.commune_code) else {
+                let Some(standard) = standard_of.get(&line.commune_code) else {
                     continue;
                 };
-                let province = atlas
-                    .path(unit.id, day)
-                    .into_iter()
-                    .find(|ancestor| ancestor.level == Level::Province)
-                    .map(|province| province.code);
-                let Some(standard) = standard_for(&standards, province.as_deref(), options.year)
-                else {
-                    continue;
-                };
-                let review = line.review.clone().unwrap_or_default();
-                let household = Household {
-                    area: Some(line.area),
-                    income: review.income,
-                    score_a: review.score_a,
-                    deprived: review.deprived.iter().cloned().collect(),
-                    answered: None,
-                };
-                match standard.classify(&household) {
+                match standard.classify(&household_of_line(line, &codes)) {
                     Ok(result) => {
                         report.by_class[class_index(result.class)] += 1;
-                        list_rows
-                            .entry(line.commune_code.clone())
+                        by_commune
+                            .entry(line.commune_code.as_str())
                             .or_default()
-                            .push((
-                                idx,
-                                ListRow {
-                                    household_id: 0,
-                                    area: line.area.code().to_owned(),
-                                    ethnic_minority: line.ethnic_minority,
-                                    income: review.income,
-                                    score_a: review.score_a,
-                                    deprived: result.deprived.join(","),
-                                    answered: answered.clone(),
-                                    class: result.class.code().to_owned(),
-                                },
-                            ));
+                            .push(idx as u32);
                     }
                     Err(err) => problems.push(problem(line.row, None, err.to_string())),
                 }
@@ -618,74 +620,84 @@ impl Service {
             return Ok(report);
         }
 
-        // 5. Write everything in one transaction.
+        // 5. Write everything in one transaction, a chunk at a time.
         let mut tx = self.store().begin().await?;
         let mut next_id = tx.max_household_id().await?;
-        let mut ids = Vec::with_capacity(lines.len());
-        let mut new_rows = Vec::new();
-        let mut old_rows = Vec::new();
-        let mut heads = Vec::new();
-        for (line, known) in lines.iter().zip(&existing) {
-            let id = match known {
-                Some(id) => *id,
-                None => {
+        let ids: Vec<i64> = existing
+            .iter()
+            .map(|known| {
+                known.unwrap_or_else(|| {
                     next_id += 1;
                     next_id
-                }
-            };
-            ids.push(id);
-            let commune_id = communes
-                .get(&line.commune_code)
+                })
+            })
+            .collect();
+        let commune_id = |code: &str| {
+            communes
+                .get(code)
                 .cloned()
                 .flatten()
                 .map(|unit| unit.id)
-                .unwrap_or_default();
-            let row = HouseholdRow {
-                id,
-                commune_id,
-                code: line.code.clone(),
-                head_name: line.head_name.clone(),
-                village: line.village.clone(),
-                address: line.address.clone(),
-                area: line.area.code().to_owned(),
-                ethnicity: line.ethnicity.clone(),
-                ethnic_minority: line.ethnic_minority,
-                meritorious: line.meritorious,
-                social_protection: line.social_protection,
-                no_worker: line.no_worker,
-            };
-            if known.is_some() {
-                old_rows.push(row);
-            } else {
-                new_rows.push(row);
+                .unwrap_or_default()
+        };
+        let mut written = Ok(());
+        for (chunk_idx, chunk) in lines.chunks(WRITE_CHUNK).enumerate() {
+            let offset = chunk_idx * WRITE_CHUNK;
+            let mut new_rows = Vec::new();
+            let mut old_rows = Vec::new();
+            let mut heads = Vec::new();
+            for (pos, line) in chunk.iter().enumerate() {
+                let id = ids[offset + pos];
+                let row = HouseholdRow {
+                    id,
+                    commune_id: commune_id(&line.commune_code),
+                    code: line.code.clone(),
+                    head_name: line.head_name.clone(),
+                    village: line.village.clone(),
+                    address: line.address.clone(),
+                    area: line.area.code().to_owned(),
+                    ethnicity: line.ethnicity.clone(),
+                    ethnic_minority: line.ethnic_minority,
+                    meritorious: line.meritorious,
+                    social_protection: line.social_protection,
+                    no_worker: line.no_worker,
+                };
+                if existing[offset + pos].is_some() {
+                    old_rows.push(row);
+                } else {
+                    new_rows.push(row);
+                }
+                if line.head_birth_year.is_some()
+                    || line.head_sex.is_some()
+                    || line.head_national_id.is_some()
+                {
+                    heads.push(MemberRow {
+                        household_id: id,
+                        seq: 1,
+                        name: line.head_name.clone(),
+                        birth_year: line.head_birth_year.map(i64::from),
+                        sex: line.head_sex.map(|sex| sex.code().to_owned()),
+                        relation: "Chủ hộ".to_owned(),
+                        national_id: line.head_national_id.clone(),
+                    });
+                }
             }
-            if line.head_birth_year.is_some()
-                || line.head_sex.is_some()
-                || line.head_national_id.is_some()
-            {
-                heads.push(MemberRow {
-                    household_id: id,
-                    seq: 1,
-                    name: line.head_name.clone(),
-                    birth_year: line.head_birth_year.map(i64::from),
-                    sex: line.head_sex.map(|sex| sex.code().to_owned()),
-                    relation: "Chủ hộ".to_owned(),
-                    national_id: line.head_national_id.clone(),
-                });
+            written = async {
+                tx.write_households(&new_rows, true).await?;
+                tx.write_households(&old_rows, false).await?;
+                tx.upsert_members(&heads).await?;
+                Ok::<(), StoreError>(())
             }
+            .await;
+            if written.is_err() {
+                break;
+            }
+            progress(Progress {
+                phase: "ghi hộ",
+                done: offset + chunk.len(),
+                total: Some(lines.len()),
+            });
         }
-        progress(Progress {
-            phase: "ghi",
-            done: 0,
-            total: Some(lines.len()),
-        });
-        let written = async {
-            tx.write_households(&new_rows, true).await?;
-            tx.write_households(&old_rows, false).await?;
-            tx.upsert_members(&heads).await?;
-            Ok::<(), StoreError>(())
-        }
-        .await;
         if let Err(err) = written {
             drop(tx);
             return match err {
@@ -700,14 +712,12 @@ impl Service {
                 other => Err(other.into()),
             };
         }
-        progress(Progress {
-            phase: "ghi",
-            done: lines.len() / 2,
-            total: Some(lines.len()),
-        });
+        tx.sync_household_ids().await?;
         let mut written_lists = Vec::new();
-        for (code, rows) in &mut list_rows {
-            let Some(Some(unit)) = communes.get(code) else {
+        let mut n_written = 0;
+        for (code, indices) in &by_commune {
+            let (Some(Some(unit)), Some(standard)) = (communes.get(*code), standard_of.get(*code))
+            else {
                 continue;
             };
             let list_id = match tx
@@ -716,24 +726,12 @@ impl Service {
             {
                 Some(list) => list.id,
                 None => {
-                    let standard = standard_for(
-                        &standards,
-                        atlas
-                            .path(unit.id, day)
-                            .into_iter()
-                            .find(|ancestor| ancestor.level == Level::Province)
-                            .map(|province| province.code)
-                            .as_deref(),
-                        options.year,
-                    )
-                    .map(|standard| standard.code.clone())
-                    .unwrap_or_else(|| national.code.clone());
                     tx.create_poverty_list(
                         &NewPovertyList {
                             commune_id: unit.id,
                             year: options.year,
                             kind: options.kind.clone(),
-                            standard_code: standard,
+                            standard_code: standard.code.clone(),
                             replaces_id: None,
                             note: String::new(),
                         },
@@ -742,11 +740,33 @@ impl Service {
                     .await?
                 }
             };
-            for (idx, row) in rows.iter_mut() {
-                row.household_id = ids[*idx];
+            for chunk in indices.chunks(WRITE_CHUNK) {
+                let rows: Vec<ListRow> = chunk
+                    .iter()
+                    .filter_map(|&idx| {
+                        let line = &lines[idx as usize];
+                        let result = standard.classify(&household_of_line(line, &codes)).ok()?;
+                        let review = line.review.as_ref();
+                        Some(ListRow {
+                            household_id: ids[idx as usize],
+                            area: line.area.code().to_owned(),
+                            ethnic_minority: line.ethnic_minority,
+                            income: review.and_then(|r| r.income),
+                            score_a: review.and_then(|r| r.score_a),
+                            deprived: result.deprived.join(","),
+                            answered: String::new(),
+                            class: result.class.code().to_owned(),
+                        })
+                    })
+                    .collect();
+                tx.write_list_rows(list_id, &answered, &rows).await?;
+                n_written += rows.len();
+                progress(Progress {
+                    phase: "ghi danh sách",
+                    done: n_written,
+                    total: Some(lines.len()),
+                });
             }
-            let plain: Vec<ListRow> = rows.iter().map(|(_, row)| row.clone()).collect();
-            tx.write_list_rows(list_id, &plain).await?;
             let mut entry =
                 actor.audit("poverty.list.import", "poverty_lists", list_id.to_string());
             entry.after = Some(serde_json::json!({
@@ -754,25 +774,20 @@ impl Service {
                 "commune": code,
                 "year": options.year,
                 "kind": options.kind,
-                "households": plain.len(),
+                "households": indices.len(),
             }));
             tx.append_audit(entry).await?;
-            written_lists.push((code.clone(), unit.name.clone(), list_id));
+            written_lists.push(((*code).to_owned(), unit.name.clone(), list_id));
         }
         let mut entry = actor.audit("households.import", "households", file_name.to_owned());
         entry.after = Some(serde_json::json!({
             "rows": lines.len(),
-            "new": new_rows.len(),
-            "updated": old_rows.len(),
+            "new": report.n_new,
+            "updated": report.n_updated,
             "communes": report.n_communes,
         }));
         tx.append_audit(entry).await?;
         tx.commit().await?;
-        progress(Progress {
-            phase: "ghi",
-            done: lines.len(),
-            total: Some(lines.len()),
-        });
         if report.has_review {
             report.lists = written_lists;
         }
@@ -909,6 +924,7 @@ pub fn classify_table(
             return Err(problems);
         }
     };
+    let codes = parser.indicator_codes();
     if !parser.has_review() {
         problems.push(problem(
             1,
@@ -924,7 +940,7 @@ pub fn classify_table(
             area: Some(line.area),
             income: review.income,
             score_a: review.score_a,
-            deprived: review.deprived.iter().cloned().collect(),
+            deprived: review.deprived_codes(&codes).cloned().collect(),
             answered: None,
         };
         match standard.classify(&household) {

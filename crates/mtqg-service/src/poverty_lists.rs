@@ -394,15 +394,16 @@ impl Service {
             income: input.income,
             score_a: input.score_a,
             deprived: result.deprived.join(","),
-            answered: standard
-                .indicators()
-                .map(|indicator| indicator.code.clone())
-                .collect::<Vec<_>>()
-                .join(","),
+            answered: String::new(),
             class: result.class.code().to_owned(),
         };
+        let answered = standard
+            .indicators()
+            .map(|indicator| indicator.code.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let mut tx = self.store().begin().await?;
-        tx.write_list_rows(list_id, std::slice::from_ref(&row))
+        tx.write_list_rows(list_id, &answered, std::slice::from_ref(&row))
             .await?;
         let mut entry = actor.audit(
             "poverty.review.record",

@@ -638,10 +638,12 @@ impl Tx {
             )
             .await?;
         }
-        if is_new {
-            sync_identity(self, "households").await?;
-        }
         Ok(())
+    }
+
+    /// After households were inserted with ids chosen by the import, moves PostgreSQL's id sequence past them.
+    pub async fn sync_household_ids(&mut self) -> Result<(), StoreError> {
+        sync_identity(self, "households").await
     }
 
     /// Replaces the members of these households.
@@ -800,10 +802,12 @@ impl Tx {
         Ok(id)
     }
 
-    /// Writes rows into an open list, replacing a household's earlier row.
+    /// Writes rows into an open list, replacing a household's earlier row. Every row of one call was asked the
+    /// indicators `answered` (comma-separated); the rows' own `answered` field is not written.
     pub async fn write_list_rows(
         &mut self,
         list_id: i64,
+        answered: &str,
         rows: &[ListRow],
     ) -> Result<(), StoreError> {
         const COLUMNS: &[(&str, &str)] = &[
@@ -813,7 +817,6 @@ impl Tx {
             ("income", "bigint"),
             ("score_a", "bigint"),
             ("deprived", "text"),
-            ("answered", "text"),
             ("class", "text"),
         ];
         let then = " on conflict (list_id, household_id) do update set area = excluded.area, \
@@ -832,7 +835,6 @@ impl Tx {
                         row.income,
                         row.score_a,
                         row.deprived.as_str(),
-                        row.answered.as_str(),
                         row.class.as_str()
                     ]
                 })
@@ -842,7 +844,10 @@ impl Tx {
                 "poverty_list_rows",
                 COLUMNS,
                 values,
-                &[("list_id", "bigint", Arg::from(list_id))],
+                &[
+                    ("list_id", "bigint", Arg::from(list_id)),
+                    ("answered", "text", Arg::from(answered)),
+                ],
                 then,
             )
             .await?;

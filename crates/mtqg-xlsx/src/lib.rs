@@ -268,6 +268,38 @@ pub fn write_xlsx(sheets: &[SheetData]) -> Result<Vec<u8>, rust_xlsxwriter::Xlsx
     workbook.save_to_buffer()
 }
 
+/// Writes one sheet of any length to a file, row by row, in constant memory (rows go to a temporary file as they
+/// are written, not into a table held whole): exports and test files of a province's million households.
+pub fn write_xlsx_file(
+    path: &std::path::Path,
+    sheet_name: &str,
+    headers: &[String],
+    rows: impl Iterator<Item = Vec<Cell>>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let worksheet = workbook.add_worksheet_with_constant_memory();
+    worksheet.set_name(sheet_name)?;
+    for (col_idx, header) in headers.iter().enumerate() {
+        worksheet.write_string_with_format(0, col_idx as u16, header, &bold)?;
+    }
+    for (row_idx, row) in rows.enumerate() {
+        let row_num = row_idx as u32 + 1;
+        for (col_idx, cell) in row.iter().enumerate() {
+            match cell {
+                Cell::Text(text) if text.is_empty() => {}
+                Cell::Text(text) => {
+                    worksheet.write_string(row_num, col_idx as u16, text)?;
+                }
+                Cell::Number(value) => {
+                    worksheet.write_number(row_num, col_idx as u16, *value)?;
+                }
+            }
+        }
+    }
+    workbook.save(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +333,40 @@ mod tests {
     #[test]
     fn an_empty_csv_is_an_error() {
         assert!(matches!(collect_csv(b""), Err(TableError::Empty)));
+    }
+
+    #[test]
+    fn a_sheet_written_row_by_row_reads_back_with_its_spreadsheet_row_numbers() {
+        let path = std::env::temp_dir().join(format!("mtqg-xlsx-{}.xlsx", std::process::id()));
+        let rows = (0..3).map(|i| {
+            vec![
+                Cell::Text(format!("H{i}")),
+                Cell::Text(String::new()),
+                Cell::Number(1_500_000.0 + f64::from(i)),
+            ]
+        });
+        write_xlsx_file(
+            &path,
+            "DS",
+            &["Mã hộ".into(), "CS1".into(), "Thu nhập".into()],
+            rows,
+        )
+        .expect("written");
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::remove_file(&path).ok();
+        let mut seen = Vec::new();
+        read_xlsx(std::io::Cursor::new(bytes), None, |event| {
+            if let TableEvent::Row(row, cells) = event {
+                seen.push((row, cells.to_vec()));
+            }
+        })
+        .expect("workbook is read");
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[0].0, 2);
+        assert_eq!(
+            seen[2].1,
+            ["H2".to_owned(), String::new(), "1500002".to_owned()]
+        );
     }
 
     #[test]

@@ -139,8 +139,26 @@ impl Sex {
 pub struct ReviewAnswers {
     pub income: Option<i64>,
     pub score_a: Option<i64>,
-    /// Codes of the indicators marked deprived.
-    pub deprived: Vec<String>,
+    /// The indicators marked deprived, as bits in the parser's indicator order (`HouseholdParser::indicator_codes`):
+    /// a million rows stay small.
+    pub deprived: u64,
+}
+
+impl ReviewAnswers {
+    /// How many indicators are marked deprived.
+    pub fn n_deprived(&self) -> usize {
+        self.deprived.count_ones() as usize
+    }
+
+    /// The codes of the deprived indicators, given the parser's indicator codes.
+    pub fn deprived_codes<'a>(&self, codes: &'a [String]) -> impl Iterator<Item = &'a String> + 'a {
+        let mask = self.deprived;
+        codes
+            .iter()
+            .enumerate()
+            .filter(move |(idx, _)| *idx < 64 && mask & (1 << idx) != 0)
+            .map(|(_, code)| code)
+    }
 }
 
 /// One valid row.
@@ -174,8 +192,10 @@ pub struct HouseholdParser {
     has_review: bool,
     current_year: i32,
     problems: Vec<RowProblem>,
-    /// Household code → (commune code, row) of its first row.
-    codes: HashMap<String, (String, usize)>,
+    /// Household code → (commune, row) of its first row; communes are numbered in `communes`.
+    codes: HashMap<String, (u32, usize)>,
+    communes: Vec<String>,
+    commune_numbers: HashMap<String, u32>,
     /// National ID → row of its first use.
     national_ids: HashMap<String, usize>,
 }
@@ -192,6 +212,8 @@ impl HouseholdParser {
     /// Maps the header; unknown columns and missing required ones are problems of row 1.
     pub fn new(headers: &[String], indicators: &[IndicatorDef], current_year: i32) -> Self {
         let mut problems = Vec::new();
+        // Answers are kept as bits of a u64; no standard has more than a few dozen indicators.
+        let indicators = &indicators[..indicators.len().min(64)];
         let mut fields = Vec::with_capacity(headers.len());
         for header in headers {
             let trimmed = header.trim();
@@ -253,6 +275,8 @@ impl HouseholdParser {
             current_year,
             problems,
             codes: HashMap::new(),
+            communes: Vec::new(),
+            commune_numbers: HashMap::new(),
             national_ids: HashMap::new(),
         }
     }
@@ -260,6 +284,11 @@ impl HouseholdParser {
     /// Whether the file carries review results (income, score A or indicator columns).
     pub fn has_review(&self) -> bool {
         self.has_review
+    }
+
+    /// The codes of the indicators in the order `ReviewAnswers::deprived` numbers them.
+    pub fn indicator_codes(&self) -> Vec<String> {
+        self.indicators.iter().map(|i| i.code.clone()).collect()
     }
 
     /// Codes of the indicator columns present: the indicators the households were asked about.
@@ -404,9 +433,7 @@ impl HouseholdParser {
                 Field::Indicator(indicator) => match parse_answer(text) {
                     Ok(true) => {
                         if let Some(review) = line.review.as_mut() {
-                            review
-                                .deprived
-                                .push(self.indicators[*indicator].code.clone());
+                            review.deprived |= 1 << *indicator;
                         }
                     }
                     Ok(false) => {}
@@ -443,13 +470,13 @@ impl HouseholdParser {
                 ));
             }
             if let Some(score) = score_b {
-                let points = review.deprived.len() as u32 * 10;
+                let points = review.n_deprived() as u32 * 10;
                 if score != points {
                     problems.push((
                         self.column(Field::ScoreB),
                         format!(
                             "điểm B ghi {score} nhưng các chỉ số thiếu hụt đánh dấu cho {points} điểm ({} chỉ số × 10)",
-                            review.deprived.len()
+                            review.n_deprived()
                         ),
                     ));
                 }
@@ -461,21 +488,33 @@ impl HouseholdParser {
             !folded.trim().is_empty() && folded.trim() != "kinh"
         });
         if !line.code.is_empty() && !line.commune_code.is_empty() {
-            match self.codes.get(&line.code) {
-                Some((commune, first)) if *commune == line.commune_code => problems.push((
+            let number = match self.commune_numbers.get(&line.commune_code) {
+                Some(number) => *number,
+                None => {
+                    let number = self.communes.len() as u32;
+                    self.communes.push(line.commune_code.clone());
+                    self.commune_numbers
+                        .insert(line.commune_code.clone(), number);
+                    number
+                }
+            };
+            match self.codes.get(&line.code).copied() {
+                Some((commune, first)) if commune == number => problems.push((
                     self.column(Field::Code),
-                    format!("mã hộ {} trùng trong xã {commune} (đã có ở dòng {first})", line.code),
+                    format!(
+                        "mã hộ {} trùng trong xã {} (đã có ở dòng {first})",
+                        line.code, self.communes[commune as usize]
+                    ),
                 )),
                 Some((commune, first)) => problems.push((
                     self.column(Field::Code),
                     format!(
-                        "hộ {} đã được ghi ở xã {commune} (dòng {first}): một hộ không thể thuộc hai xã",
-                        line.code
+                        "hộ {} đã được ghi ở xã {} (dòng {first}): một hộ không thể thuộc hai xã",
+                        line.code, self.communes[commune as usize]
                     ),
                 )),
                 None => {
-                    self.codes
-                        .insert(line.code.clone(), (line.commune_code.clone(), row));
+                    self.codes.insert(line.code.clone(), (number, row));
                 }
             }
         }

@@ -184,36 +184,45 @@ impl SyntheticHouseholds {
         }
     }
 
+    /// The present households as the cells of an officer's table (the columns of `household_header`).
+    pub fn rows(&self) -> impl Iterator<Item = Vec<String>> + '_ {
+        self.households
+            .iter()
+            .filter(|h| h.present)
+            .map(|household| {
+                let mut row = vec![
+                    household.commune.clone(),
+                    household.code.clone(),
+                    household.name.clone(),
+                    format!("Thôn {}", household.village),
+                    if household.urban {
+                        "Thành thị"
+                    } else {
+                        "Nông thôn"
+                    }
+                    .to_owned(),
+                    household.ethnicity.to_owned(),
+                    household.birth_year.to_string(),
+                    if household.female { "Nữ" } else { "Nam" }.to_owned(),
+                    ((household.income / 1_000.0).round() as i64 * 1_000).to_string(),
+                ];
+                row.extend((0..INDICATORS).map(|i| {
+                    if household.deprived & (1 << i) != 0 {
+                        "x"
+                    } else {
+                        ""
+                    }
+                    .to_owned()
+                }));
+                row
+            })
+    }
+
     /// Writes the present households as an officer's CSV.
     pub fn write_csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{}", household_header())?;
-        for household in self.households.iter().filter(|h| h.present) {
-            let marks: String = (0..INDICATORS)
-                .map(|i| {
-                    if household.deprived & (1 << i) != 0 {
-                        ",x"
-                    } else {
-                        ","
-                    }
-                })
-                .collect();
-            writeln!(
-                out,
-                "{},{},{},Thôn {},{},{},{},{},{}{marks}",
-                household.commune,
-                household.code,
-                household.name,
-                household.village,
-                if household.urban {
-                    "Thành thị"
-                } else {
-                    "Nông thôn"
-                },
-                household.ethnicity,
-                household.birth_year,
-                if household.female { "Nữ" } else { "Nam" },
-                (household.income / 1_000.0).round() as i64 * 1_000,
-            )?;
+        for row in self.rows() {
+            writeln!(out, "{}", row.join(","))?;
         }
         Ok(())
     }

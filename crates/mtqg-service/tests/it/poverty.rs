@@ -192,7 +192,7 @@ async fn a_commune_list_is_imported_classified_frozen_and_then_refuses_every_cha
     let mut tx = service.store().begin().await.unwrap();
     let mut changed = stored[0].clone();
     changed.class = "other".to_owned();
-    assert!(tx.write_list_rows(list_id, &[changed]).await.is_err());
+    assert!(tx.write_list_rows(list_id, "", &[changed]).await.is_err());
     drop(tx);
 
     // A correction is a new list that starts from the frozen one and replaces it once frozen.
