@@ -112,6 +112,21 @@ enum DemoCommand {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Write a synthetic household list (names, villages, income, deprivations) for a province's communes of a
+    /// year, in the columns `mtqg poverty import` reads: a file to try the import on, or to measure it
+    Households {
+        #[arg(long, default_value = "38")]
+        province: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        households: usize,
+        #[arg(long, default_value_t = 2024)]
+        year: i32,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// FILE.csv or FILE.xlsx
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -271,6 +286,53 @@ async fn main() -> anyhow::Result<()> {
             }
             bench::Suite::Poverty => bench::poverty(&service, iterations, households).await,
         },
+        Command::Demo {
+            command:
+                DemoCommand::Households {
+                    province,
+                    households,
+                    year,
+                    seed,
+                    out,
+                },
+        } => {
+            require_migrated(&store).await?;
+            load_shipped(&service).await?;
+            let communes = service.communes_of(&province, year).await?;
+            let per_commune = households.div_ceil(communes.len().max(1)).max(1);
+            let synthetic =
+                mtqg_service::demo::SyntheticHouseholds::new(&communes, per_commune, seed);
+            if out
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"))
+            {
+                let headers: Vec<String> = mtqg_service::demo::household_header()
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect();
+                mtqg_xlsx::write_xlsx_file(
+                    &out,
+                    "Danh sách hộ",
+                    &headers,
+                    synthetic
+                        .rows()
+                        .map(|row| row.into_iter().map(mtqg_xlsx::Cell::Text).collect()),
+                )?;
+            } else {
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(&out)
+                        .with_context(|| format!("while creating {}", out.display()))?,
+                );
+                synthetic.write_csv(&mut file)?;
+            }
+            output::line(&format!(
+                "Đã ghi {} hộ ở {} xã vào {}.",
+                vi::format_int(synthetic.len() as i64),
+                communes.len(),
+                out.display()
+            ));
+            Ok(())
+        }
         Command::Demo {
             command: DemoCommand::Generate { scale, seed },
         } => {

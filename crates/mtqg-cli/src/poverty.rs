@@ -56,6 +56,14 @@ pub(crate) enum PovertyCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import household members (sheet "Thành viên" of a workbook, or a CSV): Mã hộ, Họ tên, Năm sinh, Giới
+    /// tính, Quan hệ với chủ hộ, CCCD. The households must be imported first; each household's members are
+    /// replaced by those in the file.
+    Members {
+        input: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List the loaded standards
     Standards,
     /// Load a standard or a province's local standard (TOML, data/poverty/README.md)
@@ -257,6 +265,29 @@ pub(crate) async fn run_stored(
             } else {
                 "Chạy thử: chưa ghi."
             });
+            Ok(())
+        }
+        PovertyCommand::Members { input, dry_run } => {
+            let (file_name, source, bar) = crate::open_table(&input)?;
+            let report = service
+                .import_members(&actor, &file_name, source, dry_run)
+                .await?;
+            bar.finish_and_clear();
+            print_problems(&file_name, &report.problems);
+            if report.n_problems > 0 {
+                output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
+                std::process::exit(2);
+            }
+            output::line(&format!(
+                "{file_name}: {} thành viên của {} hộ. {}",
+                vi::format_int(report.n_rows as i64),
+                vi::format_int(report.n_households as i64),
+                if report.applied {
+                    "Đã ghi."
+                } else {
+                    "Chạy thử: chưa ghi."
+                }
+            ));
             Ok(())
         }
         PovertyCommand::Standards => {

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use mtqg_core::access::Permission;
 use mtqg_core::geo::Level;
 use mtqg_core::import::RowProblem;
-use mtqg_core::poverty::import::{HouseholdLine, HouseholdParser};
+use mtqg_core::poverty::import::{HouseholdLine, HouseholdParser, MemberLine, MemberParser};
 use mtqg_core::poverty::{Area, Class, Household, Standard};
 use mtqg_store::{
     HouseholdKey, HouseholdRow, ListRow, MemberRow, NewPovertyList, PovertyStandardRecord,
@@ -114,6 +114,19 @@ pub struct Progress {
     pub phase: &'static str,
     pub done: usize,
     pub total: Option<usize>,
+}
+
+/// The worksheet of a household workbook that holds the members.
+pub const MEMBERS_SHEET: &str = "Thành viên";
+
+/// What a member import found and did.
+#[derive(Debug, Clone, Default)]
+pub struct MemberImportReport {
+    pub n_rows: usize,
+    pub n_households: usize,
+    pub problems: Vec<RowProblem>,
+    pub n_problems: usize,
+    pub applied: bool,
 }
 
 /// How to run a household import.
@@ -791,6 +804,185 @@ impl Service {
         if report.has_review {
             report.lists = written_lists;
         }
+        report.applied = true;
+        Ok(report)
+    }
+
+    /// Imports household members (the sheet "Thành viên" of a workbook, else its first sheet, or a CSV): every
+    /// household named must be stored and within the actor's scope; the members of each household in the file
+    /// replace its stored ones. Every row is checked first; nothing is written unless all pass.
+    pub async fn import_members(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        source: TableSource,
+        dry_run: bool,
+    ) -> Result<MemberImportReport, ServiceError> {
+        actor.require(Permission::RecordPoverty)?;
+        let year = chrono::Utc::now().date_naive().year();
+        let mut parser: Option<MemberParser> = None;
+        let mut lines: Vec<MemberLine> = Vec::new();
+        let mut sheet: Option<String> = None;
+        let mut visit = |event: TableEvent<'_>| match event {
+            TableEvent::Head(head) => {
+                sheet = head.sheet.clone();
+                parser = Some(MemberParser::new(
+                    head.sheet.as_deref(),
+                    &head.headers,
+                    year,
+                ));
+            }
+            TableEvent::Row(row, cells) => {
+                if let Some(line) = parser
+                    .as_mut()
+                    .and_then(|parser| parser.push(sheet.as_deref(), row, cells))
+                {
+                    lines.push(line);
+                }
+            }
+        };
+        let res = match source {
+            TableSource::Csv(reader) => mtqg_xlsx::read_csv(reader, visit),
+            TableSource::Xlsx(bytes) => {
+                match mtqg_xlsx::read_xlsx(
+                    std::io::Cursor::new(&bytes),
+                    Some(MEMBERS_SHEET),
+                    &mut visit,
+                ) {
+                    Err(mtqg_xlsx::TableError::MissingSheet { .. }) => {
+                        mtqg_xlsx::read_xlsx(std::io::Cursor::new(&bytes), None, &mut visit)
+                    }
+                    other => other,
+                }
+            }
+        };
+        if let Err(err) = res {
+            return Err(ServiceError::Invalid(format!("{file_name}: {err}")));
+        }
+        let mut problems = parser
+            .map(MemberParser::into_problems)
+            .ok_or_else(|| ServiceError::Invalid(format!("{file_name}: tệp trống")))?;
+        let mut codes: Vec<String> = lines
+            .iter()
+            .map(|line| line.household_code.clone())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let stored: HashMap<String, HouseholdKey> = self
+            .store()
+            .households_by_code(&codes)
+            .await?
+            .into_iter()
+            .collect();
+        let atlas = self.atlas().await?;
+        let mut allowed: HashMap<i64, bool> = HashMap::new();
+        for line in &lines {
+            match stored.get(&line.household_code) {
+                None => problems.push(RowProblem {
+                    sheet: sheet.clone(),
+                    row: line.row,
+                    column: Some("Mã hộ".to_owned()),
+                    message: format!(
+                        "chưa có hộ mã \"{}\": nhập danh sách hộ trước",
+                        line.household_code
+                    ),
+                }),
+                Some(key) => {
+                    let ok = match allowed.get(&key.commune_id) {
+                        Some(ok) => *ok,
+                        None => {
+                            let ok = actor
+                                .scope_unit_id
+                                .is_none_or(|scope| atlas.is_within(scope, key.commune_id));
+                            allowed.insert(key.commune_id, ok);
+                            ok
+                        }
+                    };
+                    if !ok {
+                        problems.push(RowProblem {
+                            sheet: sheet.clone(),
+                            row: line.row,
+                            column: Some("Mã hộ".to_owned()),
+                            message: format!(
+                                "hộ {} ngoài phạm vi tài khoản của bạn",
+                                line.household_code
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let ids: Vec<String> = lines.iter().filter_map(|l| l.national_id.clone()).collect();
+        let in_file: HashSet<i64> = stored.values().map(|key| key.id).collect();
+        let holders: HashMap<String, i64> = self
+            .store()
+            .national_ids_in_use(&ids)
+            .await?
+            .into_iter()
+            .collect();
+        for line in &lines {
+            let Some(id) = &line.national_id else {
+                continue;
+            };
+            let Some(holder) = holders.get(id) else {
+                continue;
+            };
+            let own = stored.get(&line.household_code).map(|key| key.id);
+            if Some(*holder) != own && !in_file.contains(holder) {
+                problems.push(RowProblem {
+                    sheet: sheet.clone(),
+                    row: line.row,
+                    column: Some("CCCD".to_owned()),
+                    message: "số định danh này đã được ghi cho một người của hộ khác".to_owned(),
+                });
+            }
+        }
+        let mut report = MemberImportReport {
+            n_rows: lines.len(),
+            n_households: codes.len(),
+            ..MemberImportReport::default()
+        };
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.row);
+            report.n_problems = problems.len();
+            problems.truncate(MAX_PROBLEMS);
+            report.problems = problems;
+            return Ok(report);
+        }
+        if dry_run {
+            return Ok(report);
+        }
+        let mut seq: HashMap<i64, i64> = HashMap::new();
+        let members: Vec<MemberRow> = lines
+            .iter()
+            .filter_map(|line| {
+                let household_id = stored.get(&line.household_code)?.id;
+                let n = seq.entry(household_id).or_insert(0);
+                *n += 1;
+                Some(MemberRow {
+                    household_id,
+                    seq: *n,
+                    name: line.name.clone(),
+                    birth_year: line.birth_year.map(i64::from),
+                    sex: line.sex.map(|sex| sex.code().to_owned()),
+                    relation: line.relation.clone(),
+                    national_id: line.national_id.clone(),
+                })
+            })
+            .collect();
+        let household_ids: Vec<i64> = seq.keys().copied().collect();
+        let mut tx = self.store().begin().await?;
+        tx.replace_members(&household_ids, &members).await?;
+        let mut entry = actor.audit(
+            "households.members.import",
+            "households",
+            file_name.to_owned(),
+        );
+        entry.after = Some(
+            serde_json::json!({ "members": members.len(), "households": household_ids.len() }),
+        );
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
         report.applied = true;
         Ok(report)
     }

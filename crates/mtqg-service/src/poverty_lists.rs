@@ -13,7 +13,8 @@ use mtqg_core::atlas::{Atlas, UnitAsOf};
 use mtqg_core::poverty::flows::{Flow, Flows, Movement};
 use mtqg_core::poverty::{reduction, Class, Classification, Household, Reduction, Tally};
 use mtqg_store::{
-    ListRow, ListTallies, ListedHousehold, NewPovertyList, PovertyListRecord, PovertyTargetRecord,
+    HouseholdRecord, ListRow, ListTallies, ListedHousehold, MemberRow, NewPovertyList,
+    PovertyListRecord, PovertyTargetRecord,
 };
 
 use crate::poverty::{household_of, review_day, split_codes};
@@ -50,6 +51,16 @@ pub struct ReviewInput {
     pub score_a: Option<i64>,
     /// Codes of the indicators the household is deprived on.
     pub deprived: Vec<String>,
+}
+
+/// A household's register entry, members and results in every list.
+#[derive(Debug, Clone)]
+pub struct HouseholdPage {
+    pub household: HouseholdRecord,
+    pub commune: Option<UnitAsOf>,
+    pub members: Vec<MemberRow>,
+    /// Newest first: the list, the class and the deprived indicator codes (comma-separated).
+    pub history: Vec<(PovertyListRecord, String, String)>,
 }
 
 /// A what-if: a list's households re-classified under another standard, nothing written.
@@ -311,6 +322,38 @@ impl Service {
             offset: offset.max(0),
             limit: limit.clamp(1, 500),
             replaces,
+        })
+    }
+
+    /// One household: register fields, members (names and ID numbers: in scope only), results in every list.
+    pub async fn household_page(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> Result<HouseholdPage, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let household = self
+            .store()
+            .household(household_id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("hộ số {household_id}")))?;
+        self.require_scope(actor, household.commune_id).await?;
+        let atlas = self.atlas().await?;
+        let commune = atlas
+            .unit(household.commune_id, chrono::Utc::now().date_naive())
+            .or_else(|| {
+                let last = atlas
+                    .stored(household.commune_id)?
+                    .validity
+                    .to?
+                    .pred_opt()?;
+                atlas.unit(household.commune_id, last)
+            });
+        Ok(HouseholdPage {
+            members: self.store().household_members(household_id).await?,
+            history: self.store().household_history(household_id).await?,
+            household,
+            commune,
         })
     }
 

@@ -117,6 +117,14 @@ pub(crate) fn templates() -> Environment<'static> {
             "poverty_list.html",
             include_str!("../templates/poverty_list.html"),
         ),
+        (
+            "poverty_members.html",
+            include_str!("../templates/poverty_members.html"),
+        ),
+        (
+            "poverty_household.html",
+            include_str!("../templates/poverty_household.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("bundled templates are valid");

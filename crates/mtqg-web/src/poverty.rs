@@ -34,6 +34,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/poverty", get(overview))
         .route("/poverty/rates.xlsx", get(rates_xlsx))
         .route("/poverty/import", post(import))
+        .route("/poverty/members", post(import_members))
+        .route("/poverty/households/{id}", get(household_page))
         .route("/poverty/targets", post(submit_target))
         .route("/poverty/xa", get(find_xa))
         .route("/poverty/xa/{code}", get(commune_page))
@@ -408,6 +410,83 @@ async fn import(
     )
 }
 
+async fn import_members(
+    State(state): State<AppState>,
+    authed: Authed,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::auth::read_upload(multipart, "thanh-vien.xlsx").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let source = mtqg_service::geography::TableSource::from_bytes(&upload.file_name, upload.bytes);
+    let report = state
+        .service
+        .import_members(
+            &authed.session.actor,
+            &upload.file_name,
+            source,
+            !upload.apply,
+        )
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "poverty_members.html",
+        context! {
+            user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "poverty",
+            file_name => upload.file_name, dry_run => !upload.apply,
+            n_rows => report.n_rows, n_households => report.n_households, applied => report.applied,
+            n_problems => report.n_problems,
+            problems => report.problems.iter().map(|p| context! {
+                sheet => p.sheet.clone(), row => p.row, column => p.column.clone(), message => p.message.clone(),
+            }).collect::<Vec<_>>(),
+        },
+    )
+}
+
+/// An ID number shown with its last four digits only; the full number is in the register, not on screens.
+fn masked(id: &str) -> String {
+    let keep = id.len().saturating_sub(4);
+    format!("{}{}", "•".repeat(keep), &id[keep..])
+}
+
+async fn household_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let page = state
+        .service
+        .household_page(actor, id)
+        .await
+        .map_err(page_error)?;
+    let h = &page.household;
+    crate::pages::render(
+        &state,
+        "poverty_household.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "poverty",
+            code => h.code, head => h.head_name, village => h.village, address => h.address,
+            area => Area::parse(&h.area).map(Area::label), ethnicity => h.ethnicity, em => h.ethnic_minority,
+            meritorious => h.meritorious, social_protection => h.social_protection, no_worker => h.no_worker,
+            commune => page.commune.as_ref().map(|c| c.name.clone()),
+            commune_code => page.commune.as_ref().map(|c| c.code.clone()),
+            members => page.members.iter().map(|m| context! {
+                name => m.name, birth_year => m.birth_year, relation => m.relation,
+                sex => m.sex.as_deref().map(|sex| if sex == "nu" { "Nữ" } else { "Nam" }),
+                national_id => m.national_id.as_deref().map(masked),
+            }).collect::<Vec<_>>(),
+            history => page.history.iter().map(|(list, class, deprived)| context! {
+                list_id => list.id, year => list.year,
+                kind => if list.kind == "adhoc" { "Thường xuyên" } else { "Định kỳ" },
+                frozen => list.status == "frozen", decision => list.decision.clone(),
+                class => Class::from_code(class).map(Class::label),
+                n_deprived => deprived.split(',').filter(|c| !c.is_empty()).count(),
+            }).collect::<Vec<_>>(),
+        },
+    )
+}
+
 async fn submit_target(
     State(state): State<AppState>,
     authed: Authed,
@@ -553,7 +632,7 @@ async fn render_list(
         .map(|h| {
             let deprived: Vec<&str> = h.deprived.split(',').filter(|c| !c.is_empty()).collect();
             context! {
-                code => h.code, head => h.head_name, village => h.village, ethnicity => h.ethnicity,
+                id => h.id, code => h.code, head => h.head_name, village => h.village, ethnicity => h.ethnicity,
                 em => h.ethnic_minority, area => Area::parse(&h.area).map(Area::label),
                 income => h.income.map(vi::format_int), score_a => h.score_a,
                 class => Class::from_code(&h.class).map(Class::label), class_code => h.class.clone(),

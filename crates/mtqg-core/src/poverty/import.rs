@@ -573,3 +573,199 @@ pub fn parse_income(text: &str) -> Result<i64, String> {
     }
     Ok(dong as i64)
 }
+
+/// One member row as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberLine {
+    pub row: usize,
+    pub household_code: String,
+    pub name: String,
+    pub birth_year: Option<i32>,
+    pub sex: Option<Sex>,
+    pub relation: String,
+    pub national_id: Option<String>,
+}
+
+/// What a member column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MemberField {
+    Household,
+    Name,
+    BirthYear,
+    Sex,
+    Relation,
+    NationalId,
+    Ignored,
+}
+
+fn member_field(header: &str) -> Option<MemberField> {
+    Some(match folded_header(header).as_str() {
+        "ma ho" | "ma ho gia dinh" | "household" | "household code" => MemberField::Household,
+        "ho ten" | "ho va ten" | "ten" | "name" | "ho ten thanh vien" => MemberField::Name,
+        "nam sinh" | "birth year" => MemberField::BirthYear,
+        "gioi tinh" | "sex" => MemberField::Sex,
+        "quan he" | "quan he voi chu ho" | "relation" => MemberField::Relation,
+        "cccd" | "so cccd" | "so dinh danh" | "so dinh danh ca nhan" | "national id" => {
+            MemberField::NationalId
+        }
+        "stt" | "ghi chu" | "note" | "ma xa" => MemberField::Ignored,
+        _ => return None,
+    })
+}
+
+/// Reads household members (sheet "Thành viên" of a household workbook, or a CSV of its own): household code, name,
+/// birth year, sex, relation to the head, optional national ID.
+#[derive(Debug)]
+pub struct MemberParser {
+    fields: Vec<Option<MemberField>>,
+    headers: Vec<String>,
+    current_year: i32,
+    problems: Vec<RowProblem>,
+    national_ids: HashMap<String, usize>,
+}
+
+impl MemberParser {
+    pub fn new(sheet: Option<&str>, headers: &[String], current_year: i32) -> Self {
+        let mut problems = Vec::new();
+        let fields: Vec<Option<MemberField>> = headers
+            .iter()
+            .map(|header| {
+                let trimmed = header.trim();
+                let field = member_field(trimmed);
+                if field.is_none() && !trimmed.is_empty() {
+                    problems.push(RowProblem {
+                        sheet: sheet.map(str::to_owned),
+                        row: 1,
+                        column: Some(trimmed.to_owned()),
+                        message: format!(
+                            "không nhận ra cột \"{trimmed}\" của danh sách thành viên"
+                        ),
+                    });
+                }
+                field
+            })
+            .collect();
+        for (required, label) in [
+            (MemberField::Household, "Mã hộ"),
+            (MemberField::Name, "Họ tên"),
+        ] {
+            if !fields.contains(&Some(required)) {
+                problems.push(RowProblem {
+                    sheet: sheet.map(str::to_owned),
+                    row: 1,
+                    column: Some(label.to_owned()),
+                    message: format!("thiếu cột \"{label}\" của danh sách thành viên"),
+                });
+            }
+        }
+        MemberParser {
+            fields,
+            headers: headers.iter().map(|h| h.trim().to_owned()).collect(),
+            current_year,
+            problems,
+            national_ids: HashMap::new(),
+        }
+    }
+
+    pub fn into_problems(self) -> Vec<RowProblem> {
+        self.problems
+    }
+
+    /// Reads one row; `None` (with its problems recorded) when invalid. Blank rows are skipped.
+    pub fn push(
+        &mut self,
+        sheet: Option<&str>,
+        row: usize,
+        cells: &[String],
+    ) -> Option<MemberLine> {
+        if cells.iter().all(|cell| cell.trim().is_empty()) {
+            return None;
+        }
+        let mut line = MemberLine {
+            row,
+            household_code: String::new(),
+            name: String::new(),
+            birth_year: None,
+            sex: None,
+            relation: String::new(),
+            national_id: None,
+        };
+        let mut problems = Vec::new();
+        for (idx, field) in self.fields.iter().enumerate() {
+            let Some(field) = field else { continue };
+            let text = cells.get(idx).map(|cell| cell.trim()).unwrap_or("");
+            match field {
+                MemberField::Household => line.household_code = text.to_owned(),
+                MemberField::Name => line.name = vi::nfc(text),
+                MemberField::Relation => line.relation = vi::nfc(text),
+                MemberField::Ignored => {}
+                _ if text.is_empty() => {}
+                MemberField::BirthYear => match text.parse::<i32>() {
+                    Ok(year) if year > self.current_year => problems.push((
+                        idx,
+                        format!(
+                            "năm sinh {year} ở tương lai (năm nay là {})",
+                            self.current_year
+                        ),
+                    )),
+                    Ok(year) if year < self.current_year - 130 => {
+                        problems.push((idx, format!("năm sinh {year} không hợp lệ")))
+                    }
+                    Ok(year) => line.birth_year = Some(year),
+                    Err(_) => {
+                        problems.push((idx, format!("năm sinh \"{text}\" không phải là số năm")))
+                    }
+                },
+                MemberField::Sex => match Sex::parse(text) {
+                    Some(sex) => line.sex = Some(sex),
+                    None => problems.push((
+                        idx,
+                        format!("giới tính \"{text}\" không hợp lệ: ghi \"Nam\" hoặc \"Nữ\""),
+                    )),
+                },
+                MemberField::NationalId => {
+                    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+                        match self.national_ids.get(text) {
+                            Some(first) => problems
+                                .push((idx, format!("số định danh đã được ghi ở dòng {first}"))),
+                            None => {
+                                self.national_ids.insert(text.to_owned(), row);
+                                line.national_id = Some(text.to_owned());
+                            }
+                        }
+                    } else {
+                        problems.push((
+                            idx,
+                            "số định danh cá nhân (CCCD) phải gồm đúng 12 chữ số".to_owned(),
+                        ));
+                    }
+                }
+            }
+        }
+        let column_of = |wanted: MemberField| {
+            self.fields
+                .iter()
+                .position(|field| *field == Some(wanted))
+                .unwrap_or(usize::MAX)
+        };
+        if line.household_code.is_empty() {
+            problems.push((column_of(MemberField::Household), "thiếu mã hộ".to_owned()));
+        }
+        if line.name.is_empty() {
+            problems.push((
+                column_of(MemberField::Name),
+                "thiếu họ tên thành viên".to_owned(),
+            ));
+        }
+        let ok = problems.is_empty();
+        for (idx, message) in problems {
+            self.problems.push(RowProblem {
+                sheet: sheet.map(str::to_owned),
+                row,
+                column: self.headers.get(idx).cloned(),
+                message,
+            });
+        }
+        ok.then_some(line)
+    }
+}

@@ -580,3 +580,52 @@ mod reading {
         assert!(messages[1].contains("điểm B ghi 20"), "{messages:?}");
     }
 }
+
+mod members {
+    use super::super::import::{MemberParser, Sex};
+
+    fn strings(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|cell| (*cell).to_owned()).collect()
+    }
+
+    #[test]
+    fn members_are_read_with_every_bad_cell_named() {
+        let mut parser = MemberParser::new(
+            Some("Thành viên"),
+            &strings(&[
+                "Mã hộ",
+                "Họ tên",
+                "Năm sinh",
+                "Giới tính",
+                "Quan hệ với chủ hộ",
+                "CCCD",
+            ]),
+            2026,
+        );
+        let good = parser
+            .push(
+                Some("Thành viên"),
+                2,
+                &strings(&["H1", "Lò Thị Xuân", "2010", "Nữ", "Con", "038210000001"]),
+            )
+            .expect("valid");
+        assert_eq!((good.birth_year, good.sex), (Some(2010), Some(Sex::Female)));
+        assert!(parser
+            .push(
+                Some("Thành viên"),
+                3,
+                &strings(&["H1", "Lò Văn Nam", "2030", "?", "Con", "038210000001"])
+            )
+            .is_none());
+        let problems = parser.into_problems();
+        let columns: Vec<&str> = problems
+            .iter()
+            .map(|p| p.column.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(columns, ["Năm sinh", "Giới tính", "CCCD"]);
+        assert!(problems
+            .iter()
+            .all(|p| p.sheet.as_deref() == Some("Thành viên") && p.row == 3));
+        assert!(problems[2].message.contains("dòng 2"));
+    }
+}

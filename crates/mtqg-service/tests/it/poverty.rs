@@ -531,3 +531,73 @@ async fn the_demo_province_has_frozen_lists_whose_flows_balance_across_the_refor
     );
     assert!(flows.total.poor.other_decreases > 0 || flows.total.poor.rose_above > 0);
 }
+
+#[tokio::test]
+async fn members_are_imported_for_stored_households_and_bad_rows_are_named() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let first = import(
+        &service,
+        &admin,
+        2024,
+        &[row("15103", "M1", "1.000.000", 0, "Kinh")],
+        false,
+    )
+    .await;
+    assert!(first.applied);
+    let members =
+        |text: &str| TableSource::Csv(Box::new(std::io::Cursor::new(text.as_bytes().to_vec())));
+    let bad = service
+        .import_members(
+            &admin,
+            "tv.csv",
+            members(
+                "Mã hộ,Họ tên,Năm sinh,Giới tính,Quan hệ với chủ hộ,CCCD\n\
+                 M1,Chủ hộ M1,1970,Nam,Chủ hộ,038070000001\n\
+                 M1,Con M1,2099,Nữ,Con,\n\
+                 M9,Người lạ,1990,Nam,Chủ hộ,\n",
+            ),
+            false,
+        )
+        .await
+        .expect("runs");
+    assert!(!bad.applied);
+    let found: Vec<(usize, String)> = bad
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(found, [(3, "Năm sinh".to_owned()), (4, "Mã hộ".to_owned())]);
+    let id = service
+        .store()
+        .households_by_code(&["M1".to_owned()])
+        .await
+        .unwrap()[0]
+        .1
+        .id;
+    let head_only = service.store().household_members(id).await.unwrap();
+    assert_eq!(
+        head_only.len(),
+        1,
+        "the household list gave the head; the bad file wrote nothing"
+    );
+    assert_eq!(head_only[0].national_id, None);
+    let good = service
+        .import_members(
+            &admin,
+            "tv.csv",
+            members(
+                "Mã hộ,Họ tên,Năm sinh,Giới tính,Quan hệ với chủ hộ,CCCD\n\
+                 M1,Chủ hộ M1,1970,Nam,Chủ hộ,038070000001\n\
+                 M1,Con M1,2012,Nữ,Con,\n",
+            ),
+            false,
+        )
+        .await
+        .expect("runs");
+    assert!(good.applied, "{:?}", good.problems);
+    let stored = service.store().household_members(id).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].birth_year, Some(2012));
+    assert_eq!(stored[0].national_id.as_deref(), Some("038070000001"));
+}

@@ -1149,6 +1149,26 @@ async fn a_household_list_is_uploaded_reviewed_frozen_and_then_refuses_entry() {
         app.get(Some(&officer), &town_list).await.status,
         StatusCode::FORBIDDEN
     );
+    let town_page = app.get(Some(&admin), &town_list).await;
+    let at = town_page
+        .body
+        .find("/poverty/households/")
+        .expect("household link");
+    let town_household = town_page.body[at..]
+        .split('"')
+        .next()
+        .expect("href")
+        .to_owned();
+    let household = app.get(Some(&admin), &town_household).await;
+    assert!(
+        household.body.contains("Nguyễn Văn Hùng"),
+        "{}",
+        household.body
+    );
+    assert_eq!(
+        app.get(Some(&officer), &town_household).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // The class is computed as the officer types; a bad income is refused with its reason.
     let classified = app
