@@ -194,18 +194,26 @@ pub(crate) fn household_of(row: &ListRow) -> Household {
     }
 }
 
-/// A read row as classification sees it; `codes` are the parser's indicator codes.
-fn household_of_line(line: &HouseholdLine, codes: &[String]) -> Household {
+/// Classifies a read row under `standard`; `codes` are the parser's indicator codes (the bits of the answers).
+fn classify_line(
+    standard: &Standard,
+    line: &HouseholdLine,
+    codes: &[String],
+) -> Result<mtqg_core::poverty::Classification, mtqg_core::poverty::ClassifyError> {
     let review = line.review.as_ref();
-    Household {
-        area: Some(line.area),
-        income: review.and_then(|r| r.income),
-        score_a: review.and_then(|r| r.score_a),
-        deprived: review
-            .map(|r| r.deprived_codes(codes).cloned().collect())
-            .unwrap_or_default(),
-        answered: None,
-    }
+    let mask = review.map_or(0, |r| r.deprived);
+    standard.classify_with(
+        Some(line.area),
+        review.and_then(|r| r.income),
+        review.and_then(|r| r.score_a),
+        |code| {
+            codes
+                .iter()
+                .position(|c| c == code)
+                .is_some_and(|idx| idx < 64 && mask & (1 << idx) != 0)
+        },
+        |_| true,
+    )
 }
 
 pub(crate) fn split_codes(text: &str) -> impl Iterator<Item = &str> {
@@ -594,7 +602,7 @@ impl Service {
                 let Some(standard) = standard_of.get(&line.commune_code) else {
                     continue;
                 };
-                match standard.classify(&household_of_line(line, &codes)) {
+                match classify_line(standard, line, &codes) {
                     Ok(result) => {
                         report.by_class[class_index(result.class)] += 1;
                         by_commune
@@ -664,12 +672,12 @@ impl Service {
                 let row = HouseholdRow {
                     id,
                     commune_id: commune_id(&line.commune_code),
-                    code: line.code.clone(),
-                    head_name: line.head_name.clone(),
-                    village: line.village.clone(),
-                    address: line.address.clone(),
-                    area: line.area.code().to_owned(),
-                    ethnicity: line.ethnicity.clone(),
+                    code: &line.code,
+                    head_name: &line.head_name,
+                    village: &line.village,
+                    address: &line.address,
+                    area: line.area.code(),
+                    ethnicity: &line.ethnicity,
                     ethnic_minority: line.ethnic_minority,
                     meritorious: line.meritorious,
                     social_protection: line.social_protection,
@@ -758,17 +766,17 @@ impl Service {
                     .iter()
                     .filter_map(|&idx| {
                         let line = &lines[idx as usize];
-                        let result = standard.classify(&household_of_line(line, &codes)).ok()?;
+                        let result = classify_line(standard, line, &codes).ok()?;
                         let review = line.review.as_ref();
                         Some(ListRow {
                             household_id: ids[idx as usize],
-                            area: line.area.code().to_owned(),
+                            area: line.area.code(),
                             ethnic_minority: line.ethnic_minority,
                             income: review.and_then(|r| r.income),
                             score_a: review.and_then(|r| r.score_a),
                             deprived: result.deprived.join(","),
                             answered: String::new(),
-                            class: result.class.code().to_owned(),
+                            class: result.class.code(),
                         })
                     })
                     .collect();

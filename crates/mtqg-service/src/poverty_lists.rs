@@ -147,7 +147,7 @@ fn tally_rows(rows: &[ListRow]) -> Tally {
     for row in rows {
         let deprived: Vec<String> = split_codes(&row.deprived).map(str::to_owned).collect();
         tally.add(
-            Class::from_code(&row.class).unwrap_or(Class::Other),
+            Class::from_code(row.class).unwrap_or(Class::Other),
             row.ethnic_minority,
             &deprived,
         );
@@ -432,13 +432,15 @@ impl Service {
             .map_err(|err| ServiceError::Invalid(err.to_string()))?;
         let row = ListRow {
             household_id,
-            area: stored.area.clone(),
+            area: mtqg_core::poverty::Area::parse(&stored.area)
+                .unwrap_or(mtqg_core::poverty::Area::Rural)
+                .code(),
             ethnic_minority: stored.ethnic_minority,
             income: input.income,
             score_a: input.score_a,
             deprived: result.deprived.join(","),
             answered: String::new(),
-            class: result.class.code().to_owned(),
+            class: result.class.code(),
         };
         let answered = standard
             .indicators()
@@ -598,7 +600,7 @@ impl Service {
                 .map_err(|err| ServiceError::Invalid(err.to_string()))?;
             unanswered.extend(result.unanswered.iter().cloned());
             after.add(result.class, row.ethnic_minority, &result.deprived);
-            let was = Class::from_code(&row.class).unwrap_or(Class::Other);
+            let was = Class::from_code(row.class).unwrap_or(Class::Other);
             *moves.entry((was, result.class)).or_default() += 1;
         }
         let mut unanswered: Vec<String> = unanswered.into_iter().collect();

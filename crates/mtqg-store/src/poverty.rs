@@ -22,18 +22,18 @@ pub struct PovertyStandardRecord {
     pub source: String,
 }
 
-/// A household of the register, as written.
+/// A household of the register, as written (borrowing the text of the row it was read from).
 #[derive(Debug, Clone, PartialEq)]
-pub struct HouseholdRow {
+pub struct HouseholdRow<'a> {
     pub id: i64,
     pub commune_id: i64,
-    pub code: String,
-    pub head_name: String,
-    pub village: String,
-    pub address: String,
+    pub code: &'a str,
+    pub head_name: &'a str,
+    pub village: &'a str,
+    pub address: &'a str,
     /// "rural" or "urban".
-    pub area: String,
-    pub ethnicity: String,
+    pub area: &'static str,
+    pub ethnicity: &'a str,
     pub ethnic_minority: bool,
     pub meritorious: bool,
     pub social_protection: bool,
@@ -104,7 +104,8 @@ pub struct NewPovertyList {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListRow {
     pub household_id: i64,
-    pub area: String,
+    /// "rural" or "urban".
+    pub area: &'static str,
     pub ethnic_minority: bool,
     pub income: Option<i64>,
     pub score_a: Option<i64>,
@@ -113,7 +114,26 @@ pub struct ListRow {
     /// Indicator codes asked, comma-separated (the list's standard's).
     pub answered: String,
     /// "poor", "near_poor", "average" or "other".
-    pub class: String,
+    pub class: &'static str,
+}
+
+/// A stored area code as the constant it is.
+fn area_code(text: &str) -> &'static str {
+    if text == "urban" {
+        "urban"
+    } else {
+        "rural"
+    }
+}
+
+/// A stored class code as the constant it is.
+fn class_code(text: &str) -> &'static str {
+    match text {
+        "poor" => "poor",
+        "near_poor" => "near_poor",
+        "average" => "average",
+        _ => "other",
+    }
 }
 
 /// What freezing writes on a list: the decision and the tallies.
@@ -357,13 +377,13 @@ impl Store {
             .map(|row| {
                 Ok(ListRow {
                     household_id: parse_int(row[0])?,
-                    area: row[1].to_owned(),
+                    area: area_code(row[1]),
                     ethnic_minority: parse_bool(row[2]),
                     income: parse_opt_int(row[3])?,
                     score_a: parse_opt_int(row[4])?,
                     deprived: row[5].to_owned(),
                     answered: row[6].to_owned(),
-                    class: row[7].to_owned(),
+                    class: class_code(row[7]),
                 })
             })
             .collect()
@@ -580,7 +600,7 @@ impl Tx {
     /// bump the version.
     pub async fn write_households(
         &mut self,
-        rows: &[HouseholdRow],
+        rows: &[HouseholdRow<'_>],
         is_new: bool,
     ) -> Result<(), StoreError> {
         const COLUMNS: &[(&str, &str)] = &[
@@ -614,12 +634,12 @@ impl Tx {
                     args![
                         row.id,
                         row.commune_id,
-                        row.code.as_str(),
-                        row.head_name.as_str(),
-                        row.village.as_str(),
-                        row.address.as_str(),
-                        row.area.as_str(),
-                        row.ethnicity.as_str(),
+                        row.code,
+                        row.head_name,
+                        row.village,
+                        row.address,
+                        Arg::Static(row.area),
+                        row.ethnicity,
                         row.ethnic_minority,
                         row.meritorious,
                         row.social_protection,
@@ -830,12 +850,12 @@ impl Tx {
                 .map(|row| {
                     args![
                         row.household_id,
-                        row.area.as_str(),
+                        Arg::Static(row.area),
                         row.ethnic_minority,
                         row.income,
                         row.score_a,
                         row.deprived.as_str(),
-                        row.class.as_str()
+                        Arg::Static(row.class)
                     ]
                 })
                 .collect();
@@ -933,7 +953,7 @@ impl Tx {
     /// Stores a household's edited fields if its version is still `version`; false when someone else saved first.
     pub async fn update_household(
         &mut self,
-        row: &HouseholdRow,
+        row: &HouseholdRow<'_>,
         version: i64,
     ) -> Result<bool, StoreError> {
         let changed = self
@@ -944,11 +964,11 @@ impl Tx {
                  version = version + 1, updated_at = $11 where id = $1 and version = $12",
                 args![
                     row.id,
-                    row.head_name.as_str(),
-                    row.village.as_str(),
-                    row.address.as_str(),
-                    row.area.as_str(),
-                    row.ethnicity.as_str(),
+                    row.head_name,
+                    row.village,
+                    row.address,
+                    Arg::Static(row.area),
+                    row.ethnicity,
                     row.ethnic_minority,
                     row.meritorious,
                     row.social_protection,

@@ -191,7 +191,7 @@ async fn a_commune_list_is_imported_classified_frozen_and_then_refuses_every_cha
     // The database itself refuses changes to a frozen list's rows.
     let mut tx = service.store().begin().await.unwrap();
     let mut changed = stored[0].clone();
-    changed.class = "other".to_owned();
+    changed.class = "other";
     assert!(tx.write_list_rows(list_id, "", &[changed]).await.is_err());
     drop(tx);
 
