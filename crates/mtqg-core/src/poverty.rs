@@ -541,8 +541,13 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Adds one household.
-    pub fn add(&mut self, class: Class, ethnic_minority: bool, deprived: &[String]) {
+    /// Adds one household with the codes of its deprived indicators.
+    pub fn add<'a>(
+        &mut self,
+        class: Class,
+        ethnic_minority: bool,
+        deprived: impl IntoIterator<Item = &'a str>,
+    ) {
         self.households += 1;
         self.em_households += u64::from(ethnic_minority);
         match class {
@@ -550,7 +555,12 @@ impl Tally {
                 self.poor += 1;
                 self.em_poor += u64::from(ethnic_minority);
                 for code in deprived {
-                    *self.poor_deprived.entry(code.clone()).or_default() += 1;
+                    match self.poor_deprived.get_mut(code) {
+                        Some(n) => *n += 1,
+                        None => {
+                            self.poor_deprived.insert(code.to_owned(), 1);
+                        }
+                    }
                 }
             }
             Class::NearPoor => {

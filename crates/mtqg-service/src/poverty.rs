@@ -179,19 +179,22 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-/// The household as classification sees it.
-pub(crate) fn household_of(row: &ListRow) -> Household {
-    Household {
-        area: Some(if row.area == "urban" {
+/// Classifies a stored row under `standard` (a what-if when it is another standard than the list's).
+pub(crate) fn classify_row(
+    standard: &Standard,
+    row: &ListRow,
+) -> Result<mtqg_core::poverty::Classification, mtqg_core::poverty::ClassifyError> {
+    standard.classify_with(
+        Some(if row.area == "urban" {
             Area::Urban
         } else {
             Area::Rural
         }),
-        income: row.income,
-        score_a: row.score_a,
-        deprived: split_codes(&row.deprived).map(str::to_owned).collect(),
-        answered: Some(split_codes(&row.answered).map(str::to_owned).collect()),
-    }
+        row.income,
+        row.score_a,
+        |code| split_codes(&row.deprived).any(|c| c == code),
+        |code| split_codes(&row.answered).any(|c| c == code),
+    )
 }
 
 /// Classifies a read row under `standard`; `codes` are the parser's indicator codes (the bits of the answers).

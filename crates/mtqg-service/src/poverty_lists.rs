@@ -17,7 +17,7 @@ use mtqg_store::{
     PovertyListRecord, PovertyTargetRecord,
 };
 
-use crate::poverty::{household_of, review_day, split_codes};
+use crate::poverty::{classify_row, review_day, split_codes};
 use crate::{Actor, Service, ServiceError};
 
 /// A list with its commune and tallies.
@@ -145,11 +145,10 @@ fn stored_tally(list: &PovertyListRecord) -> Tally {
 fn tally_rows(rows: &[ListRow]) -> Tally {
     let mut tally = Tally::default();
     for row in rows {
-        let deprived: Vec<String> = split_codes(&row.deprived).map(str::to_owned).collect();
         tally.add(
             Class::from_code(row.class).unwrap_or(Class::Other),
             row.ethnic_minority,
-            &deprived,
+            split_codes(&row.deprived),
         );
     }
     tally
@@ -595,11 +594,14 @@ impl Service {
         let mut moves: BTreeMap<(Class, Class), u64> = BTreeMap::new();
         let mut unanswered: HashSet<String> = HashSet::new();
         for row in &rows {
-            let result = standard
-                .classify(&household_of(row))
+            let result = classify_row(&standard, row)
                 .map_err(|err| ServiceError::Invalid(err.to_string()))?;
             unanswered.extend(result.unanswered.iter().cloned());
-            after.add(result.class, row.ethnic_minority, &result.deprived);
+            after.add(
+                result.class,
+                row.ethnic_minority,
+                result.deprived.iter().map(String::as_str),
+            );
             let was = Class::from_code(row.class).unwrap_or(Class::Other);
             *moves.entry((was, result.class)).or_default() += 1;
         }

@@ -301,11 +301,10 @@ fn answers_are_read_in_the_ways_officers_write_them() {
 #[test]
 fn tallies_give_rates_for_all_and_ethnic_minority_households() {
     let mut tally = Tally::default();
-    let deprived = vec!["bhyt".to_owned(), "nha_tieu".to_owned()];
-    tally.add(Class::Poor, true, &deprived);
-    tally.add(Class::Poor, false, &deprived[..1]);
-    tally.add(Class::NearPoor, true, &[]);
-    tally.add(Class::Other, false, &[]);
+    tally.add(Class::Poor, true, ["bhyt", "nha_tieu"]);
+    tally.add(Class::Poor, false, ["bhyt"]);
+    tally.add(Class::NearPoor, true, []);
+    tally.add(Class::Other, false, []);
     assert_eq!(tally.poor_rate(), Some(50.0));
     assert_eq!(tally.em_poor_rate(), Some(50.0));
     assert_eq!(tally.em_near_poor_rate(), Some(50.0));
