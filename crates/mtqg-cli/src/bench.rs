@@ -17,6 +17,8 @@ pub(crate) enum Suite {
     Capital,
     Ntm,
     Poverty,
+    /// Households of the whole country (use with PostgreSQL and --households 27000000)
+    PovertyNational,
 }
 
 /// How much generated data.
@@ -687,4 +689,86 @@ pub(crate) async fn poverty(
 
 fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("valid date")
+}
+
+/// The country's households (`households` in all, spread over the 3,321 communes of 2025, province by province):
+/// each province's list is imported from CSV and frozen, then the national and provincial roll-ups are timed.
+/// Meant for PostgreSQL (27 million households); figures for BENCHMARKS.md.
+pub(crate) async fn poverty_national(
+    service: &Service,
+    iterations: usize,
+    households: usize,
+) -> anyhow::Result<()> {
+    use mtqg_service::demo::SyntheticHouseholds;
+    let store = service.store();
+    store.migrate().await.context("while migrating")?;
+    service.load_shipped_geography(&|_| {}).await?;
+    service.load_shipped_poverty_standards().await?;
+    let actor = Actor::system();
+    let today = chrono::Utc::now().date_naive();
+    let provinces: Vec<String> = service
+        .atlas()
+        .await?
+        .of_level(Level::Province, today)
+        .into_iter()
+        .map(|unit| unit.code)
+        .collect();
+    let mut n_communes = 0;
+    for province in &provinces {
+        n_communes += service.communes_of(province, 2025).await?.len();
+    }
+    let per_commune = households.div_ceil(n_communes.max(1)).max(1);
+    let dir = std::env::temp_dir().join(format!("mtqg-bench-national-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let started = Instant::now();
+    let (mut n_rows, mut n_lists) = (0, 0);
+    for (idx, province) in provinces.iter().enumerate() {
+        let communes = service.communes_of(province, 2025).await?;
+        let path = dir.join(format!("ho-{province}.csv"));
+        {
+            let synthetic = SyntheticHouseholds::new(&communes, per_commune, 2026 + idx as u64);
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            synthetic.write_csv(&mut file)?;
+        }
+        let (report, secs, _) = timed_import(service, &path, 2025, "annual").await?;
+        std::fs::remove_file(&path).ok();
+        for (n, (_, _, list_id)) in report.lists.iter().enumerate() {
+            service
+                .freeze_poverty_list(&actor, *list_id, &format!("{n}/QĐ-UBND"), day(2025, 12, 15))
+                .await?;
+        }
+        n_rows += report.n_rows;
+        n_lists += report.lists.len();
+        output::line(&format!(
+            "  tỉnh {province}: {} hộ, nhập {secs:.0} s; lũy kế {} hộ sau {:.0} s",
+            vi::format_int(report.n_rows as i64),
+            vi::format_int(n_rows as i64),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    output::line(&format!(
+        "Nhập và công nhận {} hộ, {} danh sách của {} tỉnh: {:.0} s.",
+        vi::format_int(n_rows as i64),
+        n_lists,
+        provinces.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    for (label, unit) in [("toàn quốc", None), ("một tỉnh (38)", Some("38"))] {
+        let mut samples = Vec::with_capacity(iterations);
+        let mut poor = 0;
+        for _ in 0..iterations.max(1) {
+            let started = Instant::now();
+            let rates = service.poverty_rates(&actor, unit, 2025, false).await?;
+            samples.push(started.elapsed());
+            poor = rates.total.tally.poor;
+        }
+        output::line(&format!(
+            "Tỷ lệ hộ nghèo 2025, {label}, theo đơn vị trực thuộc: p50 {:.1} ms, max {:.1} ms ({} hộ nghèo).",
+            percentile(&mut samples, 0.5),
+            percentile(&mut samples, 1.0),
+            vi::format_int(poor as i64)
+        ));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
 }

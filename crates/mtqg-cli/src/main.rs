@@ -285,6 +285,9 @@ async fn main() -> anyhow::Result<()> {
                 bench::ntm_rollup(&service, iterations).await
             }
             bench::Suite::Poverty => bench::poverty(&service, iterations, households).await,
+            bench::Suite::PovertyNational => {
+                bench::poverty_national(&service, iterations, households).await
+            }
         },
         Command::Demo {
             command:

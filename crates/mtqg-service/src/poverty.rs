@@ -744,25 +744,28 @@ impl Service {
             else {
                 continue;
             };
-            let list_id = match tx
+            let (list_id, replace) = match tx
                 .open_poverty_list(unit.id, options.year, &options.kind)
                 .await?
             {
-                Some(list) => list.id,
-                None => {
-                    tx.create_poverty_list(
-                        &NewPovertyList {
-                            commune_id: unit.id,
-                            year: options.year,
-                            kind: options.kind.clone(),
-                            standard_code: standard.code.clone(),
-                            replaces_id: None,
-                            note: String::new(),
-                        },
-                        actor.user_id,
-                    )
-                    .await?
-                }
+                Some(list) => (list.id, true),
+                None => (
+                    {
+                        tx.create_poverty_list(
+                            &NewPovertyList {
+                                commune_id: unit.id,
+                                year: options.year,
+                                kind: options.kind.clone(),
+                                standard_code: standard.code.clone(),
+                                replaces_id: None,
+                                note: String::new(),
+                            },
+                            actor.user_id,
+                        )
+                        .await?
+                    },
+                    false,
+                ),
             };
             for chunk in indices.chunks(WRITE_CHUNK) {
                 let rows: Vec<ListRow> = chunk
@@ -783,7 +786,8 @@ impl Service {
                         })
                     })
                     .collect();
-                tx.write_list_rows(list_id, &answered, &rows).await?;
+                tx.write_list_rows(list_id, &answered, &rows, replace)
+                    .await?;
                 n_written += rows.len();
                 progress(Progress {
                     phase: "ghi danh sách",

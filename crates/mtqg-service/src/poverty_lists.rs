@@ -447,7 +447,7 @@ impl Service {
             .collect::<Vec<_>>()
             .join(",");
         let mut tx = self.store().begin().await?;
-        tx.write_list_rows(list_id, &answered, std::slice::from_ref(&row))
+        tx.write_list_rows(list_id, &answered, std::slice::from_ref(&row), true)
             .await?;
         let mut entry = actor.audit(
             "poverty.review.record",

@@ -822,13 +822,15 @@ impl Tx {
         Ok(id)
     }
 
-    /// Writes rows into an open list, replacing a household's earlier row. Every row of one call was asked the
+    /// Writes rows into an open list, replacing a household's earlier row (`replace`; a list opened in this
+    /// transaction has none, and is written by the faster plain insert). Every row of one call was asked the
     /// indicators `answered` (comma-separated); the rows' own `answered` field is not written.
     pub async fn write_list_rows(
         &mut self,
         list_id: i64,
         answered: &str,
         rows: &[ListRow],
+        replace: bool,
     ) -> Result<(), StoreError> {
         const COLUMNS: &[(&str, &str)] = &[
             ("household_id", "bigint"),
@@ -839,9 +841,13 @@ impl Tx {
             ("deprived", "text"),
             ("class", "text"),
         ];
-        let then = " on conflict (list_id, household_id) do update set area = excluded.area, \
+        let then = if replace {
+            " on conflict (list_id, household_id) do update set area = excluded.area, \
              ethnic_minority = excluded.ethnic_minority, income = excluded.income, score_a = excluded.score_a, \
-             deprived = excluded.deprived, answered = excluded.answered, class = excluded.class";
+             deprived = excluded.deprived, answered = excluded.answered, class = excluded.class"
+        } else {
+            ""
+        };
         let mut sorted: Vec<&ListRow> = rows.iter().collect();
         sorted.sort_by_key(|row| row.household_id);
         for chunk in sorted.chunks(8_192) {

@@ -696,6 +696,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0007_ntm_lifecycle.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0008_ntm_evidence_files.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0009_poverty.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0010_poverty_statement_triggers.sql"),
     ]
     .concat();
     let postgres = [
@@ -708,6 +709,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0007_ntm_lifecycle.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0008_ntm_evidence_files.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0009_poverty.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0010_poverty_statement_triggers.sql"),
     ]
     .concat();
     for (table, column) in &schema {

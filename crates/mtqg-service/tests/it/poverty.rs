@@ -192,7 +192,71 @@ async fn a_commune_list_is_imported_classified_frozen_and_then_refuses_every_cha
     let mut tx = service.store().begin().await.unwrap();
     let mut changed = stored[0].clone();
     changed.class = "other";
-    assert!(tx.write_list_rows(list_id, "", &[changed]).await.is_err());
+    assert!(tx
+        .write_list_rows(list_id, "", &[changed], true)
+        .await
+        .is_err());
+    drop(tx);
+    let mut tx = service.store().begin().await.unwrap();
+    let added = stored[0].clone();
+    tx.remove_list_rows(list_id, &[added.household_id])
+        .await
+        .expect_err("rows of a frozen list are not deleted");
+    drop(tx);
+    let mut tx = service.store().begin().await.unwrap();
+    let other_list = tx
+        .create_poverty_list(
+            &mtqg_store::NewPovertyList {
+                commune_id: service
+                    .store()
+                    .poverty_list(list_id)
+                    .await
+                    .unwrap()
+                    .commune_id,
+                year: 2023,
+                kind: "annual".to_owned(),
+                standard_code: "ND07-2021".to_owned(),
+                replaces_id: None,
+                note: String::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    // A plain insert (the bulk path) into an open list passes; into the frozen one it is refused (the household
+    // below is stored but not in the frozen list).
+    tx.write_households(
+        &[mtqg_store::HouseholdRow {
+            id: 1 + stored.iter().map(|row| row.household_id).max().unwrap(),
+            commune_id: service
+                .store()
+                .poverty_list(list_id)
+                .await
+                .unwrap()
+                .commune_id,
+            code: "NEW-1",
+            head_name: "Hộ mới",
+            village: "",
+            address: "",
+            area: "rural",
+            ethnicity: "",
+            ethnic_minority: false,
+            meritorious: false,
+            social_protection: false,
+            no_worker: false,
+        }],
+        true,
+    )
+    .await
+    .expect("household stored");
+    tx.write_list_rows(other_list, "", std::slice::from_ref(&added), false)
+        .await
+        .expect("an open list takes rows");
+    let mut again = added.clone();
+    again.household_id = 1 + stored.iter().map(|row| row.household_id).max().unwrap();
+    tx.write_list_rows(list_id, "", &[again], false)
+        .await
+        .expect_err("a frozen list takes no new rows");
     drop(tx);
 
     // A correction is a new list that starts from the frozen one and replaces it once frozen.
