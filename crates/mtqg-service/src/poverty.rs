@@ -372,11 +372,39 @@ impl Service {
 
     /// One stored standard, parsed.
     pub async fn poverty_standard(&self, code: &str) -> Result<Standard, ServiceError> {
-        self.parsed_standards()
+        let not_found = || ServiceError::NotFound(format!("chuẩn nghèo {code}"));
+        let record = self
+            .store()
+            .poverty_standard_record(code.trim())
             .await?
-            .into_iter()
-            .find(|standard| standard.code.eq_ignore_ascii_case(code.trim()))
-            .ok_or_else(|| ServiceError::NotFound(format!("chuẩn nghèo {code}")))
+            .ok_or_else(not_found)?;
+        let parse = |record: &PovertyStandardRecord| {
+            Standard::from_toml(&record.source).map_err(|problems| {
+                ServiceError::Other(anyhow::anyhow!(
+                    "stored standard {}: {}",
+                    record.code,
+                    problems.join("; ")
+                ))
+            })
+        };
+        let standard = parse(&record)?;
+        match &record.parent_code {
+            None => Ok(standard),
+            Some(parent) => {
+                let parent = self
+                    .store()
+                    .poverty_standard_record(parent)
+                    .await?
+                    .ok_or_else(not_found)?;
+                Standard::specialise(&standard, &parse(&parent)?).map_err(|problems| {
+                    ServiceError::Other(anyhow::anyhow!(
+                        "stored standard {}: {}",
+                        record.code,
+                        problems.join("; ")
+                    ))
+                })
+            }
+        }
     }
 
     /// Imports a household list (one row per household) into the register and, when the file has review columns,

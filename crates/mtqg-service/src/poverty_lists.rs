@@ -76,6 +76,20 @@ pub struct WhatIf {
     pub unanswered: Vec<String>,
 }
 
+/// A unit's households re-classified under another standard (nothing written): before and after, per child unit.
+#[derive(Debug, Clone)]
+pub struct UnitWhatIf {
+    pub year: i32,
+    pub standard_code: String,
+    pub standard_name: String,
+    pub before: Tally,
+    pub after: Tally,
+    /// Each child unit with its tallies before and after.
+    pub children: Vec<(UnitAsOf, Tally, Tally)>,
+    /// Indicators of the other standard the households were never asked about (counted as not deprived).
+    pub unanswered: Vec<String>,
+}
+
 /// One line of a rate table: a unit (or the country) with its tallies this year and last.
 #[derive(Debug, Clone)]
 pub struct RateLine {
@@ -889,6 +903,84 @@ impl Service {
             unit: root,
             total,
             children,
+        })
+    }
+
+    /// Re-classifies every household in the frozen lists of `year` under a unit (`None`: the actor's scope, or the
+    /// country) under another standard and totals the result per child unit: what the unit's rates would be under
+    /// the standard of the next period. Nothing is written; lists are read a batch at a time.
+    pub async fn poverty_what_if(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        year: i32,
+        standard_code: &str,
+    ) -> Result<UnitWhatIf, ServiceError> {
+        actor.require(Permission::ReadPoverty)?;
+        let root = self.poverty_root(actor, unit_code, year).await?;
+        let root_id = root.as_ref().map(|unit| unit.id);
+        let standard = self.poverty_standard(standard_code).await?;
+        let atlas = self.atlas().await?;
+        let lists = latest_lists(self.store().frozen_poverty_lists(year, year).await?);
+        let today = chrono::Utc::now().date_naive();
+        let mut placed: Vec<(i64, Option<i64>, NaiveDate)> = Vec::new();
+        for rebase_to in [None, Some(today)] {
+            placed = lists
+                .iter()
+                .filter_map(|list| {
+                    let (path, day) = place(&atlas, list, rebase_to);
+                    Some((list.id, child_under(&path, root_id)?, day))
+                })
+                .collect();
+            if !placed.is_empty() {
+                break;
+            }
+        }
+        let child_of: HashMap<i64, (Option<i64>, NaiveDate)> = placed
+            .iter()
+            .map(|(list, child, day)| (*list, (*child, *day)))
+            .collect();
+        let ids: Vec<i64> = placed.iter().map(|(list, _, _)| *list).collect();
+        let (mut before, mut after) = (Tally::default(), Tally::default());
+        let mut by_child: BTreeMap<i64, (Tally, Tally, NaiveDate)> = BTreeMap::new();
+        let mut unanswered: HashSet<String> = HashSet::new();
+        for batch in ids.chunks(64) {
+            for (list_id, row) in self.store().poverty_rows_of_lists(batch).await? {
+                let result = classify_row(&standard, &row)
+                    .map_err(|err| ServiceError::Invalid(err.to_string()))?;
+                for code in &result.unanswered {
+                    if !unanswered.contains(code) {
+                        unanswered.insert(code.clone());
+                    }
+                }
+                let was = Class::from_code(row.class).unwrap_or(Class::Other);
+                before.add(was, row.ethnic_minority, split_codes(&row.deprived));
+                let deprived = result.deprived.iter().map(String::as_str);
+                after.add(result.class, row.ethnic_minority, deprived.clone());
+                if let Some((Some(child), day)) = child_of.get(&list_id) {
+                    let entry = by_child
+                        .entry(*child)
+                        .or_insert_with(|| (Tally::default(), Tally::default(), *day));
+                    entry
+                        .0
+                        .add(was, row.ethnic_minority, split_codes(&row.deprived));
+                    entry.1.add(result.class, row.ethnic_minority, deprived);
+                }
+            }
+        }
+        let mut unanswered: Vec<String> = unanswered.into_iter().collect();
+        unanswered.sort();
+        Ok(UnitWhatIf {
+            year,
+            standard_code: standard.code.clone(),
+            standard_name: standard.name.clone(),
+            before,
+            after,
+            children: by_child
+                .into_iter()
+                .filter_map(|(id, (b, a, day))| Some((atlas.unit(id, day)?, b, a)))
+                .collect(),
+            unanswered,
         })
     }
 

@@ -215,6 +215,21 @@ impl Store {
             .await
     }
 
+    /// One stored standard by code (case-insensitive).
+    pub async fn poverty_standard_record(
+        &self,
+        code: &str,
+    ) -> Result<Option<PovertyStandardRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                "select code, name, legal_basis, first_year, last_year, parent_code, province_code, verify, source \
+                 from poverty_standards where upper(code) = upper($1)",
+                args![code],
+            )
+            .await
+    }
+
     /// Households of these communes, by code.
     pub async fn household_keys(
         &self,
@@ -387,6 +402,54 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Every row of these lists with its list id (a province's what-if reads its lists a batch at a time).
+    pub async fn poverty_rows_of_lists(
+        &self,
+        list_ids: &[i64],
+    ) -> Result<Vec<(i64, ListRow)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in list_ids.chunks(IN_CHUNK) {
+            let rows = self
+                .pool
+                .conn()
+                .fetch_packed(
+                    &[
+                        "list_id",
+                        "household_id",
+                        "area",
+                        "ethnic_minority",
+                        "income",
+                        "score_a",
+                        "deprived",
+                        "answered",
+                        "class",
+                    ],
+                    &format!(
+                        "poverty_list_rows where list_id in ({})",
+                        in_list(chunk.len(), 1)
+                    ),
+                    chunk.iter().map(|id| Arg::from(*id)).collect(),
+                )
+                .await?;
+            for row in rows.rows() {
+                found.push((
+                    parse_int(row[0])?,
+                    ListRow {
+                        household_id: parse_int(row[1])?,
+                        area: area_code(row[2]),
+                        ethnic_minority: parse_bool(row[3]),
+                        income: parse_opt_int(row[4])?,
+                        score_a: parse_opt_int(row[5])?,
+                        deprived: row[6].to_owned(),
+                        answered: row[7].to_owned(),
+                        class: class_code(row[8]),
+                    },
+                ));
+            }
+        }
+        Ok(found)
     }
 
     /// (list id, household id, class) of every row of these lists, for flows.

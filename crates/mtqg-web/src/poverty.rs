@@ -79,6 +79,8 @@ struct StatsQuery {
     unit: Option<String>,
     year: Option<i32>,
     rebase: Option<String>,
+    /// A standard to re-classify the unit's households under (what-if).
+    whatif: Option<String>,
 }
 
 impl StatsQuery {
@@ -292,6 +294,30 @@ async fn overview(
             )
         })
     };
+    let what_if = match query
+        .whatif
+        .as_deref()
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+    {
+        Some(code) => {
+            let what_if = state
+                .service
+                .poverty_what_if(actor, unit.as_deref(), year, code)
+                .await
+                .map_err(page_error)?;
+            Some(context! {
+                code => what_if.standard_code, name => what_if.standard_name,
+                before => tally_view(&what_if.before), after => tally_view(&what_if.after),
+                children => what_if.children.iter().map(|(unit, before, after)| context! {
+                    code => unit.code, name => unit.name,
+                    before => tally_view(before), after => tally_view(after),
+                }).collect::<Vec<_>>(),
+                unanswered => what_if.unanswered,
+            })
+        }
+        None => None,
+    };
     let reduction = rates.total.reduction.map(|r| {
         context! {
             points => vi::format_decimal(r.points, 2),
@@ -321,6 +347,7 @@ async fn overview(
             can_record => actor.role.can(Permission::RecordPoverty),
             can_target => actor.role.can(Permission::SetPovertyTargets),
             this_year => chrono::Utc::now().date_naive().year(),
+            what_if, whatif_code => query.whatif.clone().unwrap_or_default(),
         },
     )
 }

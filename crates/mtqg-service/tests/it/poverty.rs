@@ -492,6 +492,20 @@ async fn flows_between_two_years_balance_and_follow_households_across_the_reform
         2,
         "nothing written"
     );
+
+    // The same for the whole province in one call: before equals the recognised figures, after the what-if.
+    let province = service
+        .poverty_what_if(&admin, Some("38"), 2024, "ND351-2025")
+        .await
+        .expect("province what-if");
+    let rates_2024 = service
+        .poverty_rates(&admin, Some("38"), 2024, false)
+        .await
+        .expect("rates");
+    assert_eq!(province.before, rates_2024.total.tally);
+    assert_eq!(province.after, what_if.after);
+    assert_eq!(province.children.len(), 1);
+    assert_eq!(province.children[0].0.code, "389");
 }
 
 #[tokio::test]

@@ -1231,6 +1231,14 @@ async fn a_household_list_is_uploaded_reviewed_frozen_and_then_refuses_entry() {
         refused.body
     );
 
+    let what_if = app
+        .get(Some(&admin), "/poverty?unit=38&year=2024&whatif=ND351-2025")
+        .await;
+    assert!(
+        what_if.body.contains("tính thử") && what_if.body.contains("xu_ly_rac"),
+        "{}",
+        what_if.body
+    );
     let stats = app.get(Some(&admin), "/poverty?unit=38&year=2024").await;
     assert_eq!(stats.status, StatusCode::OK);
     assert!(
