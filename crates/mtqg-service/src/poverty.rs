@@ -179,10 +179,12 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
-/// Classifies a stored row under `standard` (a what-if when it is another standard than the list's).
+/// Classifies a stored row under `standard` (a what-if when it is another standard than the list's);
+/// `list_indicators` are the codes of the list's own standard, which an empty `answered` stands for.
 pub(crate) fn classify_row(
     standard: &Standard,
     row: &ListRow,
+    list_indicators: &[String],
 ) -> Result<mtqg_core::poverty::Classification, mtqg_core::poverty::ClassifyError> {
     standard.classify_with(
         Some(if row.area == "urban" {
@@ -193,8 +195,19 @@ pub(crate) fn classify_row(
         row.income,
         row.score_a,
         |code| split_codes(&row.deprived).any(|c| c == code),
-        |code| split_codes(&row.answered).any(|c| c == code),
+        |code| {
+            if row.answered.is_empty() {
+                list_indicators.iter().any(|c| c == code)
+            } else {
+                split_codes(&row.answered).any(|c| c == code)
+            }
+        },
     )
+}
+
+/// The indicator codes of a standard, in its order.
+pub(crate) fn indicator_codes(standard: &Standard) -> Vec<String> {
+    standard.indicators().map(|i| i.code.clone()).collect()
 }
 
 /// Classifies a read row under `standard`; `codes` are the parser's indicator codes (the bits of the answers).
@@ -795,6 +808,10 @@ impl Service {
                     false,
                 ),
             };
+            // Rows asked every indicator of the list's standard store "" (the common case: no repeated text).
+            let asked: HashSet<&str> = answered.split(',').filter(|c| !c.is_empty()).collect();
+            let all: HashSet<&str> = standard.indicators().map(|i| i.code.as_str()).collect();
+            let stored_answered = if asked == all { "" } else { answered.as_str() };
             for chunk in indices.chunks(WRITE_CHUNK) {
                 let rows: Vec<ListRow> = chunk
                     .iter()
@@ -814,7 +831,7 @@ impl Service {
                         })
                     })
                     .collect();
-                tx.write_list_rows(list_id, &answered, &rows, replace)
+                tx.write_list_rows(list_id, stored_answered, &rows, replace)
                     .await?;
                 n_written += rows.len();
                 progress(Progress {

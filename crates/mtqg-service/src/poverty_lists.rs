@@ -17,7 +17,7 @@ use mtqg_store::{
     PovertyListRecord, PovertyTargetRecord,
 };
 
-use crate::poverty::{classify_row, review_day, split_codes};
+use crate::poverty::{classify_row, indicator_codes, review_day, split_codes};
 use crate::{Actor, Service, ServiceError};
 
 /// A list with its commune and tallies.
@@ -455,13 +455,9 @@ impl Service {
             answered: String::new(),
             class: result.class.code(),
         };
-        let answered = standard
-            .indicators()
-            .map(|indicator| indicator.code.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
+        // Every indicator of the list's standard was asked: stored as "".
         let mut tx = self.store().begin().await?;
-        tx.write_list_rows(list_id, &answered, std::slice::from_ref(&row), true)
+        tx.write_list_rows(list_id, "", std::slice::from_ref(&row), true)
             .await?;
         let mut entry = actor.audit(
             "poverty.review.record",
@@ -602,13 +598,14 @@ impl Service {
         actor.require(Permission::ReadPoverty)?;
         let (list, _) = self.list_in_scope(actor, list_id).await?;
         let standard = self.poverty_standard(standard_code).await?;
+        let own_indicators = indicator_codes(&self.poverty_standard(&list.standard_code).await?);
         let rows = self.store().poverty_list_rows(list.id).await?;
         let before = tally_rows(&rows);
         let mut after = Tally::default();
         let mut moves: BTreeMap<(Class, Class), u64> = BTreeMap::new();
         let mut unanswered: HashSet<String> = HashSet::new();
         for row in &rows {
-            let result = classify_row(&standard, row)
+            let result = classify_row(&standard, row, &own_indicators)
                 .map_err(|err| ServiceError::Invalid(err.to_string()))?;
             unanswered.extend(result.unanswered.iter().cloned());
             after.add(
@@ -941,12 +938,26 @@ impl Service {
             .map(|(list, child, day)| (*list, (*child, *day)))
             .collect();
         let ids: Vec<i64> = placed.iter().map(|(list, _, _)| *list).collect();
+        let list_standard: HashMap<i64, String> = lists
+            .iter()
+            .map(|list| (list.id, list.standard_code.clone()))
+            .collect();
+        let mut own_indicators: HashMap<String, Vec<String>> = HashMap::new();
+        for code in list_standard.values() {
+            if !own_indicators.contains_key(code) {
+                let codes = indicator_codes(&self.poverty_standard(code).await?);
+                own_indicators.insert(code.clone(), codes);
+            }
+        }
         let (mut before, mut after) = (Tally::default(), Tally::default());
         let mut by_child: BTreeMap<i64, (Tally, Tally, NaiveDate)> = BTreeMap::new();
         let mut unanswered: HashSet<String> = HashSet::new();
         for batch in ids.chunks(64) {
             for (list_id, row) in self.store().poverty_rows_of_lists(batch).await? {
-                let result = classify_row(&standard, &row)
+                let own = list_standard
+                    .get(&list_id)
+                    .and_then(|code| own_indicators.get(code));
+                let result = classify_row(&standard, &row, own.map_or(&[][..], Vec::as_slice))
                     .map_err(|err| ServiceError::Invalid(err.to_string()))?;
                 for code in &result.unanswered {
                     if !unanswered.contains(code) {

@@ -111,7 +111,7 @@ pub struct ListRow {
     pub score_a: Option<i64>,
     /// Deprived indicator codes, comma-separated.
     pub deprived: String,
-    /// Indicator codes asked, comma-separated (the list's standard's).
+    /// Indicator codes asked, comma-separated; empty when every indicator of the list's standard was asked.
     pub answered: String,
     /// "poor", "near_poor", "average" or "other".
     pub class: &'static str,

@@ -608,6 +608,17 @@ async fn the_demo_province_has_frozen_lists_whose_flows_balance_across_the_refor
         rates.total.previous.as_ref().unwrap().poor
     );
     assert!(flows.total.poor.other_decreases > 0 || flows.total.poor.rose_above > 0);
+    // Every indicator of NĐ 07 was asked (stored as such); under NĐ 351 only its new indicator was never asked.
+    let what_if = service
+        .poverty_what_if(&admin, Some("38"), 2025, "ND351-2025")
+        .await
+        .expect("what-if");
+    assert_eq!(what_if.unanswered, ["xu_ly_rac"]);
+    assert_eq!(what_if.before, rates.total.tally);
+    assert!(
+        what_if.after.poor > what_if.before.poor,
+        "higher lines, more poor households"
+    );
 }
 
 #[tokio::test]
