@@ -662,10 +662,45 @@ impl Service {
         unit_code: Option<&str>,
         as_of: NaiveDate,
     ) -> Result<Rollup, ServiceError> {
+        self.ntm_rollup_on(actor, unit_code, as_of, None).await
+    }
+
+    /// The roll-up as of `as_of`, with the xã of that date counted under the units of `rebase_to` (today's
+    /// provinces, say): a unit of `rebase_to` gets every old xã whose lineage leads into it (`Atlas::carried_to`;
+    /// a split xã counts wholly in its largest successor), and the breakdown is by its children of that date. Counts
+    /// move through lineage; no status is inherited.
+    pub async fn ntm_rollup_on(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        as_of: NaiveDate,
+        rebase_to: Option<NaiveDate>,
+    ) -> Result<Rollup, ServiceError> {
         actor.require(Permission::ReadCriteria)?;
         let started = std::time::Instant::now();
         let atlas = self.atlas().await?;
-        let (root, xa) = self.xa_under(actor, &atlas, unit_code, as_of).await?;
+        let (root, xa) = match rebase_to {
+            None => self.xa_under(actor, &atlas, unit_code, as_of).await?,
+            Some(target) => {
+                let root = self.scope_root(actor, unit_code, target).await?;
+                let xa = atlas
+                    .of_level(Level::Commune, as_of)
+                    .into_iter()
+                    .filter(|unit| unit.unit_type == "Xã")
+                    .filter(|unit| {
+                        atlas.carried_to(unit.id, target).is_some_and(|home| {
+                            root.is_none_or(|root| atlas.chain_up(home, target).contains(&root))
+                        })
+                    })
+                    .collect();
+                (root, xa)
+            }
+        };
+        // The units the breakdown is named by and the date they are seen on.
+        let (child_day, home_of) = match rebase_to {
+            Some(target) => (target, true),
+            None => (as_of, false),
+        };
         let year = as_of.year();
         let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
         for record in self.store().recognitions(as_of).await? {
@@ -724,8 +759,11 @@ impl Service {
         let mut by_child: HashMap<i64, (usize, usize)> = HashMap::new();
         let mut child_of_parent: HashMap<Option<i64>, Option<i64>> = HashMap::new();
         for (unit, status) in xa.iter().zip(&statuses) {
-            let child = *child_of_parent.entry(unit.parent_id).or_insert_with(|| {
-                let chain = atlas.chain_up(unit.id, as_of);
+            let child = if home_of {
+                let chain = atlas
+                    .carried_to(unit.id, child_day)
+                    .map(|home| atlas.chain_up(home, child_day))
+                    .unwrap_or_default();
                 match root {
                     Some(root) => chain
                         .iter()
@@ -734,9 +772,21 @@ impl Service {
                         .map(|at| chain[at]),
                     None => chain.last().copied(),
                 }
-            });
+            } else {
+                *child_of_parent.entry(unit.parent_id).or_insert_with(|| {
+                    let chain = atlas.chain_up(unit.id, as_of);
+                    match root {
+                        Some(root) => chain
+                            .iter()
+                            .position(|id| *id == root)
+                            .and_then(|at| at.checked_sub(1))
+                            .map(|at| chain[at]),
+                        None => chain.last().copied(),
+                    }
+                })
+            };
             // Xã directly under the root are their own child: not shared through the parent.
-            let child = if root.is_some() && unit.parent_id == root {
+            let child = if !home_of && root.is_some() && unit.parent_id == root {
                 Some(unit.id)
             } else {
                 child
@@ -752,7 +802,7 @@ impl Service {
         rollup.children = by_child
             .into_iter()
             .filter_map(|(id, (n_xa, recognised))| {
-                let unit = atlas.unit(id, as_of)?;
+                let unit = atlas.unit(id, child_day)?;
                 Some(ChildShare {
                     code: unit.code,
                     name: unit.name,

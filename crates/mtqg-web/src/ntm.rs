@@ -52,6 +52,16 @@ pub(crate) struct RollupQuery {
     date: Option<String>,
     /// Shorthand for 31/12 of a year (or today, in the current year).
     year: Option<i32>,
+    /// "1": count the xã of the date under today's units (through the 2025 crosswalk).
+    rebase: Option<String>,
+}
+
+impl RollupQuery {
+    /// Today, when the roll-up is to be re-based onto today's units.
+    fn rebase_to(&self) -> Option<chrono::NaiveDate> {
+        matches!(self.rebase.as_deref(), Some("1" | "true" | "on"))
+            .then(|| chrono::Utc::now().date_naive())
+    }
 }
 
 impl RollupQuery {
@@ -122,7 +132,7 @@ async fn overview(
     let unit = query.unit.clone().filter(|unit| !unit.trim().is_empty());
     let rollup = state
         .service
-        .ntm_rollup(actor, unit.as_deref(), as_of)
+        .ntm_rollup_on(actor, unit.as_deref(), as_of, query.rebase_to())
         .await
         .map_err(page_error)?;
     let sets = state
@@ -168,19 +178,24 @@ async fn overview(
         .collect();
     // The map covers today's 34 provinces: shown for the country from 1/7/2025.
     let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
-    let map = (unit.is_none() && actor.scope_unit_id.is_none() && as_of >= reform).then(|| {
-        let shares: std::collections::HashMap<String, (String, Option<f64>)> = rollup
-            .children
-            .iter()
-            .map(|child| (child.code.clone(), (child.name.clone(), child.share())))
-            .collect();
-        let date = vi::format_date(as_of);
-        crate::map::choropleth(
-            "Tỷ lệ xã đạt chuẩn nông thôn mới theo tỉnh",
-            &shares,
-            |code| format!("/ntm?unit={code}&date={date}"),
-        )
-    });
+    let rebased = query.rebase_to().is_some();
+    let map = (unit.is_none() && actor.scope_unit_id.is_none() && (as_of >= reform || rebased))
+        .then(|| {
+            let shares: std::collections::HashMap<String, (String, Option<f64>)> = rollup
+                .children
+                .iter()
+                .map(|child| (child.code.clone(), (child.name.clone(), child.share())))
+                .collect();
+            let date = vi::format_date(as_of);
+            crate::map::choropleth(
+                "Tỷ lệ xã đạt chuẩn nông thôn mới theo tỉnh",
+                &shares,
+                |code| {
+                    let rebase = if rebased { "&rebase=1" } else { "" };
+                    format!("/ntm?unit={code}&date={date}{rebase}")
+                },
+            )
+        });
     let children_chart = (child_bars.len() > 1).then(|| {
         crate::charts::rate_bars(
             "Tỷ lệ xã đạt chuẩn nông thôn mới theo đơn vị",
@@ -232,7 +247,7 @@ async fn overview(
         "ntm.html",
         context! {
             user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "ntm",
-            date => vi::format_date(as_of), year, unit => unit.unwrap_or_default(),
+            date => vi::format_date(as_of), year, unit => unit.unwrap_or_default(), rebased,
             rollup => context! {
                 n_xa => vi::format_int(rollup.n_xa as i64), set => rollup.set_code.clone(),
                 n_assessed => vi::format_int(rollup.n_assessed as i64), n_assessed_met => rollup.n_assessed_met,
@@ -483,10 +498,11 @@ async fn api_rollup(
     let as_of = query.as_of(true)?;
     let rollup = state
         .service
-        .ntm_rollup(
+        .ntm_rollup_on(
             &authed.session.actor,
             query.unit.as_deref().filter(|unit| !unit.is_empty()),
             as_of,
+            query.rebase_to(),
         )
         .await
         .map_err(|err| AppError::service(err, true))?;

@@ -621,3 +621,57 @@ async fn evidence_files_are_checked_and_kept_within_the_scope_of_their_xa() {
         .expect("scorecard");
     assert_eq!(card.evidence.len(), 1, "only the accepted file is stored");
 }
+
+#[tokio::test]
+async fn a_roll_up_rebased_onto_todays_provinces_counts_the_old_xa_of_merged_provinces() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let end_2024 = date("2024-12-31");
+    let today = date("2026-01-01");
+    // Hà Giang (02) and Tuyên Quang (08) became the new Tuyên Quang (08) on 1/7/2025.
+    let ha_giang = service
+        .ntm_rollup(&admin, Some("02"), end_2024)
+        .await
+        .expect("02");
+    let tuyen_quang = service
+        .ntm_rollup(&admin, Some("08"), end_2024)
+        .await
+        .expect("08");
+    let xa = xa_of(&service, "02", end_2024).await;
+    service
+        .record_recognition(&admin, recognition(&xa[0], "QD318-2022-XA", "2024-06-01"))
+        .await
+        .expect("recognised");
+    let rebased = service
+        .ntm_rollup_on(&admin, Some("08"), end_2024, Some(today))
+        .await
+        .expect("rebased");
+    assert_eq!(rebased.n_xa, ha_giang.n_xa + tuyen_quang.n_xa);
+    assert_eq!(count(&rebased, Status::Standard), 1);
+    // The breakdown is by today's communes of the new province.
+    let children: usize = rebased.children.iter().map(|child| child.n_xa).sum();
+    assert_eq!(children, rebased.n_xa);
+    let today_units = service
+        .unit_at(&admin, &rebased.children[0].code, today)
+        .await
+        .expect("a unit of today");
+    assert_eq!(today_units.level, mtqg_core::geo::Level::Commune);
+    // Without re-basing, today's province has no xã on 31/12/2024 under its own 2024 tree but its own old ones.
+    let plain = service
+        .ntm_rollup(&admin, Some("08"), end_2024)
+        .await
+        .expect("plain");
+    assert_eq!(plain.n_xa, tuyen_quang.n_xa);
+}
+
+/// The xã of a province on a date.
+async fn xa_of(service: &Service, province: &str, on: chrono::NaiveDate) -> Vec<String> {
+    let atlas = service.atlas().await.expect("atlas");
+    let root = atlas.unit_by_code(province, on).expect("province");
+    atlas
+        .descendants(root.id, on, Some(mtqg_core::geo::Level::Commune))
+        .into_iter()
+        .filter(|unit| unit.unit_type == "Xã")
+        .map(|unit| unit.code)
+        .collect()
+}

@@ -883,6 +883,17 @@ async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecar
         "{}",
         country.body
     );
+    let rebased = app.get(Some(&admin), "/ntm?date=31/12/2023&rebase=1").await;
+    assert!(
+        rebased.body.contains("Quy đổi sang đơn vị hiện nay"),
+        "{}",
+        rebased.body
+    );
+    assert_eq!(
+        rebased.body.matches("<path").count(),
+        34,
+        "2023 figures on the map of today's provinces"
+    );
     let matrix = app
         .get(Some(&admin), "/ntm/matrix?unit=38&date=31/12/2023")
         .await;
