@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod atlas;
+pub mod direction;
 pub mod geo;
 pub mod import;
 pub mod money;
