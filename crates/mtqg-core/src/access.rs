@@ -41,6 +41,14 @@ pub enum Permission {
     RecordPoverty,
     /// Set a unit's yearly poverty-reduction target and load poverty standards.
     SetPovertyTargets,
+    /// Read meetings, tasks, agencies and obstacles.
+    ReadDirection,
+    /// Add agencies and assign them to communes.
+    ManageAgencies,
+    /// Record meetings, their conclusion notices and tasks.
+    RecordMeetings,
+    /// Report progress on a task, raise or answer an obstacle (in scope).
+    ReportDirection,
 }
 
 impl Role {
@@ -88,6 +96,12 @@ impl Role {
             | Permission::ReadCriteria
             | Permission::ReadPoverty => true,
             Permission::ReadHouseholds => self != Role::Viewer,
+            Permission::ReadDirection => true,
+            Permission::ManageAgencies => matches!(self, Role::Admin | Role::Steering),
+            Permission::RecordMeetings => {
+                matches!(self, Role::Admin | Role::Steering | Role::Agency)
+            }
+            Permission::ReportDirection => self != Role::Viewer,
             Permission::SetPovertyTargets => matches!(self, Role::Admin | Role::Steering),
             Permission::RecordCapital
             | Permission::RecordAssessment

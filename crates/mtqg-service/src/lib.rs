@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod demo;
+pub mod direction;
 pub mod geography;
 pub mod groupings;
 pub mod money;

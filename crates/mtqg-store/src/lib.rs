@@ -3,6 +3,7 @@
 
 mod audit;
 mod db;
+mod direction;
 mod geo;
 mod groupings;
 mod money;
@@ -14,6 +15,9 @@ use crate::db::Pool;
 
 pub use crate::audit::{AuditEntry, AuditRecord};
 pub use crate::db::{Backend, Tx};
+pub use crate::direction::{
+    AgencyRecord, MeetingRecord, NewTask, ObstacleRow, TaskRecord, TaskUpdateRecord,
+};
 pub use crate::geo::{EdgeRecord, VersionRecord};
 pub use crate::money::{
     CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, LedgerWrite,

@@ -650,6 +650,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
     assert_eq!(
         tables.into_iter().collect::<Vec<_>>(),
         vec![
+            "agencies",
+            "agency_communes",
             "audit_log",
             "capital_balances",
             "capital_daily",
@@ -662,11 +664,13 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "household_members",
             "households",
             "lineage_edges",
+            "meetings",
             "ntm_assessments",
             "ntm_evidence_files",
             "ntm_local_recognitions",
             "ntm_recognitions",
             "ntm_registrations",
+            "obstacles",
             "ocop_products",
             "poverty_list_rows",
             "poverty_lists",
@@ -680,6 +684,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "projects",
             "revisions",
             "sessions",
+            "task_updates",
+            "tasks",
             "unit_versions",
             "units",
             "users"
@@ -697,6 +703,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0008_ntm_evidence_files.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0009_poverty.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0010_poverty_statement_triggers.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0011_direction.sql"),
     ]
     .concat();
     let postgres = [
@@ -710,6 +717,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0008_ntm_evidence_files.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0009_poverty.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0010_poverty_statement_triggers.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0011_direction.sql"),
     ]
     .concat();
     for (table, column) in &schema {

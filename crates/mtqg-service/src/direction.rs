@@ -1,0 +1,526 @@
+//! Direction use cases: the agency registry, meetings with their conclusion notices read into tasks (the officer
+//! pastes, the core proposes, the officer corrects and saves), progress on tasks with statuses computed from the
+//! deadline, the agency's dashboard, and obstacles routed to an agency (DOMAIN.md §7).
+
+use chrono::NaiveDate;
+use mtqg_core::access::Permission;
+use mtqg_core::atlas::UnitAsOf;
+use mtqg_core::direction::{
+    parse_notice, task_status, AgencyNames, Deadline, ParsedNotice, TaskStatus,
+};
+use mtqg_store::{AgencyRecord, MeetingRecord, NewTask, ObstacleRow, TaskRecord};
+
+use crate::{Actor, Service, ServiceError};
+
+/// An agency to add.
+#[derive(Debug, Clone, Default)]
+pub struct AgencyInput {
+    /// The unit it belongs to (a province for a sở).
+    pub unit_code: String,
+    pub code: String,
+    pub name: String,
+    /// Other names, separated by ";".
+    pub abbreviations: String,
+}
+
+/// One task as the officer saves it.
+#[derive(Debug, Clone)]
+pub struct TaskInput {
+    pub number: String,
+    pub content: String,
+    pub lead: Option<String>,
+    pub coordinating: Vec<String>,
+    pub deadline: Deadline,
+}
+
+/// A meeting with its notice and tasks.
+#[derive(Debug, Clone)]
+pub struct MeetingInput {
+    pub unit_code: String,
+    pub held_on: NaiveDate,
+    pub title: String,
+    pub chair: String,
+    pub notice_number: String,
+    pub notice_date: Option<NaiveDate>,
+    pub signer: String,
+    pub notice_text: String,
+    pub follows: Option<i64>,
+    pub tasks: Vec<TaskInput>,
+}
+
+/// A task with its computed status and lead agency's name.
+#[derive(Debug, Clone)]
+pub struct TaskView {
+    pub task: TaskRecord,
+    pub status: TaskStatus,
+    pub lead: Option<AgencyRecord>,
+}
+
+/// An agency's dashboard.
+#[derive(Debug, Clone)]
+pub struct AgencyDashboard {
+    pub agency: AgencyRecord,
+    pub tasks: Vec<TaskView>,
+    pub overdue: usize,
+    pub due_within_week: usize,
+    pub obstacles: Vec<(ObstacleRow, bool)>,
+}
+
+fn agency_names(agencies: &[AgencyRecord], on: NaiveDate) -> Vec<AgencyNames> {
+    agencies
+        .iter()
+        .filter(|a| {
+            a.valid_from.is_none_or(|from| from <= on) && a.valid_to.is_none_or(|to| on < to)
+        })
+        .map(|a| AgencyNames {
+            code: a.code.clone(),
+            names: std::iter::once(a.name.clone())
+                .chain(
+                    a.abbreviations
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_owned),
+                )
+                .collect(),
+        })
+        .collect()
+}
+
+impl Service {
+    /// Adds an agency of a unit (audited).
+    pub async fn add_agency(
+        &self,
+        actor: &Actor,
+        input: &AgencyInput,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::ManageAgencies)?;
+        let today = chrono::Utc::now().date_naive();
+        let unit = self.unit_at(actor, &input.unit_code, today).await?;
+        let code = input.code.trim().to_uppercase();
+        if code.is_empty() || input.name.trim().is_empty() {
+            return Err(ServiceError::Invalid("cần mã và tên cơ quan".to_owned()));
+        }
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_agency(&AgencyRecord {
+                id: 0,
+                unit_id: unit.id,
+                code: code.clone(),
+                name: mtqg_core::vi::nfc(input.name.trim()),
+                abbreviations: mtqg_core::vi::nfc(input.abbreviations.trim()),
+                valid_from: None,
+                valid_to: None,
+            })
+            .await
+            .map_err(|err| match err {
+                mtqg_store::StoreError::Conflict { .. } => ServiceError::Conflict {
+                    message: format!("đã có cơ quan mã {code}"),
+                },
+                other => other.into(),
+            })?;
+        let mut entry = actor.audit("agency.add", "agencies", code);
+        entry.after = Some(serde_json::json!({ "name": input.name.trim(), "unit": unit.code }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The agencies within the actor's reach (those of its scope's units and above).
+    pub async fn agencies(&self, actor: &Actor) -> Result<Vec<AgencyRecord>, ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let all = self.store().agencies().await?;
+        let atlas = self.atlas().await?;
+        Ok(all
+            .into_iter()
+            .filter(|agency| match actor.scope_unit_id {
+                None => true,
+                Some(scope) => {
+                    atlas.is_within(scope, agency.unit_id) || atlas.is_within(agency.unit_id, scope)
+                }
+            })
+            .collect())
+    }
+
+    /// Proposes tasks from a pasted notice; the officer corrects them before `record_meeting`.
+    pub async fn propose_tasks(
+        &self,
+        actor: &Actor,
+        held_on: NaiveDate,
+        text: &str,
+    ) -> Result<ParsedNotice, ServiceError> {
+        actor.require(Permission::RecordMeetings)?;
+        if text.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "chưa dán nội dung thông báo kết luận".to_owned(),
+            ));
+        }
+        let agencies = self.agencies(actor).await?;
+        Ok(parse_notice(
+            text,
+            held_on,
+            &agency_names(&agencies, held_on),
+        ))
+    }
+
+    /// Records a meeting, its notice and its tasks in one transaction. Refused: a deadline before the meeting, an
+    /// agency not in the registry (add it first), an agency outside the actor's scope, no task, a unit outside scope.
+    pub async fn record_meeting(
+        &self,
+        actor: &Actor,
+        input: &MeetingInput,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::RecordMeetings)?;
+        let unit = self.unit_at(actor, &input.unit_code, input.held_on).await?;
+        if input.title.trim().is_empty() {
+            return Err(ServiceError::Invalid("cần tên cuộc họp".to_owned()));
+        }
+        if input.tasks.is_empty() {
+            return Err(ServiceError::Invalid(
+                "thông báo kết luận chưa có nhiệm vụ nào".to_owned(),
+            ));
+        }
+        let agencies = self.agencies(actor).await?;
+        let find = |code: &str| {
+            agencies
+                .iter()
+                .find(|a| a.code.eq_ignore_ascii_case(code.trim()))
+        };
+        let all = self.store().agencies().await?;
+        let mut problems = Vec::new();
+        let mut tasks = Vec::with_capacity(input.tasks.len());
+        for task in &input.tasks {
+            let at = format!("nhiệm vụ {}", task.number);
+            if task.content.trim().is_empty() {
+                problems.push(format!("{at}: chưa có nội dung"));
+            }
+            if let Deadline::By(due) = task.deadline {
+                if due < input.held_on {
+                    problems.push(format!(
+                        "{at}: thời hạn {} trước ngày họp {}",
+                        mtqg_core::vi::format_date(due),
+                        mtqg_core::vi::format_date(input.held_on)
+                    ));
+                }
+            }
+            let mut resolve = |code: &str| match find(code) {
+                Some(agency) => Some(agency.clone()),
+                None => {
+                    let outside = all.iter().any(|a| a.code.eq_ignore_ascii_case(code.trim()));
+                    problems.push(if outside {
+                        format!("{at}: cơ quan {code} ngoài phạm vi tài khoản của bạn")
+                    } else {
+                        format!("{at}: cơ quan \"{code}\" chưa có trong danh mục; hãy thêm cơ quan trước")
+                    });
+                    None
+                }
+            };
+            let lead = task.lead.as_deref().and_then(&mut resolve);
+            let coordinating: Vec<String> = task
+                .coordinating
+                .iter()
+                .filter_map(|code| resolve(code).map(|a| a.code))
+                .collect();
+            tasks.push(NewTask {
+                number: task.number.trim().to_owned(),
+                content: task.content.trim().to_owned(),
+                lead_agency_id: lead.map(|a| a.id),
+                coordinating: coordinating.join(","),
+                due_on: match task.deadline {
+                    Deadline::By(due) => Some(due),
+                    _ => None,
+                },
+                ongoing: task.deadline == Deadline::Ongoing,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems.join("; ")));
+        }
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_meeting(
+                &MeetingRecord {
+                    id: 0,
+                    unit_id: unit.id,
+                    held_on: input.held_on,
+                    title: input.title.trim().to_owned(),
+                    chair: input.chair.trim().to_owned(),
+                    notice_number: input.notice_number.trim().to_owned(),
+                    notice_date: input.notice_date,
+                    signer: input.signer.trim().to_owned(),
+                    notice_text: input.notice_text.clone(),
+                    follows_id: input.follows,
+                },
+                actor.user_id,
+            )
+            .await?;
+        for task in &tasks {
+            tx.insert_task(id, task).await.map_err(|err| match err {
+                mtqg_store::StoreError::Conflict { .. } => {
+                    ServiceError::Invalid(format!("số thứ tự nhiệm vụ {} bị lặp", task.number))
+                }
+                other => other.into(),
+            })?;
+        }
+        let mut entry = actor.audit("meeting.record", "meetings", id.to_string());
+        entry.after = Some(serde_json::json!({
+            "unit": unit.code, "held_on": input.held_on, "notice": input.notice_number, "tasks": tasks.len(),
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A meeting with its tasks and their statuses on `today`.
+    pub async fn meeting_page(
+        &self,
+        actor: &Actor,
+        id: i64,
+        today: NaiveDate,
+    ) -> Result<(MeetingRecord, Option<UnitAsOf>, Vec<TaskView>), ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let meeting = self
+            .store()
+            .meeting(id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("cuộc họp số {id}")))?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        let unit = self.atlas().await?.unit(meeting.unit_id, meeting.held_on);
+        let agencies = self.store().agencies().await?;
+        let tasks = self
+            .store()
+            .tasks_of_meeting(id)
+            .await?
+            .into_iter()
+            .map(|task| view(task, &agencies, today))
+            .collect();
+        Ok((meeting, unit, tasks))
+    }
+
+    /// Reports progress on a task (optionally done), if nobody else updated it since `version`.
+    pub async fn report_task(
+        &self,
+        actor: &Actor,
+        task_id: i64,
+        version: i64,
+        reported_on: NaiveDate,
+        note: &str,
+        done: bool,
+    ) -> Result<TaskStatus, ServiceError> {
+        actor.require(Permission::ReportDirection)?;
+        let task = self
+            .store()
+            .task(task_id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("nhiệm vụ số {task_id}")))?;
+        let meeting = self.store().meeting(task.meeting_id).await?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        if note.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "cần nội dung báo cáo tiến độ".to_owned(),
+            ));
+        }
+        if reported_on < meeting.held_on {
+            return Err(ServiceError::Invalid(format!(
+                "ngày báo cáo trước ngày họp {}",
+                mtqg_core::vi::format_date(meeting.held_on)
+            )));
+        }
+        let mut tx = self.store().begin().await?;
+        if !tx
+            .add_task_update(
+                task_id,
+                version,
+                reported_on,
+                note.trim(),
+                done,
+                actor.user_id,
+            )
+            .await?
+        {
+            return Err(ServiceError::Conflict {
+                message: "nhiệm vụ vừa được người khác cập nhật; hãy tải lại trang và nhập lại"
+                    .to_owned(),
+            });
+        }
+        let mut entry = actor.audit("task.report", "tasks", task_id.to_string());
+        entry.after = Some(serde_json::json!({ "on": reported_on, "done": done }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        let task = self.store().task(task_id).await?;
+        Ok(status_of(&task, reported_on))
+    }
+
+    /// An agency's dashboard: the tasks it leads or coordinates with statuses, how many are overdue or due within
+    /// seven days, and the obstacles routed to it (with whether the answer is overdue).
+    pub async fn agency_dashboard(
+        &self,
+        actor: &Actor,
+        agency_code: &str,
+        today: NaiveDate,
+    ) -> Result<AgencyDashboard, ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let agencies = self.agencies(actor).await?;
+        let agency = agencies
+            .iter()
+            .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
+            .cloned()
+            .ok_or_else(|| ServiceError::NotFound(format!("cơ quan mã {agency_code}")))?;
+        let all = self.store().agencies().await?;
+        let tasks: Vec<TaskView> = self
+            .store()
+            .tasks_of_agency(agency.id, &agency.code)
+            .await?
+            .into_iter()
+            .map(|task| view(task, &all, today))
+            .collect();
+        let overdue = tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Overdue)
+            .count();
+        let week = today + chrono::Duration::days(7);
+        let due_within_week = tasks
+            .iter()
+            .filter(|t| {
+                t.task.done_on.is_none()
+                    && t.task.due_on.is_some_and(|due| due >= today && due <= week)
+            })
+            .count();
+        let obstacles = self
+            .store()
+            .unit_obstacles(Some(agency.id))
+            .await?
+            .into_iter()
+            .map(|o| {
+                let late = o.answered_on.is_none() && o.answer_due.is_some_and(|due| due < today);
+                (o, late)
+            })
+            .collect();
+        Ok(AgencyDashboard {
+            agency,
+            tasks,
+            overdue,
+            due_within_week,
+            obstacles,
+        })
+    }
+
+    /// A unit raises an obstacle for an agency to answer by `answer_due`.
+    pub async fn raise_unit_obstacle(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        agency_code: &str,
+        title: &str,
+        detail: &str,
+        answer_due: Option<NaiveDate>,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::ReportDirection)?;
+        let today = chrono::Utc::now().date_naive();
+        let unit = self.unit_at(actor, unit_code, today).await?;
+        if title.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "cần nội dung khó khăn, vướng mắc".to_owned(),
+            ));
+        }
+        let agency = self
+            .store()
+            .agencies()
+            .await?
+            .into_iter()
+            .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
+            .ok_or_else(|| {
+                ServiceError::Invalid(format!("chưa có cơ quan mã \"{agency_code}\""))
+            })?;
+        if answer_due.is_some_and(|due| due < today) {
+            return Err(ServiceError::Invalid("hạn trả lời đã qua".to_owned()));
+        }
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_unit_obstacle(
+                &ObstacleRow {
+                    id: 0,
+                    unit_id: unit.id,
+                    agency_id: Some(agency.id),
+                    title: title.trim().to_owned(),
+                    detail: detail.trim().to_owned(),
+                    raised_on: today,
+                    answer_due,
+                    answer: None,
+                    answered_on: None,
+                    closed_on: None,
+                },
+                actor.user_id,
+            )
+            .await?;
+        let mut entry = actor.audit("obstacle.raise", "obstacles", id.to_string());
+        entry.after = Some(serde_json::json!({ "unit": unit.code, "agency": agency.code }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The agency answers an obstacle (once); closing needs an answer.
+    pub async fn answer_unit_obstacle(
+        &self,
+        actor: &Actor,
+        id: i64,
+        answer: &str,
+        close: bool,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ReportDirection)?;
+        let obstacle = self
+            .store()
+            .unit_obstacle(id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("kiến nghị số {id}")))?;
+        let agency_unit = match obstacle.agency_id {
+            Some(agency_id) => self
+                .store()
+                .agencies()
+                .await?
+                .into_iter()
+                .find(|a| a.id == agency_id)
+                .map(|a| a.unit_id),
+            None => None,
+        };
+        self.require_scope(actor, agency_unit.unwrap_or(obstacle.unit_id))
+            .await?;
+        let today = chrono::Utc::now().date_naive();
+        let mut tx = self.store().begin().await?;
+        if !answer.trim().is_empty() && !tx.answer_unit_obstacle(id, answer.trim(), today).await? {
+            return Err(ServiceError::Conflict {
+                message: "kiến nghị này đã được trả lời".to_owned(),
+            });
+        }
+        if close && !tx.close_unit_obstacle(id, today).await? {
+            return Err(ServiceError::Invalid(
+                "chỉ đóng được kiến nghị đã có trả lời và chưa đóng".to_owned(),
+            ));
+        }
+        let mut entry = actor.audit("obstacle.answer", "obstacles", id.to_string());
+        entry.after = Some(serde_json::json!({ "closed": close }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn status_of(task: &TaskRecord, today: NaiveDate) -> TaskStatus {
+    let deadline = match (task.due_on, task.ongoing) {
+        (Some(due), _) => Deadline::By(due),
+        (None, true) => Deadline::Ongoing,
+        (None, false) => Deadline::None,
+    };
+    task_status(deadline, task.started_on.is_some(), task.done_on, today)
+}
+
+fn view(task: TaskRecord, agencies: &[AgencyRecord], today: NaiveDate) -> TaskView {
+    TaskView {
+        status: status_of(&task, today),
+        lead: task
+            .lead_agency_id
+            .and_then(|id| agencies.iter().find(|a| a.id == id).cloned()),
+        task,
+    }
+}

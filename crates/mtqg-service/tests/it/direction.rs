@@ -1,0 +1,309 @@
+//! Direction stories: agencies, a pasted conclusion notice read into tasks and saved, progress with statuses and
+//! concurrent edits, the agency dashboard, obstacles; and the bad input of the issue.
+
+use mtqg_core::access::Role;
+use mtqg_core::direction::{Deadline, TaskStatus};
+use mtqg_service::direction::{AgencyInput, MeetingInput, TaskInput};
+use mtqg_service::{Actor, Service, ServiceError};
+
+use crate::support::date;
+
+const NOTICE: &str = "THÔNG BÁO KẾT LUẬN
+1. Sở Kế hoạch và Đầu tư chủ trì, phối hợp Sở Tài chính tham mưu phân bổ vốn còn lại, chậm nhất trước 31/12/2023.
+2. Đề nghị Sở NN&PTNT đôn đốc hoàn thiện hồ sơ xét công nhận xã đạt chuẩn trong tháng 9/2023.
+3. Văn phòng Điều phối NTM:
+- Tổng hợp kết quả thực hiện các tiêu chí, báo cáo trước ngày 15/10.
+- Sở Du lịch chủ trì xây dựng sản phẩm du lịch nông thôn (thường xuyên).
+";
+
+async fn setup() -> (mtqg_test_support::TestDb, Service) {
+    let (db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    for (code, name, abbreviations) in [
+        ("SKHDT", "Sở Kế hoạch và Đầu tư", "Sở KH&ĐT; Sở KHĐT"),
+        ("STC", "Sở Tài chính", ""),
+        (
+            "SNNPTNT",
+            "Sở Nông nghiệp và Phát triển nông thôn",
+            "Sở NN&PTNT",
+        ),
+        (
+            "VPDP",
+            "Văn phòng Điều phối nông thôn mới tỉnh",
+            "VP Điều phối NTM; Văn phòng Điều phối NTM",
+        ),
+    ] {
+        service
+            .add_agency(
+                &admin,
+                &AgencyInput {
+                    unit_code: "38".to_owned(),
+                    code: code.to_owned(),
+                    name: name.to_owned(),
+                    abbreviations: abbreviations.to_owned(),
+                },
+            )
+            .await
+            .expect("agency added");
+    }
+    (db, service)
+}
+
+fn inputs(parsed: &mtqg_core::direction::ParsedNotice) -> Vec<TaskInput> {
+    parsed
+        .tasks
+        .iter()
+        .map(|task| TaskInput {
+            number: task.number.clone(),
+            content: task.text.clone(),
+            lead: task.lead.clone(),
+            coordinating: task.coordinating.clone(),
+            deadline: task.deadline,
+        })
+        .collect()
+}
+
+fn meeting(tasks: Vec<TaskInput>) -> MeetingInput {
+    MeetingInput {
+        unit_code: "38".to_owned(),
+        held_on: date("2023-09-06"),
+        title: "Hội nghị Ban Chỉ đạo các CTMTQG tỉnh".to_owned(),
+        chair: "Phó Chủ tịch UBND tỉnh".to_owned(),
+        notice_number: "3691/TB-VPUBND".to_owned(),
+        notice_date: Some(date("2023-09-06")),
+        signer: "Chánh Văn phòng".to_owned(),
+        notice_text: NOTICE.to_owned(),
+        follows: None,
+        tasks,
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_notice_becomes_tasks_once_its_unknown_agency_is_added() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let empty = service
+        .propose_tasks(&admin, date("2023-09-06"), "  \n ")
+        .await;
+    assert!(
+        matches!(empty, Err(ServiceError::Invalid(ref m)) if m.contains("chưa dán")),
+        "{empty:?}"
+    );
+
+    let parsed = service
+        .propose_tasks(&admin, date("2023-09-06"), NOTICE)
+        .await
+        .expect("proposed");
+    assert_eq!(parsed.tasks.len(), 4);
+    assert_eq!(parsed.tasks[0].lead.as_deref(), Some("SKHDT"));
+    assert_eq!(parsed.tasks[0].coordinating, ["STC"]);
+    assert_eq!(parsed.tasks[1].lead.as_deref(), Some("SNNPTNT"));
+    assert_eq!(parsed.tasks[3].unknown_agencies, ["Sở Du lịch"]);
+
+    // The officer sets the unknown agency as lead: refused until it is in the registry.
+    let mut tasks = inputs(&parsed);
+    tasks[3].lead = Some("SDL".to_owned());
+    let refused = service
+        .record_meeting(&admin, &meeting(tasks.clone()))
+        .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Invalid(ref m)) if m.contains("\"SDL\" chưa có trong danh mục")),
+        "{refused:?}"
+    );
+    service
+        .add_agency(
+            &admin,
+            &AgencyInput {
+                unit_code: "38".to_owned(),
+                code: "SDL".to_owned(),
+                name: "Sở Du lịch".to_owned(),
+                abbreviations: String::new(),
+            },
+        )
+        .await
+        .expect("added");
+    let id = service
+        .record_meeting(&admin, &meeting(tasks))
+        .await
+        .expect("recorded");
+    let (record, unit, views) = service
+        .meeting_page(&admin, id, date("2023-09-10"))
+        .await
+        .expect("page");
+    assert_eq!(record.notice_number, "3691/TB-VPUBND");
+    assert_eq!(unit.expect("unit").code, "38");
+    assert_eq!(views.len(), 4);
+    assert!(views.iter().all(|v| v.status == TaskStatus::NotStarted));
+    assert_eq!(views[3].lead.as_ref().map(|a| a.code.as_str()), Some("SDL"));
+}
+
+#[tokio::test]
+async fn a_deadline_before_the_meeting_and_an_agency_outside_scope_are_refused() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let task = |deadline, lead: &str| TaskInput {
+        number: "1".to_owned(),
+        content: "Tham mưu phân bổ vốn".to_owned(),
+        lead: Some(lead.to_owned()),
+        coordinating: Vec::new(),
+        deadline,
+    };
+    let early = service
+        .record_meeting(
+            &admin,
+            &meeting(vec![task(Deadline::By(date("2023-08-31")), "SKHDT")]),
+        )
+        .await;
+    assert!(
+        matches!(early, Err(ServiceError::Invalid(ref m)) if m.contains("trước ngày họp 06/09/2023")),
+        "{early:?}"
+    );
+    let hanoi = service
+        .unit_at(&admin, "01", date("2023-09-06"))
+        .await
+        .expect("Hà Nội");
+    let officer = Actor {
+        role: Role::Agency,
+        scope_unit_id: Some(hanoi.id),
+        ..Actor::system()
+    };
+    let mut elsewhere = meeting(vec![task(Deadline::Ongoing, "SKHDT")]);
+    elsewhere.unit_code = "01".to_owned();
+    let outside = service.record_meeting(&officer, &elsewhere).await;
+    assert!(
+        matches!(outside, Err(ServiceError::Invalid(ref m)) if m.contains("ngoài phạm vi")),
+        "{outside:?}"
+    );
+    let in_other_province = service.record_meeting(&officer, &meeting(vec![])).await;
+    assert!(
+        matches!(in_other_province, Err(ServiceError::Forbidden)),
+        "{in_other_province:?}"
+    );
+}
+
+#[tokio::test]
+async fn progress_moves_a_task_through_its_statuses_and_a_stale_edit_is_refused() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let parsed = service
+        .propose_tasks(&admin, date("2023-09-06"), NOTICE)
+        .await
+        .expect("proposed");
+    let mut tasks = inputs(&parsed);
+    tasks.truncate(3);
+    let id = service
+        .record_meeting(&admin, &meeting(tasks))
+        .await
+        .expect("recorded");
+    let (_, _, views) = service
+        .meeting_page(&admin, id, date("2023-09-10"))
+        .await
+        .unwrap();
+    let report = &views[2].task; // due 15/10/2023
+    let status = service
+        .report_task(
+            &admin,
+            report.id,
+            report.version,
+            date("2023-10-01"),
+            "Đã tổng hợp 12/19 tiêu chí",
+            false,
+        )
+        .await
+        .expect("reported");
+    assert_eq!(status, TaskStatus::InProgressOnTime);
+    let stale = service
+        .report_task(
+            &admin,
+            report.id,
+            report.version,
+            date("2023-10-02"),
+            "Bản cũ",
+            false,
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(ServiceError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let (_, _, views) = service
+        .meeting_page(&admin, id, date("2023-10-20"))
+        .await
+        .unwrap();
+    assert_eq!(views[2].status, TaskStatus::Overdue);
+    let current = views[2].task.version;
+    let done = service
+        .report_task(
+            &admin,
+            report.id,
+            current,
+            date("2023-10-25"),
+            "Đã gửi báo cáo",
+            true,
+        )
+        .await
+        .expect("done");
+    assert_eq!(done, TaskStatus::DoneLate);
+
+    let dashboard = service
+        .agency_dashboard(&admin, "SKHDT", date("2024-01-05"))
+        .await
+        .expect("dashboard");
+    assert_eq!(dashboard.tasks.len(), 1);
+    assert_eq!(dashboard.overdue, 1, "due 31/12/2023, not reported");
+    let coordinating = service
+        .agency_dashboard(&admin, "STC", date("2023-12-26"))
+        .await
+        .expect("dashboard");
+    assert_eq!(
+        coordinating.tasks.len(),
+        1,
+        "a coordinating agency sees the task"
+    );
+    assert_eq!(coordinating.due_within_week, 1);
+}
+
+#[tokio::test]
+async fn an_obstacle_is_routed_answered_and_closed_and_a_late_answer_is_flagged() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let today = chrono::Utc::now().date_naive();
+    let id = service
+        .raise_unit_obstacle(
+            &admin,
+            "38",
+            "STC",
+            "Chưa có hướng dẫn thanh toán vốn sự nghiệp",
+            "Kho bạc yêu cầu bổ sung hồ sơ",
+            Some(today),
+        )
+        .await
+        .expect("raised");
+    let close_first = service.answer_unit_obstacle(&admin, id, "", true).await;
+    assert!(
+        matches!(close_first, Err(ServiceError::Invalid(_))),
+        "{close_first:?}"
+    );
+    let later = service
+        .agency_dashboard(&admin, "STC", today + chrono::Duration::days(3))
+        .await
+        .expect("dashboard");
+    assert!(later.obstacles[0].1, "the answer is overdue");
+    service
+        .answer_unit_obstacle(&admin, id, "Đã có Công văn hướng dẫn", true)
+        .await
+        .expect("answered and closed");
+    let again = service
+        .answer_unit_obstacle(&admin, id, "Trả lời lại", false)
+        .await;
+    assert!(
+        matches!(again, Err(ServiceError::Conflict { .. })),
+        "{again:?}"
+    );
+    let after = service
+        .agency_dashboard(&admin, "STC", today)
+        .await
+        .unwrap();
+    assert!(after.obstacles[0].0.closed_on.is_some());
+    assert!(!after.obstacles[0].1);
+}
