@@ -142,6 +142,30 @@ impl Service {
             .collect())
     }
 
+    /// Meetings of units within the actor's scope, newest first, with the unit's name.
+    pub async fn meetings(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(MeetingRecord, Option<String>)>, ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let atlas = self.atlas().await?;
+        Ok(self
+            .store()
+            .meetings()
+            .await?
+            .into_iter()
+            .filter(|m| {
+                actor
+                    .scope_unit_id
+                    .is_none_or(|scope| atlas.is_within(scope, m.unit_id))
+            })
+            .map(|m| {
+                let name = atlas.unit(m.unit_id, m.held_on).map(|u| u.name);
+                (m, name)
+            })
+            .collect())
+    }
+
     /// Proposes tasks from a pasted notice; the officer corrects them before `record_meeting`.
     pub async fn propose_tasks(
         &self,
@@ -523,4 +547,53 @@ fn view(task: TaskRecord, agencies: &[AgencyRecord], today: NaiveDate) -> TaskVi
             .and_then(|id| agencies.iter().find(|a| a.id == id).cloned()),
         task,
     }
+}
+
+/// A task list as an Excel workbook (number, content, lead, coordinating, deadline, status, completion).
+pub fn tasks_xlsx(tasks: &[TaskView]) -> Result<Vec<u8>, ServiceError> {
+    use mtqg_xlsx::Cell;
+    let text = |value: String| Cell::Text(value);
+    let sheet = mtqg_xlsx::SheetData {
+        name: "Nhiem vu".to_owned(),
+        headers: [
+            "Số thứ tự",
+            "Nội dung",
+            "Cơ quan chủ trì",
+            "Cơ quan phối hợp",
+            "Thời hạn",
+            "Tình trạng",
+            "Ngày hoàn thành",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: tasks
+            .iter()
+            .map(|view| {
+                let task = &view.task;
+                vec![
+                    text(task.number.clone()),
+                    text(task.content.clone()),
+                    text(
+                        view.lead
+                            .as_ref()
+                            .map(|a| a.name.clone())
+                            .unwrap_or_default(),
+                    ),
+                    text(task.coordinating.replace(',', ", ")),
+                    text(match (task.due_on, task.ongoing) {
+                        (Some(due), _) => mtqg_core::vi::format_date(due),
+                        (None, true) => "Thường xuyên".to_owned(),
+                        (None, false) => String::new(),
+                    }),
+                    text(view.status.label().to_owned()),
+                    text(
+                        task.done_on
+                            .map(mtqg_core::vi::format_date)
+                            .unwrap_or_default(),
+                    ),
+                ]
+            })
+            .collect(),
+    };
+    mtqg_xlsx::write_xlsx(&[sheet]).map_err(|err| ServiceError::Other(err.into()))
 }

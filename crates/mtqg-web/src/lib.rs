@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod capital;
 mod charts;
+mod direction;
 mod error;
 mod map;
 mod ntm;
@@ -125,6 +126,22 @@ pub(crate) fn templates() -> Environment<'static> {
             "poverty_household.html",
             include_str!("../templates/poverty_household.html"),
         ),
+        (
+            "direction.html",
+            include_str!("../templates/direction.html"),
+        ),
+        (
+            "direction_new.html",
+            include_str!("../templates/direction_new.html"),
+        ),
+        (
+            "direction_meeting.html",
+            include_str!("../templates/direction_meeting.html"),
+        ),
+        (
+            "direction_agency.html",
+            include_str!("../templates/direction_agency.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("bundled templates are valid");
@@ -141,6 +158,7 @@ pub fn app_router(state: AppState) -> Router {
         .merge(ntm::router())
         .merge(recognition::router())
         .merge(poverty::router())
+        .merge(direction::router())
         .route(
             "/static/app.css",
             get(|| async {

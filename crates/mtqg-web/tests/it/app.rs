@@ -1277,3 +1277,108 @@ async fn a_household_list_is_uploaded_reviewed_frozen_and_then_refuses_entry() {
         assert_eq!(reply.status, StatusCode::OK, "{download}");
     }
 }
+
+/// Percent-encodes a form value.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_conclusion_notice_is_pasted_corrected_saved_and_followed_up() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    for (code, name, abbreviations) in [
+        ("SKHDT", "Sở Kế hoạch và Đầu tư", "Sở KH&ĐT"),
+        ("STC", "Sở Tài chính", ""),
+    ] {
+        let added = app
+            .post_form(
+                Some(&admin),
+                "/direction/agencies",
+                &format!(
+                    "csrf_token={}&unit=38&code={code}&name={}&abbreviations={}",
+                    admin.csrf,
+                    form_value(name),
+                    form_value(abbreviations)
+                ),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    }
+    let notice = "1. Sở KH&ĐT chủ trì, phối hợp Sở Tài chính tham mưu phân bổ vốn, chậm nhất trước 31/12/2023.\n\
+                  2. Sở Du lịch chủ trì xây dựng sản phẩm du lịch (thường xuyên).";
+    let meeting_fields = format!(
+        "csrf_token={}&unit=38&held_on=06%2F09%2F2023&title={}&notice_number={}&notice_text={}",
+        admin.csrf,
+        form_value("Hội nghị Ban Chỉ đạo tỉnh"),
+        form_value("3691/TB-VPUBND"),
+        form_value(notice)
+    );
+    let proposed = app
+        .post_form(Some(&admin), "/direction/meetings/propose", &meeting_fields)
+        .await;
+    assert_eq!(proposed.status, StatusCode::OK, "{}", proposed.body);
+    assert!(
+        proposed.body.contains("value=\"SKHDT\""),
+        "{}",
+        proposed.body
+    );
+    assert!(
+        proposed.body.contains("chưa có trong danh mục: Sở Du lịch"),
+        "{}",
+        proposed.body
+    );
+    let empty = app
+        .post_form(
+            Some(&admin),
+            "/direction/meetings/propose",
+            &format!(
+                "csrf_token={}&unit=38&held_on=06%2F09%2F2023&title=x&notice_text=",
+                admin.csrf
+            ),
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The officer keeps the first task and empties the second, whose agency is not in the registry.
+    let save = format!(
+        "{meeting_fields}&n_tasks=2&t0_number=1&t0_content={}&t0_lead=SKHDT&t0_coord=STC&t0_deadline=31%2F12%2F2023\
+         &t1_number=2&t1_content=&t1_lead=&t1_coord=&t1_deadline=",
+        form_value("Tham mưu phân bổ vốn")
+    );
+    let early = save.replace("t0_deadline=31%2F12%2F2023", "t0_deadline=01%2F09%2F2023");
+    let refused = app
+        .post_form(Some(&admin), "/direction/meetings", &early)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("trước ngày họp"), "{}", refused.body);
+    let saved = app
+        .post_form(Some(&admin), "/direction/meetings", &save)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let meeting_url = saved.location.expect("redirect to the meeting");
+    let page = app.get(Some(&admin), &meeting_url).await;
+    assert!(
+        page.body.contains("Tham mưu phân bổ vốn") && page.body.contains("Quá hạn"),
+        "{}",
+        page.body
+    );
+    let officer = app.login("xa").await;
+    assert_eq!(
+        app.get(Some(&officer), &meeting_url).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let dashboard = app.get(Some(&admin), "/direction/agencies/STC").await;
+    assert!(
+        dashboard.body.contains("Tham mưu phân bổ vốn"),
+        "a coordinating agency sees it"
+    );
+    let download = app
+        .get(Some(&admin), "/direction/agencies/SKHDT/tasks.xlsx")
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+}

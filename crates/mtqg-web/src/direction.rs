@@ -1,0 +1,536 @@
+//! Direction in the web front end: meetings and their conclusion notices (paste the notice, correct the proposed
+//! tasks, save), the meeting page with progress reports, an agency's dashboard (its tasks, overdue, due within seven
+//! days, obstacles to answer) with an Excel download, the agency registry; the same under /api/v1.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use minijinja::context;
+use mtqg_core::access::Permission;
+use mtqg_core::direction::{Deadline, ParsedNotice};
+use mtqg_core::vi;
+use mtqg_service::direction::{AgencyInput, MeetingInput, TaskInput, TaskView};
+use mtqg_service::ServiceError;
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::error::AppError;
+use crate::views::UserView;
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/direction", get(overview))
+        .route("/direction/agencies", post(submit_agency))
+        .route("/direction/agencies/{code}", get(agency_page))
+        .route("/direction/agencies/{code}/tasks.xlsx", get(agency_xlsx))
+        .route("/direction/meetings/new", get(new_meeting))
+        .route("/direction/meetings/propose", post(propose))
+        .route("/direction/meetings", post(submit_meeting))
+        .route("/direction/meetings/{id}", get(meeting_page))
+        .route("/direction/tasks/{id}/report", post(submit_report))
+        .route("/direction/obstacles", post(submit_obstacle))
+        .route("/direction/obstacles/{id}/answer", post(submit_answer))
+        .route("/api/v1/direction/propose", post(api_propose))
+        .route("/api/v1/direction/meetings/{id}", get(api_meeting))
+}
+
+fn page_error(err: ServiceError) -> AppError {
+    AppError::service(err, false)
+}
+
+fn field(form: &HashMap<String, String>, name: &str) -> String {
+    form.get(name)
+        .map(|text| text.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn deadline_text(deadline: Deadline) -> String {
+    match deadline {
+        Deadline::By(day) => vi::format_date(day),
+        Deadline::Ongoing => "thường xuyên".to_owned(),
+        Deadline::None => String::new(),
+    }
+}
+
+fn parse_deadline(text: &str) -> Result<Deadline, ServiceError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Deadline::None);
+    }
+    if vi::fold(text) == "thuong xuyen" {
+        return Ok(Deadline::Ongoing);
+    }
+    vi::parse_date(text).map(Deadline::By).ok_or_else(|| {
+        ServiceError::Invalid(format!(
+            "thời hạn \"{text}\" không hợp lệ: ghi dd/mm/yyyy hoặc \"thường xuyên\""
+        ))
+    })
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn task_view(view: &TaskView) -> minijinja::Value {
+    let task = &view.task;
+    context! {
+        id => task.id, number => task.number, content => task.content, version => task.version,
+        lead => view.lead.as_ref().map(|a| a.name.clone()),
+        lead_code => view.lead.as_ref().map(|a| a.code.clone()),
+        coordinating => task.coordinating.replace(',', ", "),
+        deadline => match (task.due_on, task.ongoing) {
+            (Some(due), _) => vi::format_date(due),
+            (None, true) => "thường xuyên".to_owned(),
+            (None, false) => String::new(),
+        },
+        status => view.status.label(), status_code => format!("{:?}", view.status),
+        done_on => task.done_on.map(vi::format_date),
+    }
+}
+
+async fn overview(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let agencies = state.service.agencies(actor).await.map_err(page_error)?;
+    let meetings = state.service.meetings(actor).await.map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "direction.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "direction",
+            agencies => agencies.iter().map(|a| context! {
+                code => a.code, name => a.name, abbreviations => a.abbreviations,
+            }).collect::<Vec<_>>(),
+            meetings => meetings.iter().map(|(m, unit)| context! {
+                id => m.id, held_on => vi::format_date(m.held_on), title => m.title,
+                notice => m.notice_number, unit => unit.clone(),
+            }).collect::<Vec<_>>(),
+            can_manage => actor.role.can(Permission::ManageAgencies),
+            can_record => actor.role.can(Permission::RecordMeetings),
+            can_report => actor.role.can(Permission::ReportDirection),
+        },
+    )
+}
+
+async fn submit_agency(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    state
+        .service
+        .add_agency(
+            &authed.session.actor,
+            &AgencyInput {
+                unit_code: field(&form, "unit"),
+                code: field(&form, "code"),
+                name: field(&form, "name"),
+                abbreviations: field(&form, "abbreviations"),
+            },
+        )
+        .await
+        .map_err(page_error)?;
+    let back = form
+        .get("back")
+        .filter(|back| back.starts_with("/direction"))
+        .cloned()
+        .unwrap_or_else(|| "/direction".to_owned());
+    Ok(Redirect::to(&back).into_response())
+}
+
+async fn new_meeting(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+    render_new(&state, &authed, &HashMap::new(), None, None).await
+}
+
+/// The meeting form, with the proposed tasks when a notice was read.
+async fn render_new(
+    state: &AppState,
+    authed: &Authed,
+    form: &HashMap<String, String>,
+    parsed: Option<&ParsedNotice>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let agencies = state.service.agencies(actor).await.map_err(page_error)?;
+    let tasks: Vec<minijinja::Value> = match parsed {
+        Some(parsed) => parsed
+            .tasks
+            .iter()
+            .map(|t| context! {
+                number => t.number, content => t.text, lead => t.lead.clone().unwrap_or_default(),
+                coordinating => t.coordinating.join(", "), deadline => deadline_text(t.deadline),
+                unknown => t.unknown_agencies,
+            })
+            .collect(),
+        None => (0..field(form, "n_tasks").parse::<usize>().unwrap_or(0))
+            .map(|i| context! {
+                number => field(form, &format!("t{i}_number")), content => field(form, &format!("t{i}_content")),
+                lead => field(form, &format!("t{i}_lead")), coordinating => field(form, &format!("t{i}_coord")),
+                deadline => field(form, &format!("t{i}_deadline")), unknown => Vec::<String>::new(),
+            })
+            .collect(),
+    };
+    let mut response = crate::pages::render(
+        state,
+        "direction_new.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token.clone(), nav => "direction",
+            form => context! {
+                unit => field(form, "unit"), held_on => field(form, "held_on"), title => field(form, "title"),
+                chair => field(form, "chair"), notice_number => field(form, "notice_number"),
+                notice_date => field(form, "notice_date"), signer => field(form, "signer"),
+                notice_text => form.get("notice_text").cloned().unwrap_or_default(),
+            },
+            tasks, n_tasks => parsed.map_or_else(|| field(form, "n_tasks").parse().unwrap_or(0), |p| p.tasks.len()),
+            by_paragraph => parsed.is_some_and(|p| p.by_paragraph),
+            agencies => agencies.iter().map(|a| context! { code => a.code, name => a.name }).collect::<Vec<_>>(),
+            error => error.clone(),
+            can_manage => actor.role.can(Permission::ManageAgencies),
+        },
+    )?;
+    if error.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let held_on = match vi::parse_date(&field(&form, "held_on")) {
+        Some(day) => day,
+        None => {
+            let error = "ngày họp không hợp lệ; dùng dd/mm/yyyy".to_owned();
+            return render_new(&state, &authed, &form, None, Some(error)).await;
+        }
+    };
+    let text = form.get("notice_text").cloned().unwrap_or_default();
+    match state
+        .service
+        .propose_tasks(&authed.session.actor, held_on, &text)
+        .await
+    {
+        Ok(parsed) => render_new(&state, &authed, &form, Some(&parsed), None).await,
+        Err(ServiceError::Invalid(message)) => {
+            render_new(&state, &authed, &form, None, Some(message)).await
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+fn meeting_input(form: &HashMap<String, String>) -> Result<MeetingInput, ServiceError> {
+    let date = |name: &str| {
+        let text = field(form, name);
+        vi::parse_date(&text).ok_or_else(|| {
+            ServiceError::Invalid(format!("ngày \"{text}\" không hợp lệ; dùng dd/mm/yyyy"))
+        })
+    };
+    let n = field(form, "n_tasks").parse::<usize>().unwrap_or(0);
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let content = field(form, &format!("t{i}_content"));
+        if content.is_empty() {
+            continue; // a row the officer emptied is dropped
+        }
+        tasks.push(TaskInput {
+            number: field(form, &format!("t{i}_number")),
+            content,
+            lead: Some(field(form, &format!("t{i}_lead"))).filter(|code| !code.is_empty()),
+            coordinating: field(form, &format!("t{i}_coord"))
+                .split([',', ';'])
+                .map(str::trim)
+                .filter(|code| !code.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            deadline: parse_deadline(&field(form, &format!("t{i}_deadline")))?,
+        });
+    }
+    Ok(MeetingInput {
+        unit_code: field(form, "unit"),
+        held_on: date("held_on")?,
+        title: field(form, "title"),
+        chair: field(form, "chair"),
+        notice_number: field(form, "notice_number"),
+        notice_date: date("notice_date").ok(),
+        signer: field(form, "signer"),
+        notice_text: form.get("notice_text").cloned().unwrap_or_default(),
+        follows: None,
+        tasks,
+    })
+}
+
+async fn submit_meeting(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let res = match meeting_input(&form) {
+        Ok(input) => {
+            state
+                .service
+                .record_meeting(&authed.session.actor, &input)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match res {
+        Ok(id) => Ok(Redirect::to(&format!("/direction/meetings/{id}")).into_response()),
+        Err(ServiceError::Invalid(message)) => {
+            render_new(&state, &authed, &form, None, Some(message)).await
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct MessageQuery {
+    error: Option<String>,
+}
+
+async fn meeting_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    Query(query): Query<MessageQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let (meeting, unit, tasks) = state
+        .service
+        .meeting_page(actor, id, today())
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "direction_meeting.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "direction",
+            meeting => context! {
+                id => meeting.id, held_on => vi::format_date(meeting.held_on), title => meeting.title,
+                chair => meeting.chair, notice => meeting.notice_number,
+                notice_date => meeting.notice_date.map(vi::format_date), signer => meeting.signer,
+                text => meeting.notice_text,
+            },
+            unit => unit.map(|u| u.name),
+            tasks => tasks.iter().map(task_view).collect::<Vec<_>>(),
+            today => vi::format_date(today()),
+            can_report => actor.role.can(Permission::ReportDirection),
+            error => query.error,
+        },
+    )
+}
+
+async fn submit_report(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let task = state
+        .service
+        .store()
+        .task(id)
+        .await
+        .map_err(|err| page_error(err.into()))?;
+    let back = format!("/direction/meetings/{}", task.meeting_id);
+    let res = async {
+        let day = vi::parse_date(&field(&form, "reported_on"))
+            .ok_or_else(|| ServiceError::Invalid("ngày báo cáo không hợp lệ".to_owned()))?;
+        let version = field(&form, "version")
+            .parse()
+            .map_err(|_| ServiceError::Invalid("thiếu phiên bản của nhiệm vụ".to_owned()))?;
+        state
+            .service
+            .report_task(
+                &authed.session.actor,
+                id,
+                version,
+                day,
+                &field(&form, "note"),
+                form.get("done").is_some_and(|v| v == "1"),
+            )
+            .await
+    }
+    .await;
+    match res {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => Ok(Redirect::to(
+            &format!("{back}?error={}", url_escape(&err.to_string())),
+        )
+        .into_response()),
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+/// Percent-encodes a message for a query string.
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn agency_page(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    Query(query): Query<MessageQuery>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    let dashboard = state
+        .service
+        .agency_dashboard(actor, &code, today())
+        .await
+        .map_err(page_error)?;
+    crate::pages::render(
+        &state,
+        "direction_agency.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "direction",
+            agency => context! { code => dashboard.agency.code, name => dashboard.agency.name },
+            tasks => dashboard.tasks.iter().map(task_view).collect::<Vec<_>>(),
+            overdue => dashboard.overdue, due_within_week => dashboard.due_within_week,
+            obstacles => dashboard.obstacles.iter().map(|(o, late)| context! {
+                id => o.id, title => o.title, detail => o.detail, raised_on => vi::format_date(o.raised_on),
+                answer_due => o.answer_due.map(vi::format_date), answer => o.answer,
+                answered_on => o.answered_on.map(vi::format_date), closed => o.closed_on.is_some(), late => *late,
+            }).collect::<Vec<_>>(),
+            can_report => actor.role.can(Permission::ReportDirection),
+            error => query.error,
+        },
+    )
+}
+
+async fn agency_xlsx(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let dashboard = state
+        .service
+        .agency_dashboard(&authed.session.actor, &code, today())
+        .await
+        .map_err(page_error)?;
+    let bytes = mtqg_service::direction::tasks_xlsx(&dashboard.tasks).map_err(page_error)?;
+    Ok(crate::capital::xlsx_response(
+        bytes,
+        &format!("nhiem-vu-{}.xlsx", dashboard.agency.code),
+    ))
+}
+
+async fn submit_obstacle(
+    State(state): State<AppState>,
+    authed: Authed,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let agency = field(&form, "agency");
+    state
+        .service
+        .raise_unit_obstacle(
+            &authed.session.actor,
+            &field(&form, "unit"),
+            &agency,
+            &field(&form, "title"),
+            &field(&form, "detail"),
+            vi::parse_date(&field(&form, "answer_due")),
+        )
+        .await
+        .map_err(page_error)?;
+    Ok(Redirect::to(&format!("/direction/agencies/{agency}")).into_response())
+}
+
+async fn submit_answer(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let back = format!("/direction/agencies/{}", field(&form, "agency"));
+    match state
+        .service
+        .answer_unit_obstacle(
+            &authed.session.actor,
+            id,
+            &field(&form, "answer"),
+            form.get("close").is_some_and(|v| v == "1"),
+        )
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => Ok(Redirect::to(
+            &format!("{back}?error={}", url_escape(&err.to_string())),
+        )
+        .into_response()),
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+#[derive(Deserialize)]
+struct ProposeBody {
+    held_on: String,
+    text: String,
+}
+
+async fn api_propose(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<ProposeBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let held_on = vi::parse_date(&body.held_on).ok_or_else(|| AppError::Invalid {
+        api: true,
+        message: "Ngày họp không hợp lệ.".to_owned(),
+    })?;
+    let parsed = state
+        .service
+        .propose_tasks(&authed.session.actor, held_on, &body.text)
+        .await
+        .map_err(|err| AppError::service(err, true))?;
+    Ok(Json(serde_json::json!({
+        "by_paragraph": parsed.by_paragraph,
+        "tasks": parsed.tasks.iter().map(|t| serde_json::json!({
+            "number": t.number, "text": t.text, "lead": t.lead, "coordinating": t.coordinating,
+            "deadline": deadline_text(t.deadline), "unknown_agencies": t.unknown_agencies,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+async fn api_meeting(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (meeting, unit, tasks) = state
+        .service
+        .meeting_page(&authed.session.actor, id, today())
+        .await
+        .map_err(|err| AppError::service(err, true))?;
+    Ok(Json(serde_json::json!({
+        "id": meeting.id, "unit": unit.map(|u| u.code), "held_on": meeting.held_on, "title": meeting.title,
+        "notice": meeting.notice_number, "notice_date": meeting.notice_date,
+        "tasks": tasks.iter().map(|v| serde_json::json!({
+            "id": v.task.id, "number": v.task.number, "content": v.task.content,
+            "lead": v.lead.as_ref().map(|a| &a.code), "coordinating": v.task.coordinating,
+            "due_on": v.task.due_on, "ongoing": v.task.ongoing, "done_on": v.task.done_on,
+            "status": v.status.label(), "version": v.task.version,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
