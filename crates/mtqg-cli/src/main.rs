@@ -470,6 +470,16 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
                 mtqg_service::demo::DEMO_SET
             ));
         }
+        if service.store().meetings().await?.is_empty() {
+            let report = service
+                .generate_direction("38", today)
+                .await
+                .context("while generating the demo direction data")?;
+            output::line(&format!(
+                "Chỉ đạo, điều hành demo: {} cuộc họp, {} nhiệm vụ ở mọi tình trạng, {} kiến nghị (tỉnh Thanh Hóa).",
+                report.n_meetings, report.n_tasks, report.n_obstacles
+            ));
+        }
         if service
             .store()
             .frozen_poverty_lists(2000, 2100)

@@ -17,9 +17,11 @@ use crate::auth::Actor;
 use crate::money::EventInput;
 use crate::{Service, ServiceError};
 
+mod direction;
 mod ntm;
 mod poverty;
 
+pub use direction::DirectionDemoReport;
 pub use ntm::{NtmDemoReport, DEMO_SET};
 pub use poverty::{household_header, PovertyDemoReport, SyntheticHouseholds};
 

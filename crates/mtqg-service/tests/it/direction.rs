@@ -307,3 +307,41 @@ async fn an_obstacle_is_routed_answered_and_closed_and_a_late_answer_is_flagged(
     assert!(after.obstacles[0].0.closed_on.is_some());
     assert!(!after.obstacles[0].1);
 }
+
+#[tokio::test]
+async fn the_demo_province_has_two_meetings_with_tasks_in_every_status() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let today = date("2026-11-29");
+    let report = service.generate_direction("38", today).await.expect("demo");
+    assert_eq!(report.n_meetings, 2);
+    let meetings = service.meetings(&admin).await.expect("meetings");
+    let mut statuses = std::collections::BTreeSet::new();
+    for (meeting, _) in &meetings {
+        let (_, _, views) = service
+            .meeting_page(&admin, meeting.id, today)
+            .await
+            .unwrap();
+        assert!(
+            views.iter().all(|v| v.lead.is_some()),
+            "every task has its lead recognised"
+        );
+        statuses.extend(views.iter().map(|v| format!("{:?}", v.status)));
+    }
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        [
+            "DoneLate",
+            "DoneOnTime",
+            "InProgressOnTime",
+            "NotStarted",
+            "Overdue"
+        ]
+    );
+    let stc = service
+        .agency_dashboard(&admin, "STC", today)
+        .await
+        .unwrap();
+    assert_eq!(stc.obstacles.len(), 1);
+    assert!(stc.obstacles[0].0.closed_on.is_some());
+}
