@@ -455,6 +455,50 @@ fn first_date(text: &str, meeting: NaiveDate) -> Option<NaiveDate> {
     None
 }
 
+/// A measure the system computes, which a conclusion's numeric target is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Share of the unit's xã recognised at the new-rural standard or above, in percent, on the due date.
+    NtmXaShare,
+    /// Disbursed share of the year's capital plan, in percent, on the due date.
+    DisbursementRate,
+    /// Fall of the poverty rate in the year, in percentage points.
+    PovertyReduction,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 3] = [
+        Measure::NtmXaShare,
+        Measure::DisbursementRate,
+        Measure::PovertyReduction,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::NtmXaShare => "ntm_xa_share",
+            Measure::DisbursementRate => "disbursement_rate",
+            Measure::PovertyReduction => "poverty_reduction",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.code() == code.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::NtmXaShare => "Tỷ lệ xã đạt chuẩn nông thôn mới (%)",
+            Measure::DisbursementRate => "Tỷ lệ giải ngân kế hoạch vốn năm (%)",
+            Measure::PovertyReduction => "Giảm tỷ lệ hộ nghèo trong năm (điểm %)",
+        }
+    }
+
+    /// The share of the target reached, in percent (every measure is "at least").
+    pub fn progress(self, actual: f64, target: f64) -> Option<f64> {
+        (target > 0.0).then(|| actual * 100.0 / target)
+    }
+}
+
 /// A task's status (DOMAIN.md §7), computed, never typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskStatus {

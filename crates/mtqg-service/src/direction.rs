@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use mtqg_core::access::Permission;
 use mtqg_core::atlas::UnitAsOf;
 use mtqg_core::direction::{
-    parse_notice, task_status, AgencyNames, Deadline, ParsedNotice, TaskStatus,
+    parse_notice, task_status, AgencyNames, Deadline, Measure, ParsedNotice, TaskStatus,
 };
-use mtqg_store::{AgencyRecord, MeetingRecord, NewTask, ObstacleRow, TaskRecord};
+use mtqg_store::{AgencyRecord, MeetingRecord, NewTask, ObstacleRow, TargetRecord, TaskRecord};
 
 use crate::{Actor, Service, ServiceError};
 
@@ -46,6 +46,29 @@ pub struct MeetingInput {
     pub notice_text: String,
     pub follows: Option<i64>,
     pub tasks: Vec<TaskInput>,
+}
+
+/// A numeric target to add to a meeting's conclusions.
+#[derive(Debug, Clone)]
+pub struct TargetInput {
+    pub measure: Measure,
+    pub unit_code: String,
+    pub year: i32,
+    /// Percent, or percentage points for a poverty reduction.
+    pub value: f64,
+    pub due_on: NaiveDate,
+}
+
+/// A numeric target with its value computed from the data on a date.
+#[derive(Debug, Clone)]
+pub struct TargetProgress {
+    pub target: TargetRecord,
+    pub measure: Measure,
+    pub unit: Option<UnitAsOf>,
+    /// The measure's value on the due date or today, whichever is earlier; `None` when there is no data yet.
+    pub actual: Option<f64>,
+    /// Share of the target reached, in percent.
+    pub progress: Option<f64>,
 }
 
 /// A task with its computed status and lead agency's name.
@@ -319,6 +342,118 @@ impl Service {
             .map(|task| view(task, &agencies, today))
             .collect();
         Ok((meeting, unit, tasks))
+    }
+
+    /// Adds a numeric target to a meeting's conclusions, bound to a measure the system computes.
+    pub async fn add_target(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        input: &TargetInput,
+    ) -> Result<i64, ServiceError> {
+        let TargetInput {
+            measure,
+            ref unit_code,
+            year,
+            value,
+            due_on,
+        } = *input;
+        actor.require(Permission::RecordMeetings)?;
+        let meeting = self
+            .store()
+            .meeting(meeting_id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("cuộc họp số {meeting_id}")))?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        let unit = self.unit_at(actor, unit_code, due_on).await?;
+        if due_on < meeting.held_on {
+            return Err(ServiceError::Invalid(format!(
+                "hạn đạt chỉ tiêu {} trước ngày họp",
+                mtqg_core::vi::format_date(due_on)
+            )));
+        }
+        if !(value > 0.0 && value <= 100.0) {
+            return Err(ServiceError::Invalid(format!(
+                "chỉ tiêu {value} không hợp lệ (lớn hơn 0, không quá 100)"
+            )));
+        }
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_target(&TargetRecord {
+                id: 0,
+                meeting_id,
+                measure: measure.code().to_owned(),
+                unit_id: unit.id,
+                year: i64::from(year),
+                target_value: value,
+                due_on,
+            })
+            .await?;
+        let mut entry = actor.audit("meeting.target.add", "meeting_targets", id.to_string());
+        entry.after = Some(serde_json::json!({
+            "meeting": meeting_id, "measure": measure.code(), "unit": unit.code, "year": year, "value": value,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A meeting's targets with their values computed from the data (new-rural recognitions, the capital ledger,
+    /// the recognised poverty lists) on the due date or `today`, whichever is earlier.
+    pub async fn target_progress(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        today: NaiveDate,
+    ) -> Result<Vec<TargetProgress>, ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let meeting = self.store().meeting(meeting_id).await?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        let atlas = self.atlas().await?;
+        let mut res = Vec::new();
+        for target in self.store().meeting_targets(meeting_id).await? {
+            let Some(measure) = Measure::from_code(&target.measure) else {
+                continue;
+            };
+            let on = target.due_on.min(today);
+            let unit = atlas
+                .unit(target.unit_id, on)
+                .or_else(|| atlas.unit(target.unit_id, target.due_on));
+            let code = unit.as_ref().map(|u| u.code.clone());
+            let actual = match (measure, code.as_deref()) {
+                (_, None) => None,
+                (Measure::NtmXaShare, Some(code)) => {
+                    let rollup = self.ntm_rollup(actor, Some(code), on).await?;
+                    let recognised: usize = rollup
+                        .by_status
+                        .iter()
+                        .filter(|(status, _)| *status >= mtqg_core::ntm::Status::Standard)
+                        .map(|(_, n)| *n)
+                        .sum();
+                    (rollup.n_xa > 0).then(|| recognised as f64 * 100.0 / rollup.n_xa as f64)
+                }
+                (Measure::DisbursementRate, Some(code)) => self
+                    .capital_summary(actor, Some(code), target.year as i32, on, None)
+                    .await?
+                    .totals
+                    .rate()
+                    .map(|rate| rate * 100.0),
+                (Measure::PovertyReduction, Some(code)) => self
+                    .poverty_rates(actor, Some(code), target.year as i32, false)
+                    .await?
+                    .total
+                    .reduction
+                    .map(|r| r.points),
+            };
+            res.push(TargetProgress {
+                progress: actual.and_then(|a| measure.progress(a, target.target_value)),
+                actual,
+                measure,
+                unit,
+                target,
+            });
+        }
+        Ok(res)
     }
 
     /// Reports progress on a task (optionally done), if nobody else updated it since `version`.

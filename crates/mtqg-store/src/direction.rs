@@ -87,6 +87,18 @@ pub struct ObstacleRow {
     pub closed_on: Option<NaiveDate>,
 }
 
+/// A numeric target a meeting set, bound to a measure the system computes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TargetRecord {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub measure: String,
+    pub unit_id: i64,
+    pub year: i64,
+    pub target_value: f64,
+    pub due_on: NaiveDate,
+}
+
 const TASK_COLUMNS: &str =
     "id, meeting_id, number, content, lead_agency_id, coordinating, due_on, ongoing, \
      started_on, done_on, version";
@@ -153,6 +165,17 @@ impl Store {
                      or ',' || coordinating || ',' like $2 order by due_on, id"
                 ),
                 args![agency_id, format!("%,{agency_code},%")],
+            )
+            .await
+    }
+
+    pub async fn meeting_targets(&self, meeting_id: i64) -> Result<Vec<TargetRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, meeting_id, measure, unit_id, year, target_value, due_on from meeting_targets \
+                 where meeting_id = $1 order by id",
+                args![meeting_id],
             )
             .await
     }
@@ -289,6 +312,25 @@ impl Tx {
                     task.coordinating.as_str(),
                     task.due_on,
                     task.ongoing
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn insert_target(&mut self, target: &TargetRecord) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into meeting_targets (meeting_id, measure, unit_id, year, target_value, due_on) \
+                 values ($1, $2, $3, $4, $5, $6) returning id",
+                args![
+                    target.meeting_id,
+                    target.measure.as_str(),
+                    target.unit_id,
+                    target.year,
+                    Some(target.target_value),
+                    target.due_on
                 ],
             )
             .await?;

@@ -32,6 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/direction/meetings/propose", post(propose))
         .route("/direction/meetings", post(submit_meeting))
         .route("/direction/meetings/{id}", get(meeting_page))
+        .route("/direction/meetings/{id}/targets", post(submit_target))
         .route("/direction/tasks/{id}/report", post(submit_report))
         .route("/direction/obstacles", post(submit_obstacle))
         .route("/direction/obstacles/{id}/answer", post(submit_answer))
@@ -308,6 +309,11 @@ async fn meeting_page(
         .meeting_page(actor, id, today())
         .await
         .map_err(page_error)?;
+    let targets = state
+        .service
+        .target_progress(actor, id, today())
+        .await
+        .map_err(page_error)?;
     crate::pages::render(
         &state,
         "direction_meeting.html",
@@ -321,11 +327,65 @@ async fn meeting_page(
             },
             unit => unit.map(|u| u.name),
             tasks => tasks.iter().map(task_view).collect::<Vec<_>>(),
+            targets => targets.iter().map(|t| context! {
+                label => t.measure.label(), unit => t.unit.as_ref().map(|u| u.name.clone()), year => t.target.year,
+                target => vi::format_decimal(t.target.target_value, 2), due => vi::format_date(t.target.due_on),
+                actual => t.actual.map(|a| vi::format_decimal(a, 2)),
+                progress => t.progress.map(|p| vi::format_decimal(p, 1)),
+                met => t.progress.is_some_and(|p| p >= 100.0),
+            }).collect::<Vec<_>>(),
+            measures => mtqg_core::direction::Measure::ALL.iter().map(|m| context! { code => m.code(), label => m.label() }).collect::<Vec<_>>(),
+            can_record => actor.role.can(Permission::RecordMeetings),
             today => vi::format_date(today()),
             can_report => actor.role.can(Permission::ReportDirection),
             error => query.error,
         },
     )
+}
+
+async fn submit_target(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let back = format!("/direction/meetings/{id}");
+    let res = async {
+        let measure = mtqg_core::direction::Measure::from_code(&field(&form, "measure"))
+            .ok_or_else(|| ServiceError::Invalid("chưa chọn chỉ tiêu".to_owned()))?;
+        let year = field(&form, "year")
+            .parse()
+            .map_err(|_| ServiceError::Invalid("năm không hợp lệ".to_owned()))?;
+        let value = vi::parse_number(&field(&form, "value"))
+            .map(|n| n.digits as f64 / 10f64.powi(n.decimals as i32))
+            .map_err(ServiceError::Invalid)?;
+        let due = vi::parse_date(&field(&form, "due_on"))
+            .ok_or_else(|| ServiceError::Invalid("hạn không hợp lệ; dùng dd/mm/yyyy".to_owned()))?;
+        state
+            .service
+            .add_target(
+                &authed.session.actor,
+                id,
+                &mtqg_service::direction::TargetInput {
+                    measure,
+                    unit_code: field(&form, "unit"),
+                    year,
+                    value,
+                    due_on: due,
+                },
+            )
+            .await
+    }
+    .await;
+    match res {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::NotFound(_))) => Ok(Redirect::to(
+            &format!("{back}?error={}", url_escape(&err.to_string())),
+        )
+        .into_response()),
+        Err(err) => Err(page_error(err)),
+    }
 }
 
 async fn submit_report(

@@ -172,3 +172,13 @@ fn a_tasks_status_follows_its_deadline_and_completion() {
     );
     assert_eq!(TaskStatus::DoneLate.label(), "Hoàn thành quá hạn");
 }
+
+#[test]
+fn target_measures_read_back_from_their_codes_and_report_progress() {
+    for measure in Measure::ALL {
+        assert_eq!(Measure::from_code(measure.code()), Some(measure));
+    }
+    assert_eq!(Measure::from_code("khac"), None);
+    assert_eq!(Measure::PovertyReduction.progress(4.43, 4.0), Some(110.75));
+    assert_eq!(Measure::NtmXaShare.progress(10.0, 0.0), None);
+}

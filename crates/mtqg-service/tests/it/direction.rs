@@ -49,6 +49,22 @@ async fn setup() -> (mtqg_test_support::TestDb, Service) {
     (db, service)
 }
 
+fn target(
+    measure: mtqg_core::direction::Measure,
+    unit: &str,
+    year: i32,
+    value: f64,
+    due: &str,
+) -> mtqg_service::direction::TargetInput {
+    mtqg_service::direction::TargetInput {
+        measure,
+        unit_code: unit.to_owned(),
+        year,
+        value,
+        due_on: date(due),
+    }
+}
+
 fn inputs(parsed: &mtqg_core::direction::ParsedNotice) -> Vec<TaskInput> {
     parsed
         .tasks
@@ -344,4 +360,121 @@ async fn the_demo_province_has_two_meetings_with_tasks_in_every_status() {
         .unwrap();
     assert_eq!(stc.obstacles.len(), 1);
     assert!(stc.obstacles[0].0.closed_on.is_some());
+}
+
+#[tokio::test]
+async fn a_conclusions_numeric_targets_are_computed_from_the_data_not_typed() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let id = service
+        .record_meeting(
+            &admin,
+            &MeetingInput {
+                held_on: date("2024-03-01"),
+                ..meeting(vec![TaskInput {
+                    number: "1".to_owned(),
+                    content: "Phấn đấu các chỉ tiêu năm".to_owned(),
+                    lead: Some("VPDP".to_owned()),
+                    coordinating: Vec::new(),
+                    deadline: Deadline::Ongoing,
+                }])
+            },
+        )
+        .await
+        .expect("meeting");
+    service
+        .generate_poverty("38", 2024..=2025, 2, 11, &|_| {})
+        .await
+        .expect("poverty lists");
+    let xa = service
+        .ntm_rollup(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("rollup");
+    let early = service
+        .add_target(
+            &admin,
+            id,
+            &target(
+                mtqg_core::direction::Measure::NtmXaShare,
+                "384",
+                2024,
+                50.0,
+                "2024-01-01",
+            ),
+        )
+        .await;
+    assert!(
+        matches!(early, Err(ServiceError::Invalid(ref m)) if m.contains("trước ngày họp")),
+        "{early:?}"
+    );
+    service
+        .add_target(
+            &admin,
+            id,
+            &target(
+                mtqg_core::direction::Measure::NtmXaShare,
+                "384",
+                2024,
+                50.0,
+                "2024-12-31",
+            ),
+        )
+        .await
+        .expect("ntm target");
+    service
+        .add_target(
+            &admin,
+            id,
+            &target(
+                mtqg_core::direction::Measure::PovertyReduction,
+                "38",
+                2025,
+                1.0,
+                "2025-12-31",
+            ),
+        )
+        .await
+        .expect("poverty target");
+    let before = service
+        .target_progress(&admin, id, date("2026-11-29"))
+        .await
+        .expect("progress");
+    assert_eq!(before[0].actual, Some(0.0), "no xã recognised yet");
+    let commune = service
+        .list_units(
+            &admin,
+            mtqg_core::geo::Level::Commune,
+            Some("384"),
+            date("2024-12-31"),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|unit| unit.unit_type == "Xã")
+        .expect("a xã");
+    service
+        .record_recognition(
+            &admin,
+            mtqg_service::recognition::RecognitionInput {
+                commune_code: commune.code.clone(),
+                set_code: "QD318-2022-XA".to_owned(),
+                decision: "QĐ 1/QĐ-UBND".to_owned(),
+                decided_on: date("2024-06-01"),
+            },
+        )
+        .await
+        .expect("recognised");
+    let after = service
+        .target_progress(&admin, id, date("2026-11-29"))
+        .await
+        .expect("progress");
+    let share = 100.0 / xa.n_xa as f64;
+    assert!((after[0].actual.unwrap() - share).abs() < 1e-9);
+    assert!((after[0].progress.unwrap() - share * 2.0).abs() < 1e-9);
+    let rates = service
+        .poverty_rates(&admin, Some("38"), 2025, false)
+        .await
+        .unwrap();
+    assert_eq!(after[1].actual, rates.total.reduction.map(|r| r.points));
+    assert!(after[1].actual.is_some());
 }

@@ -664,6 +664,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "household_members",
             "households",
             "lineage_edges",
+            "meeting_targets",
             "meetings",
             "ntm_assessments",
             "ntm_evidence_files",

@@ -80,3 +80,15 @@ create table obstacles (
     created_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 create index obstacles_agency_idx on obstacles (agency_id, closed_on);
+
+create table meeting_targets (
+    id integer primary key,
+    meeting_id integer not null references meetings (id),
+    measure text not null check (measure in ('ntm_xa_share', 'disbursement_rate', 'poverty_reduction')),
+    unit_id integer not null references units (id),
+    year integer not null,
+    target_value real not null,
+    due_on text not null,
+    created_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+create index meeting_targets_meeting_idx on meeting_targets (meeting_id);
