@@ -21,6 +21,9 @@ pub struct AgencyInput {
     pub name: String,
     /// Other names, separated by ";".
     pub abbreviations: String,
+    /// First day it exists (agencies formed by the 2025 mergers) and first day it no longer does.
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
 }
 
 /// One task as the officer saves it.
@@ -87,6 +90,8 @@ pub struct AgencyDashboard {
     pub overdue: usize,
     pub due_within_week: usize,
     pub obstacles: Vec<(ObstacleRow, bool)>,
+    /// The communes it supports (phân công phụ trách), as they are today.
+    pub communes: Vec<UnitAsOf>,
 }
 
 fn agency_names(agencies: &[AgencyRecord], on: NaiveDate) -> Vec<AgencyNames> {
@@ -124,6 +129,13 @@ impl Service {
         if code.is_empty() || input.name.trim().is_empty() {
             return Err(ServiceError::Invalid("cần mã và tên cơ quan".to_owned()));
         }
+        if let (Some(from), Some(to)) = (input.valid_from, input.valid_to) {
+            if to <= from {
+                return Err(ServiceError::Invalid(
+                    "ngày chấm dứt phải sau ngày bắt đầu".to_owned(),
+                ));
+            }
+        }
         let mut tx = self.store().begin().await?;
         let id = tx
             .insert_agency(&AgencyRecord {
@@ -132,8 +144,8 @@ impl Service {
                 code: code.clone(),
                 name: mtqg_core::vi::nfc(input.name.trim()),
                 abbreviations: mtqg_core::vi::nfc(input.abbreviations.trim()),
-                valid_from: None,
-                valid_to: None,
+                valid_from: input.valid_from,
+                valid_to: input.valid_to,
             })
             .await
             .map_err(|err| match err {
@@ -147,6 +159,48 @@ impl Service {
         tx.append_audit(entry).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Assigns an agency to the communes it supports (phân công phụ trách); every commune must exist today and lie
+    /// in the actor's scope.
+    pub async fn assign_agency_communes(
+        &self,
+        actor: &Actor,
+        agency_code: &str,
+        commune_codes: &[String],
+    ) -> Result<usize, ServiceError> {
+        actor.require(Permission::ManageAgencies)?;
+        let agency = self
+            .agencies(actor)
+            .await?
+            .into_iter()
+            .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
+            .ok_or_else(|| ServiceError::NotFound(format!("cơ quan mã {agency_code}")))?;
+        let today = chrono::Utc::now().date_naive();
+        let mut ids = Vec::new();
+        let mut problems = Vec::new();
+        for code in commune_codes
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+        {
+            match self.unit_at(actor, code, today).await {
+                Ok(unit) if unit.level == mtqg_core::geo::Level::Commune => ids.push(unit.id),
+                Ok(unit) => problems.push(format!("{} không phải xã, phường", unit.name)),
+                Err(ServiceError::Forbidden) => problems.push(format!("xã {code} ngoài phạm vi")),
+                Err(_) => problems.push(format!("không có xã mã {code}")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems.join("; ")));
+        }
+        let mut tx = self.store().begin().await?;
+        tx.assign_communes(agency.id, &ids).await?;
+        let mut entry = actor.audit("agency.assign", "agencies", agency.code.clone());
+        entry.after = Some(serde_json::json!({ "communes": commune_codes }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(ids.len())
     }
 
     /// The agencies within the actor's reach (those of its scope's units and above).
@@ -555,7 +609,16 @@ impl Service {
                 (o, late)
             })
             .collect();
+        let atlas = self.atlas().await?;
+        let communes = self
+            .store()
+            .agency_communes(agency.id)
+            .await?
+            .into_iter()
+            .filter_map(|id| atlas.unit(id, today))
+            .collect();
         Ok(AgencyDashboard {
+            communes,
             agency,
             tasks,
             overdue,

@@ -120,6 +120,19 @@ impl Store {
             .await
     }
 
+    /// The communes an agency supports.
+    pub async fn agency_communes(&self, agency_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = self
+            .pool
+            .conn()
+            .fetch_all(
+                "select commune_id from agency_communes where agency_id = $1 order by commune_id",
+                args![agency_id],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     pub async fn meeting(&self, id: i64) -> Result<MeetingRecord, StoreError> {
         self.pool
             .conn()

@@ -27,6 +27,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/direction", get(overview))
         .route("/direction/agencies", post(submit_agency))
         .route("/direction/agencies/{code}", get(agency_page))
+        .route("/direction/agencies/{code}/communes", post(submit_communes))
         .route("/direction/agencies/{code}/tasks.xlsx", get(agency_xlsx))
         .route("/direction/meetings/new", get(new_meeting))
         .route("/direction/meetings/propose", post(propose))
@@ -132,6 +133,8 @@ async fn submit_agency(
                 code: field(&form, "code"),
                 name: field(&form, "name"),
                 abbreviations: field(&form, "abbreviations"),
+                valid_from: vi::parse_date(&field(&form, "valid_from")),
+                valid_to: vi::parse_date(&field(&form, "valid_to")),
             },
         )
         .await
@@ -186,6 +189,7 @@ async fn render_new(
                 chair => field(form, "chair"), notice_number => field(form, "notice_number"),
                 notice_date => field(form, "notice_date"), signer => field(form, "signer"),
                 notice_text => form.get("notice_text").cloned().unwrap_or_default(),
+                follows => field(form, "follows"),
             },
             tasks, n_tasks => parsed.map_or_else(|| field(form, "n_tasks").parse().unwrap_or(0), |p| p.tasks.len()),
             by_paragraph => parsed.is_some_and(|p| p.by_paragraph),
@@ -263,7 +267,7 @@ fn meeting_input(form: &HashMap<String, String>) -> Result<MeetingInput, Service
         notice_date: date("notice_date").ok(),
         signer: field(form, "signer"),
         notice_text: form.get("notice_text").cloned().unwrap_or_default(),
-        follows: None,
+        follows: field(form, "follows").parse().ok(),
         tasks,
     })
 }
@@ -314,6 +318,17 @@ async fn meeting_page(
         .target_progress(actor, id, today())
         .await
         .map_err(page_error)?;
+    let all = state.service.meetings(actor).await.map_err(page_error)?;
+    let link = |m: &mtqg_store::MeetingRecord| context! { id => m.id, title => m.title, held_on => vi::format_date(m.held_on) };
+    let follows = meeting
+        .follows_id
+        .and_then(|previous| all.iter().find(|(m, _)| m.id == previous))
+        .map(|(m, _)| link(m));
+    let followed_by: Vec<minijinja::Value> = all
+        .iter()
+        .filter(|(m, _)| m.follows_id == Some(id))
+        .map(|(m, _)| link(m))
+        .collect();
     crate::pages::render(
         &state,
         "direction_meeting.html",
@@ -325,7 +340,7 @@ async fn meeting_page(
                 notice_date => meeting.notice_date.map(vi::format_date), signer => meeting.signer,
                 text => meeting.notice_text,
             },
-            unit => unit.map(|u| u.name),
+            unit => unit.map(|u| u.name), follows, followed_by,
             tasks => tasks.iter().map(task_view).collect::<Vec<_>>(),
             targets => targets.iter().map(|t| context! {
                 label => t.measure.label(), unit => t.unit.as_ref().map(|u| u.name.clone()), year => t.target.year,
@@ -472,6 +487,33 @@ async fn agency_page(
             error => query.error,
         },
     )
+}
+
+async fn submit_communes(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let codes: Vec<String> = field(&form, "communes")
+        .split([',', ';', ' '])
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let back = format!("/direction/agencies/{code}");
+    match state
+        .service
+        .assign_agency_communes(&authed.session.actor, &code, &codes)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::NotFound(_))) => Ok(Redirect::to(
+            &format!("{back}?error={}", url_escape(&err.to_string())),
+        )
+        .into_response()),
+        Err(err) => Err(page_error(err)),
+    }
 }
 
 async fn agency_xlsx(

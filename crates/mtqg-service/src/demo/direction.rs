@@ -88,6 +88,8 @@ impl Service {
                     code: (*code).to_owned(),
                     name: (*name).to_owned(),
                     abbreviations: (*abbreviations).to_owned(),
+                    valid_from: None,
+                    valid_to: None,
                 },
             )
             .await?;

@@ -41,6 +41,8 @@ async fn setup() -> (mtqg_test_support::TestDb, Service) {
                     code: code.to_owned(),
                     name: name.to_owned(),
                     abbreviations: abbreviations.to_owned(),
+                    valid_from: None,
+                    valid_to: None,
                 },
             )
             .await
@@ -134,6 +136,8 @@ async fn a_pasted_notice_becomes_tasks_once_its_unknown_agency_is_added() {
                 code: "SDL".to_owned(),
                 name: "Sở Du lịch".to_owned(),
                 abbreviations: String::new(),
+                valid_from: None,
+                valid_to: None,
             },
         )
         .await
@@ -332,6 +336,11 @@ async fn the_demo_province_has_two_meetings_with_tasks_in_every_status() {
     let report = service.generate_direction("38", today).await.expect("demo");
     assert_eq!(report.n_meetings, 2);
     let meetings = service.meetings(&admin).await.expect("meetings");
+    assert_eq!(
+        meetings[0].0.follows_id,
+        Some(meetings[1].0.id),
+        "the later meeting follows up the earlier one"
+    );
     let mut statuses = std::collections::BTreeSet::new();
     for (meeting, _) in &meetings {
         let (_, _, views) = service
@@ -477,4 +486,68 @@ async fn a_conclusions_numeric_targets_are_computed_from_the_data_not_typed() {
         .unwrap();
     assert_eq!(after[1].actual, rates.total.reduction.map(|r| r.points));
     assert!(after[1].actual.is_some());
+}
+
+#[tokio::test]
+async fn an_agency_ended_by_a_merger_is_not_recognised_after_it_and_communes_are_assigned_in_scope()
+{
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    service
+        .add_agency(
+            &admin,
+            &AgencyInput {
+                unit_code: "38".to_owned(),
+                code: "BDT".to_owned(),
+                name: "Ban Dân tộc tỉnh".to_owned(),
+                abbreviations: String::new(),
+                valid_from: None,
+                valid_to: Some(date("2025-03-01")),
+            },
+        )
+        .await
+        .expect("added");
+    let text = "1. Ban Dân tộc tỉnh chủ trì rà soát thôn đặc biệt khó khăn (thường xuyên).";
+    let before = service
+        .propose_tasks(&admin, date("2024-06-01"), text)
+        .await
+        .unwrap();
+    assert_eq!(before.tasks[0].lead.as_deref(), Some("BDT"));
+    let after = service
+        .propose_tasks(&admin, date("2025-09-01"), text)
+        .await
+        .unwrap();
+    assert_eq!(
+        after.tasks[0].lead, None,
+        "merged into another agency by then"
+    );
+
+    let today = chrono::Utc::now().date_naive();
+    let communes: Vec<String> = {
+        let atlas = service.atlas().await.unwrap();
+        let province = atlas.unit_by_code("38", today).unwrap();
+        atlas
+            .descendants(province.id, today, Some(mtqg_core::geo::Level::Commune))
+            .into_iter()
+            .take(2)
+            .map(|unit| unit.code)
+            .collect()
+    };
+    let assigned = service
+        .assign_agency_communes(&admin, "VPDP", &communes)
+        .await
+        .expect("assigned");
+    assert_eq!(assigned, 2);
+    let dashboard = service
+        .agency_dashboard(&admin, "VPDP", today)
+        .await
+        .unwrap();
+    assert_eq!(dashboard.communes.len(), 2);
+    let wrong = service
+        .assign_agency_communes(&admin, "VPDP", &["38".to_owned(), "99999".to_owned()])
+        .await;
+    assert!(
+        matches!(wrong, Err(ServiceError::Invalid(ref m)) if m.contains("không phải xã") && m.contains("99999")),
+        "{wrong:?}"
+    );
 }
