@@ -510,6 +510,86 @@ impl Service {
         Ok(res)
     }
 
+    /// Attaches a file to a meeting: its signed notice, or (with `task_id`) evidence of a task's progress. PDF,
+    /// image, Word or Excel, at most 10 MB; audited by name and size.
+    pub async fn attach_direction_file(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+        task_id: Option<i64>,
+        file_name: &str,
+        content: Vec<u8>,
+    ) -> Result<i64, ServiceError> {
+        actor.require(Permission::ReportDirection)?;
+        let meeting = self
+            .store()
+            .meeting(meeting_id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("cuộc họp số {meeting_id}")))?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        if let Some(task_id) = task_id {
+            let task = self.store().task(task_id).await?;
+            if task.meeting_id != meeting_id {
+                return Err(ServiceError::Invalid(format!(
+                    "nhiệm vụ {task_id} không thuộc cuộc họp này"
+                )));
+            }
+        }
+        let (name, content_type) = crate::recognition::checked_upload(file_name, &content)?;
+        let size = content.len() as i64;
+        let mut tx = self.store().begin().await?;
+        let id = tx
+            .insert_direction_file(
+                &mtqg_store::DirectionFile {
+                    id: 0,
+                    meeting_id,
+                    task_id,
+                    file_name: name.clone(),
+                    content_type: content_type.to_owned(),
+                    size,
+                },
+                content,
+                actor.user_id,
+            )
+            .await?;
+        let mut entry = actor.audit("meeting.file", "direction_files", id.to_string());
+        entry.after = Some(
+            serde_json::json!({ "meeting": meeting_id, "task": task_id, "file_name": name, "size": size }),
+        );
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A meeting's file with its content, within scope.
+    pub async fn direction_file(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<(mtqg_store::DirectionFile, Vec<u8>), ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let (file, content) = self
+            .store()
+            .direction_file(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("tệp số {id}")))?;
+        let meeting = self.store().meeting(file.meeting_id).await?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        Ok((file, content))
+    }
+
+    /// The files of a meeting, within scope.
+    pub async fn direction_files(
+        &self,
+        actor: &Actor,
+        meeting_id: i64,
+    ) -> Result<Vec<mtqg_store::DirectionFile>, ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let meeting = self.store().meeting(meeting_id).await?;
+        self.require_scope(actor, meeting.unit_id).await?;
+        Ok(self.store().direction_files(meeting_id).await?)
+    }
+
     /// Reports progress on a task (optionally done), if nobody else updated it since `version`.
     pub async fn report_task(
         &self,

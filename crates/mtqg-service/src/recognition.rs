@@ -1334,6 +1334,34 @@ pub fn evidence_type(file_name: &str) -> Option<&'static str> {
     })
 }
 
+/// An uploaded evidence file's bare name and content type, or why it is refused: a kind other than PDF, image,
+/// Word or Excel, empty, or larger than 10 MB.
+pub(crate) fn checked_upload(
+    file_name: &str,
+    content: &[u8],
+) -> Result<(String, &'static str), ServiceError> {
+    let name = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .trim();
+    let content_type = evidence_type(name).ok_or_else(|| {
+        ServiceError::Invalid(format!(
+            "tệp {name}: chỉ nhận PDF, ảnh JPG/PNG, Word hoặc Excel"
+        ))
+    })?;
+    if content.is_empty() {
+        return Err(ServiceError::Invalid(format!("tệp {name} rỗng")));
+    }
+    if content.len() > MAX_EVIDENCE_BYTES {
+        return Err(ServiceError::Invalid(format!(
+            "tệp {name} lớn hơn 10 MB ({} byte)",
+            mtqg_core::vi::format_int(content.len() as i64)
+        )));
+    }
+    Ok((name.to_owned(), content_type))
+}
+
 impl Service {
     /// The assessment `id` if the actor may see its xã.
     async fn assessment_in_scope(
@@ -1365,25 +1393,8 @@ impl Service {
     ) -> Result<i64, ServiceError> {
         actor.require(Permission::RecordAssessment)?;
         let assessment = self.assessment_in_scope(actor, assessment_id).await?;
-        let name = file_name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(file_name)
-            .trim();
-        let content_type = evidence_type(name).ok_or_else(|| {
-            ServiceError::Invalid(format!(
-                "tệp {name}: chỉ nhận PDF, ảnh JPG/PNG, Word hoặc Excel"
-            ))
-        })?;
-        if content.is_empty() {
-            return Err(ServiceError::Invalid(format!("tệp {name} rỗng")));
-        }
-        if content.len() > MAX_EVIDENCE_BYTES {
-            return Err(ServiceError::Invalid(format!(
-                "tệp {name} lớn hơn 10 MB ({} byte)",
-                mtqg_core::vi::format_int(content.len() as i64)
-            )));
-        }
+        let (name, content_type) = checked_upload(file_name, &content)?;
+        let name = name.as_str();
         let size = content.len();
         let mut tx = self.store().begin().await?;
         let id = tx

@@ -99,6 +99,29 @@ pub struct TargetRecord {
     pub due_on: NaiveDate,
 }
 
+/// A file of a meeting: its signed notice (`task_id` empty) or evidence of a task's progress.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DirectionFile {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub task_id: Option<i64>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// A file with its content, as read.
+#[derive(sqlx::FromRow)]
+struct FileRow {
+    id: i64,
+    meeting_id: i64,
+    task_id: Option<i64>,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    content: Vec<u8>,
+}
+
 const TASK_COLUMNS: &str =
     "id, meeting_id, number, content, lead_agency_id, coordinating, due_on, ongoing, \
      started_on, done_on, version";
@@ -131,6 +154,47 @@ impl Store {
             )
             .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// The files of a meeting (without their content).
+    pub async fn direction_files(&self, meeting_id: i64) -> Result<Vec<DirectionFile>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_all(
+                "select id, meeting_id, task_id, file_name, content_type, size from direction_files \
+                 where meeting_id = $1 order by id",
+                args![meeting_id],
+            )
+            .await
+    }
+
+    /// One file with its content.
+    pub async fn direction_file(
+        &self,
+        id: i64,
+    ) -> Result<Option<(DirectionFile, Vec<u8>)>, StoreError> {
+        let row: Option<FileRow> = self
+            .pool
+            .conn()
+            .fetch_optional(
+                "select id, meeting_id, task_id, file_name, content_type, size, content from direction_files \
+                 where id = $1",
+                args![id],
+            )
+            .await?;
+        Ok(row.map(|row| {
+            (
+                DirectionFile {
+                    id: row.id,
+                    meeting_id: row.meeting_id,
+                    task_id: row.task_id,
+                    file_name: row.file_name,
+                    content_type: row.content_type,
+                    size: row.size,
+                },
+                row.content,
+            )
+        }))
     }
 
     pub async fn meeting(&self, id: i64) -> Result<MeetingRecord, StoreError> {
@@ -325,6 +389,31 @@ impl Tx {
                     task.coordinating.as_str(),
                     task.due_on,
                     task.ongoing
+                ],
+            )
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn insert_direction_file(
+        &mut self,
+        file: &DirectionFile,
+        content: Vec<u8>,
+        created_by: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let (id,): (i64,) = self
+            .conn()
+            .fetch_one(
+                "insert into direction_files (meeting_id, task_id, file_name, content_type, size, content, created_by) \
+                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                args![
+                    file.meeting_id,
+                    file.task_id,
+                    file.file_name.as_str(),
+                    file.content_type.as_str(),
+                    file.size,
+                    content,
+                    created_by
                 ],
             )
             .await?;

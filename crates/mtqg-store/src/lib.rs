@@ -16,7 +16,8 @@ use crate::db::Pool;
 pub use crate::audit::{AuditEntry, AuditRecord};
 pub use crate::db::{Backend, Tx};
 pub use crate::direction::{
-    AgencyRecord, MeetingRecord, NewTask, ObstacleRow, TargetRecord, TaskRecord, TaskUpdateRecord,
+    AgencyRecord, DirectionFile, MeetingRecord, NewTask, ObstacleRow, TargetRecord, TaskRecord,
+    TaskUpdateRecord,
 };
 pub use crate::geo::{EdgeRecord, VersionRecord};
 pub use crate::money::{

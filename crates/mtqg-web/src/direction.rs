@@ -34,6 +34,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/direction/meetings", post(submit_meeting))
         .route("/direction/meetings/{id}", get(meeting_page))
         .route("/direction/meetings/{id}/targets", post(submit_target))
+        .route("/direction/meetings/{id}/files", post(submit_file))
+        .route("/direction/files/{id}", get(download_file))
         .route("/direction/tasks/{id}/report", post(submit_report))
         .route("/direction/obstacles", post(submit_obstacle))
         .route("/direction/obstacles/{id}/answer", post(submit_answer))
@@ -318,6 +320,11 @@ async fn meeting_page(
         .target_progress(actor, id, today())
         .await
         .map_err(page_error)?;
+    let files = state
+        .service
+        .direction_files(actor, id)
+        .await
+        .map_err(page_error)?;
     let all = state.service.meetings(actor).await.map_err(page_error)?;
     let link = |m: &mtqg_store::MeetingRecord| context! { id => m.id, title => m.title, held_on => vi::format_date(m.held_on) };
     let follows = meeting
@@ -341,6 +348,11 @@ async fn meeting_page(
                 text => meeting.notice_text,
             },
             unit => unit.map(|u| u.name), follows, followed_by,
+            files => files.iter().map(|f| context! {
+                id => f.id, name => f.file_name, task_id => f.task_id,
+                task => f.task_id.and_then(|t| tasks.iter().find(|v| v.task.id == t)).map(|v| v.task.number.clone()),
+                size => vi::format_int(f.size),
+            }).collect::<Vec<_>>(),
             tasks => tasks.iter().map(task_view).collect::<Vec<_>>(),
             targets => targets.iter().map(|t| context! {
                 label => t.measure.label(), unit => t.unit.as_ref().map(|u| u.name.clone()), year => t.target.year,
@@ -356,6 +368,57 @@ async fn meeting_page(
             error => query.error,
         },
     )
+}
+
+async fn submit_file(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::auth::read_upload(multipart, "van-ban.pdf").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let task = upload
+        .fields
+        .get("task_id")
+        .and_then(|t| t.trim().parse().ok());
+    let back = format!("/direction/meetings/{id}");
+    match state
+        .service
+        .attach_direction_file(
+            &authed.session.actor,
+            id,
+            task,
+            &upload.file_name,
+            upload.bytes,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(err @ ServiceError::Invalid(_)) => Ok(Redirect::to(&format!(
+            "{back}?error={}",
+            url_escape(&err.to_string())
+        ))
+        .into_response()),
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+async fn download_file(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (file, content) = state
+        .service
+        .direction_file(&authed.session.actor, id)
+        .await
+        .map_err(page_error)?;
+    Ok(crate::recognition::file_response(
+        &file.file_name,
+        &file.content_type,
+        content,
+    ))
 }
 
 async fn submit_target(

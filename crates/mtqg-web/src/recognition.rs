@@ -699,27 +699,11 @@ async fn download_evidence(
         .evidence_file(&authed.session.actor, id)
         .await
         .map_err(page_error)?;
-    let ascii: String = vi::fold(&file.file_name)
-        .chars()
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
-                ch
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, file.content_type.clone()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-        ],
+    Ok(file_response(
+        &file.file_name,
+        &file.content_type,
         file.content,
-    )
-        .into_response())
+    ))
 }
 
 async fn import_assessments(
@@ -756,4 +740,29 @@ async fn import_assessments(
             },
         },
     )
+}
+
+/// A stored file as a download, named in ASCII (browsers differ on non-ASCII names in the header).
+pub(crate) fn file_response(file_name: &str, content_type: &str, content: Vec<u8>) -> Response {
+    let ascii: String = vi::fold(file_name)
+        .chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                ch
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+        ],
+        content,
+    )
+        .into_response()
 }

@@ -551,3 +551,63 @@ async fn an_agency_ended_by_a_merger_is_not_recognised_after_it_and_communes_are
         "{wrong:?}"
     );
 }
+
+#[tokio::test]
+async fn the_signed_notice_and_evidence_of_progress_are_attached_within_scope() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let parsed = service
+        .propose_tasks(&admin, date("2023-09-06"), NOTICE)
+        .await
+        .unwrap();
+    let mut tasks = inputs(&parsed);
+    tasks.truncate(2);
+    let id = service
+        .record_meeting(&admin, &meeting(tasks))
+        .await
+        .unwrap();
+    let (_, _, views) = service
+        .meeting_page(&admin, id, date("2023-09-10"))
+        .await
+        .unwrap();
+    let pdf = b"%PDF-1.4 thong bao".to_vec();
+    let notice = service
+        .attach_direction_file(&admin, id, None, "TB 3691.pdf", pdf.clone())
+        .await
+        .expect("notice attached");
+    service
+        .attach_direction_file(
+            &admin,
+            id,
+            Some(views[0].task.id),
+            "bien-ban.docx",
+            b"PK..".to_vec(),
+        )
+        .await
+        .expect("evidence attached");
+    let refused = service
+        .attach_direction_file(&admin, id, None, "script.exe", b"MZ".to_vec())
+        .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Invalid(ref m)) if m.contains("chỉ nhận")),
+        "{refused:?}"
+    );
+    let files = service.direction_files(&admin, id).await.unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[1].task_id, Some(views[0].task.id));
+    let (file, content) = service.direction_file(&admin, notice).await.unwrap();
+    assert_eq!((file.file_name.as_str(), content), ("TB 3691.pdf", pdf));
+    let hanoi = service
+        .unit_at(&admin, "01", date("2023-09-06"))
+        .await
+        .unwrap();
+    let outsider = Actor {
+        role: Role::Agency,
+        scope_unit_id: Some(hanoi.id),
+        ..Actor::system()
+    };
+    assert!(matches!(
+        service.direction_file(&outsider, notice).await,
+        Err(ServiceError::Forbidden)
+    ));
+}

@@ -659,6 +659,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "capital_monthly",
             "criteria_sets",
             "deadline_extensions",
+            "direction_files",
             "grouping_members",
             "groupings",
             "household_members",

@@ -92,3 +92,18 @@ create table meeting_targets (
     created_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 create index meeting_targets_meeting_idx on meeting_targets (meeting_id);
+
+-- The signed notice and the evidence of progress, kept in the database so a backup holds them; size is bounded by
+-- the service.
+create table direction_files (
+    id integer primary key,
+    meeting_id integer not null references meetings (id),
+    task_id integer references tasks (id),
+    file_name text not null,
+    content_type text not null,
+    size integer not null,
+    content blob not null,
+    created_by integer references users (id),
+    created_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+create index direction_files_meeting_idx on direction_files (meeting_id);
