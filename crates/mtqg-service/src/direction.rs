@@ -203,6 +203,50 @@ impl Service {
         Ok(ids.len())
     }
 
+    /// Records that an account works for an agency: the agency's tasks become the account's "my tasks".
+    pub async fn add_agency_member(
+        &self,
+        actor: &Actor,
+        agency_code: &str,
+        username: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::ManageAgencies)?;
+        let agency = self
+            .agencies(actor)
+            .await?
+            .into_iter()
+            .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
+            .ok_or_else(|| ServiceError::NotFound(format!("cơ quan mã {agency_code}")))?;
+        let user = self
+            .store()
+            .user_by_username(username.trim())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("tài khoản {}", username.trim())))?;
+        let mut tx = self.store().begin().await?;
+        tx.add_agency_member(agency.id, user.id).await?;
+        let mut entry = actor.audit("agency.member", "agencies", agency.code.clone());
+        entry.after = Some(serde_json::json!({ "user": user.username }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The agencies the actor works for (its "my tasks" dashboards).
+    pub async fn my_agencies(&self, actor: &Actor) -> Result<Vec<AgencyRecord>, ServiceError> {
+        actor.require(Permission::ReadDirection)?;
+        let Some(user_id) = actor.user_id else {
+            return Ok(Vec::new());
+        };
+        let ids = self.store().agencies_of_user(user_id).await?;
+        Ok(self
+            .store()
+            .agencies()
+            .await?
+            .into_iter()
+            .filter(|a| ids.contains(&a.id))
+            .collect())
+    }
+
     /// The agencies within the actor's reach (those of its scope's units and above).
     pub async fn agencies(&self, actor: &Actor) -> Result<Vec<AgencyRecord>, ServiceError> {
         actor.require(Permission::ReadDirection)?;

@@ -143,6 +143,19 @@ impl Store {
             .await
     }
 
+    /// The agencies an account works for.
+    pub async fn agencies_of_user(&self, user_id: i64) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = self
+            .pool
+            .conn()
+            .fetch_all(
+                "select agency_id from agency_members where user_id = $1 order by agency_id",
+                args![user_id],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// The communes an agency supports.
     pub async fn agency_communes(&self, agency_id: i64) -> Result<Vec<i64>, StoreError> {
         let rows: Vec<(i64,)> = self
@@ -324,6 +337,22 @@ impl Tx {
             )
             .await?;
         Ok(id)
+    }
+
+    /// Records that an account works for an agency.
+    pub async fn add_agency_member(
+        &mut self,
+        agency_id: i64,
+        user_id: i64,
+    ) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "insert into agency_members (agency_id, user_id) values ($1, $2) \
+                 on conflict (agency_id, user_id) do nothing",
+                args![agency_id, user_id],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Records that an agency supports these communes (phân công phụ trách).

@@ -28,6 +28,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/direction/agencies", post(submit_agency))
         .route("/direction/agencies/{code}", get(agency_page))
         .route("/direction/agencies/{code}/communes", post(submit_communes))
+        .route("/direction/agencies/{code}/members", post(submit_member))
         .route("/direction/agencies/{code}/tasks.xlsx", get(agency_xlsx))
         .route("/direction/meetings/new", get(new_meeting))
         .route("/direction/meetings/propose", post(propose))
@@ -101,6 +102,7 @@ async fn overview(State(state): State<AppState>, authed: Authed) -> Result<Respo
     let actor = &authed.session.actor;
     let agencies = state.service.agencies(actor).await.map_err(page_error)?;
     let meetings = state.service.meetings(actor).await.map_err(page_error)?;
+    let mine = state.service.my_agencies(actor).await.map_err(page_error)?;
     crate::pages::render(
         &state,
         "direction.html",
@@ -113,6 +115,7 @@ async fn overview(State(state): State<AppState>, authed: Authed) -> Result<Respo
                 id => m.id, held_on => vi::format_date(m.held_on), title => m.title,
                 notice => m.notice_number, unit => unit.clone(),
             }).collect::<Vec<_>>(),
+            mine => mine.iter().map(|a| context! { code => a.code, name => a.name }).collect::<Vec<_>>(),
             can_manage => actor.role.can(Permission::ManageAgencies),
             can_record => actor.role.can(Permission::RecordMeetings),
             can_report => actor.role.can(Permission::ReportDirection),
@@ -574,6 +577,29 @@ async fn submit_communes(
         Err(err @ (ServiceError::Invalid(_) | ServiceError::NotFound(_))) => Ok(Redirect::to(
             &format!("{back}?error={}", url_escape(&err.to_string())),
         )
+        .into_response()),
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+async fn submit_member(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let back = format!("/direction/agencies/{code}");
+    match state
+        .service
+        .add_agency_member(&authed.session.actor, &code, &field(&form, "username"))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(err @ ServiceError::NotFound(_)) => Ok(Redirect::to(&format!(
+            "{back}?error={}",
+            url_escape(&err.to_string())
+        ))
         .into_response()),
         Err(err) => Err(page_error(err)),
     }

@@ -652,6 +652,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         vec![
             "agencies",
             "agency_communes",
+            "agency_members",
             "audit_log",
             "capital_balances",
             "capital_daily",

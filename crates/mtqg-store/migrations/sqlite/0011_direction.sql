@@ -107,3 +107,10 @@ create table direction_files (
     created_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 create index direction_files_meeting_idx on direction_files (meeting_id);
+
+-- Accounts working for an agency: their "my tasks" are the agency's.
+create table agency_members (
+    agency_id integer not null references agencies (id),
+    user_id integer not null references users (id),
+    primary key (agency_id, user_id)
+) without rowid;

@@ -1377,6 +1377,20 @@ async fn a_conclusion_notice_is_pasted_corrected_saved_and_followed_up() {
         dashboard.body.contains("Tham mưu phân bổ vốn"),
         "a coordinating agency sees it"
     );
+    let member = app
+        .post_form(
+            Some(&admin),
+            "/direction/agencies/STC/members",
+            &format!("csrf_token={}&username=xa", admin.csrf),
+        )
+        .await;
+    assert_eq!(member.status, StatusCode::SEE_OTHER);
+    let mine = app.get(Some(&officer), "/direction").await;
+    assert!(
+        mine.body.contains("Nhiệm vụ của tôi") && mine.body.contains("/direction/agencies/STC"),
+        "{}",
+        mine.body
+    );
     let download = app
         .get(Some(&admin), "/direction/agencies/SKHDT/tasks.xlsx")
         .await;
