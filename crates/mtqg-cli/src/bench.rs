@@ -603,7 +603,7 @@ pub(crate) async fn poverty(
     ));
     let mut synthetic = SyntheticHouseholds::new(&communes, per_commune, 2026);
     let map = service.commune_successors(&communes, 2024, 2025).await?;
-    synthetic.advance(&|code: &str| map.get(code).cloned().unwrap_or_else(|| code.to_owned()));
+    synthetic.advance(&|code: &str| map.get(code).cloned());
     let csv_2025 = dir.join("ho-2025.csv");
     let xlsx_path = dir.join("ho-2025-thuong-xuyen.xlsx");
     {

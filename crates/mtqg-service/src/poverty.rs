@@ -179,6 +179,29 @@ fn kind_label(kind: &str) -> &'static str {
     }
 }
 
+/// Whether an ended commune lay, on its last day, in the province that holds `commune_id` on `day` (the province
+/// itself, or the one it was carried into).
+fn same_province(
+    atlas: &mtqg_core::atlas::Atlas,
+    ended: i64,
+    commune_id: i64,
+    day: NaiveDate,
+) -> bool {
+    let Some(last) = atlas
+        .stored(ended)
+        .and_then(|unit| unit.validity.to)
+        .and_then(|to| to.pred_opt())
+    else {
+        return false;
+    };
+    let old_province = atlas.chain_up(ended, last).last().copied();
+    let new_province = atlas.chain_up(commune_id, day).last().copied();
+    match (old_province, new_province) {
+        (Some(old), Some(new)) => atlas.carried_to(old, day) == Some(new),
+        _ => false,
+    }
+}
+
 /// Classifies a stored row under `standard` (a what-if when it is another standard than the list's);
 /// `list_indicators` are the codes of the list's own standard, which an empty `answered` stands for.
 pub(crate) fn classify_row(
@@ -581,9 +604,23 @@ impl Service {
 
         // 3. Households already stored: in the same commune (or one it was formed from) they are updated; in
         //    another commune they are refused.
+        // Households may be stored under the commune itself, one it was formed from (lineage), or a commune of
+        // the same province that ended without a recorded lineage (the 2023–2025 arrangements).
         let mut commune_ids: Vec<i64> = Vec::new();
+        let mut provinces: HashSet<i64> = HashSet::new();
         for unit in communes.values().flatten() {
             commune_ids.extend(atlas.reach(unit.id));
+            if let Some(province) = atlas.chain_up(unit.id, day).last() {
+                provinces.insert(*province);
+            }
+        }
+        for province in provinces {
+            commune_ids.extend(atlas.reach(province).into_iter().filter(|id| {
+                atlas.unit(*id, day).is_none()
+                    && atlas
+                        .stored(*id)
+                        .is_some_and(|unit| unit.level == Level::Commune)
+            }));
         }
         commune_ids.sort_unstable();
         commune_ids.dedup();
@@ -601,9 +638,11 @@ impl Service {
                 (Some(unit), Some(key)) if key.commune_id == unit.id => Some(key.id),
                 (Some(unit), Some(key))
                     if atlas.unit(key.commune_id, day).is_none()
-                        && atlas.is_within(unit.id, key.commune_id) =>
+                        && (atlas.is_within(unit.id, key.commune_id)
+                            || same_province(&atlas, key.commune_id, unit.id, day)) =>
                 {
-                    // The household's old commune was merged into this one.
+                    // The household's old commune was merged into this one (by the lineage, or, for the
+                    // arrangements recorded without a crosswalk, within the same province).
                     Some(key.id)
                 }
                 (Some(_), Some(key)) => {

@@ -141,8 +141,9 @@ impl SyntheticHouseholds {
     }
 
     /// One year passes: incomes grow (some fall), deprivations are resolved or appear, 1.5 % of households leave
-    /// and as many new ones form; `commune_of` gives each household's commune in the new year (lineage).
-    pub fn advance(&mut self, commune_of: &dyn Fn(&str) -> String) {
+    /// and as many new ones form; `commune_of` gives each household's commune in the new year (lineage); a household
+    /// whose commune has none leaves the register.
+    pub fn advance(&mut self, commune_of: &dyn Fn(&str) -> Option<String>) {
         let n = self.households.len();
         for idx in 0..n {
             let rng = &mut self.rng;
@@ -154,7 +155,13 @@ impl SyntheticHouseholds {
                 household.present = false;
                 continue;
             }
-            household.commune = commune_of(&household.commune);
+            match commune_of(&household.commune) {
+                Some(commune) => household.commune = commune,
+                None => {
+                    household.present = false;
+                    continue;
+                }
+            }
             let growth = if rng.gen_bool(0.08) {
                 rng.gen_range(0.6..0.95)
             } else {
@@ -268,8 +275,20 @@ impl Service {
             .iter()
             .filter_map(|code| {
                 let unit = atlas.unit_by_code(code, from)?;
-                let carried = atlas.carried_to(unit.id, to)?;
-                Some((code.clone(), atlas.unit(carried, to)?.code))
+                match atlas.carried_to(unit.id, to) {
+                    Some(carried) => Some((code.clone(), atlas.unit(carried, to)?.code)),
+                    // The 2023–2025 arrangements have no crosswalk: a commune that ended without lineage hands its
+                    // households to a commune of the same district (demo data only).
+                    None => {
+                        let district = unit.parent_id?;
+                        let sibling = atlas
+                            .children(district, to)
+                            .into_iter()
+                            .filter(|child| child.level == Level::Commune)
+                            .min_by(|a, b| a.code.cmp(&b.code))?;
+                        Some((code.clone(), sibling.code))
+                    }
+                }
             })
             .collect())
     }
@@ -294,9 +313,7 @@ impl Service {
             if year > first {
                 let before = self.communes_of(province, year - 1).await?;
                 let map = self.commune_successors(&before, year - 1, year).await?;
-                households.advance(&|code: &str| {
-                    map.get(code).cloned().unwrap_or_else(|| code.to_owned())
-                });
+                households.advance(&|code: &str| map.get(code).cloned());
             }
             let mut csv = Vec::new();
             households
