@@ -41,7 +41,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/direction/obstacles", post(submit_obstacle))
         .route("/direction/obstacles/{id}/answer", post(submit_answer))
         .route("/api/v1/direction/propose", post(api_propose))
+        .route("/api/v1/direction/meetings", post(api_record_meeting))
         .route("/api/v1/direction/meetings/{id}", get(api_meeting))
+        .route("/api/v1/direction/tasks/{id}/reports", post(api_report))
+        .route("/api/v1/direction/agencies/{code}", get(api_agency))
+        .route("/api/v1/direction/obstacles", post(api_raise))
+        .route("/api/v1/direction/obstacles/{id}/answer", post(api_answer))
 }
 
 fn page_error(err: ServiceError) -> AppError {
@@ -724,4 +729,203 @@ async fn api_meeting(
         })).collect::<Vec<_>>(),
     }))
     .into_response())
+}
+
+fn api_error(err: ServiceError) -> AppError {
+    AppError::service(err, true)
+}
+
+#[derive(Deserialize)]
+struct TaskBody {
+    number: String,
+    content: String,
+    lead: Option<String>,
+    #[serde(default)]
+    coordinating: Vec<String>,
+    /// dd/mm/yyyy, "thường xuyên" or empty.
+    #[serde(default)]
+    deadline: String,
+}
+
+#[derive(Deserialize)]
+struct MeetingBody {
+    unit: String,
+    held_on: String,
+    title: String,
+    #[serde(default)]
+    chair: String,
+    #[serde(default)]
+    notice_number: String,
+    notice_date: Option<String>,
+    #[serde(default)]
+    signer: String,
+    #[serde(default)]
+    notice_text: String,
+    follows: Option<i64>,
+    tasks: Vec<TaskBody>,
+}
+
+async fn api_record_meeting(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<MeetingBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let invalid = |message: String| AppError::Invalid { api: true, message };
+    let held_on = vi::parse_date(&body.held_on)
+        .ok_or_else(|| invalid(format!("Ngày họp \"{}\" không hợp lệ.", body.held_on)))?;
+    let mut tasks = Vec::with_capacity(body.tasks.len());
+    for task in body.tasks {
+        tasks.push(TaskInput {
+            number: task.number,
+            content: task.content,
+            lead: task.lead.filter(|code| !code.trim().is_empty()),
+            coordinating: task.coordinating,
+            deadline: parse_deadline(&task.deadline).map_err(api_error)?,
+        });
+    }
+    let input = MeetingInput {
+        unit_code: body.unit,
+        held_on,
+        title: body.title,
+        chair: body.chair,
+        notice_number: body.notice_number,
+        notice_date: body.notice_date.as_deref().and_then(vi::parse_date),
+        signer: body.signer,
+        notice_text: body.notice_text,
+        follows: body.follows,
+        tasks,
+    };
+    let id = state
+        .service
+        .record_meeting(&authed.session.actor, &input)
+        .await
+        .map_err(api_error)?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ReportBody {
+    version: i64,
+    reported_on: String,
+    note: String,
+    #[serde(default)]
+    done: bool,
+}
+
+async fn api_report(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<ReportBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let day = vi::parse_date(&body.reported_on).ok_or_else(|| AppError::Invalid {
+        api: true,
+        message: "Ngày báo cáo không hợp lệ.".to_owned(),
+    })?;
+    let status = state
+        .service
+        .report_task(
+            &authed.session.actor,
+            id,
+            body.version,
+            day,
+            &body.note,
+            body.done,
+        )
+        .await
+        .map_err(api_error)?;
+    Ok(Json(serde_json::json!({ "status": status.label() })).into_response())
+}
+
+async fn api_agency(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    let dashboard = state
+        .service
+        .agency_dashboard(&authed.session.actor, &code, today())
+        .await
+        .map_err(api_error)?;
+    Ok(Json(serde_json::json!({
+        "code": dashboard.agency.code, "name": dashboard.agency.name,
+        "overdue": dashboard.overdue, "due_within_week": dashboard.due_within_week,
+        "tasks": dashboard.tasks.iter().map(|v| serde_json::json!({
+            "id": v.task.id, "meeting": v.task.meeting_id, "number": v.task.number, "content": v.task.content,
+            "due_on": v.task.due_on, "ongoing": v.task.ongoing, "status": v.status.label(), "version": v.task.version,
+        })).collect::<Vec<_>>(),
+        "obstacles": dashboard.obstacles.iter().map(|(o, late)| serde_json::json!({
+            "id": o.id, "title": o.title, "raised_on": o.raised_on, "answer_due": o.answer_due,
+            "answer": o.answer, "closed_on": o.closed_on, "answer_overdue": late,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct ObstacleBody {
+    unit: String,
+    agency: String,
+    title: String,
+    #[serde(default)]
+    detail: String,
+    answer_due: Option<String>,
+}
+
+async fn api_raise(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Json(body): Json<ObstacleBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    let id = state
+        .service
+        .raise_unit_obstacle(
+            &authed.session.actor,
+            &body.unit,
+            &body.agency,
+            &body.title,
+            &body.detail,
+            body.answer_due.as_deref().and_then(vi::parse_date),
+        )
+        .await
+        .map_err(api_error)?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct AnswerBody {
+    #[serde(default)]
+    answer: String,
+    #[serde(default)]
+    close: bool,
+}
+
+async fn api_answer(
+    State(state): State<AppState>,
+    authed: Authed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<AnswerBody>,
+) -> Result<Response, AppError> {
+    crate::api::check_csrf_header(&authed, &headers)?;
+    state
+        .service
+        .answer_unit_obstacle(&authed.session.actor, id, &body.answer, body.close)
+        .await
+        .map_err(api_error)?;
+    Ok(Json(serde_json::json!({ "id": id })).into_response())
 }

@@ -8,13 +8,34 @@ use rand::Rng;
 /// What a handler can fail with. `api` chooses JSON over an HTML page.
 #[derive(Debug)]
 pub(crate) enum AppError {
-    Unauthenticated { api: bool },
-    Forbidden { api: bool },
-    NotFound { api: bool, message: String },
-    Invalid { api: bool, message: String },
-    RateLimited { api: bool, message: String },
+    Unauthenticated {
+        api: bool,
+    },
+    Forbidden {
+        api: bool,
+    },
+    NotFound {
+        api: bool,
+        message: String,
+    },
+    Invalid {
+        api: bool,
+        message: String,
+    },
+    /// The record changed or is frozen since the user read it (409).
+    Conflict {
+        api: bool,
+        message: String,
+    },
+    RateLimited {
+        api: bool,
+        message: String,
+    },
     Csrf,
-    Internal { api: bool, cause: anyhow::Error },
+    Internal {
+        api: bool,
+        cause: anyhow::Error,
+    },
 }
 
 impl AppError {
@@ -31,9 +52,11 @@ impl AppError {
                 api,
                 message: err.to_string(),
             },
-            err @ (ServiceError::Invalid(_)
-            | ServiceError::Conflict { .. }
-            | ServiceError::Import(_)) => AppError::Invalid {
+            err @ ServiceError::Conflict { .. } => AppError::Conflict {
+                api,
+                message: err.to_string(),
+            },
+            err @ (ServiceError::Invalid(_) | ServiceError::Import(_)) => AppError::Invalid {
                 api,
                 message: err.to_string(),
             },
@@ -65,6 +88,7 @@ impl IntoResponse for AppError {
             ),
             AppError::NotFound { api, message } => (StatusCode::NOT_FOUND, api, "Không tìm thấy", message, None),
             AppError::Invalid { api, message } => (StatusCode::UNPROCESSABLE_ENTITY, api, "Dữ liệu không hợp lệ", message, None),
+            AppError::Conflict { api, message } => (StatusCode::CONFLICT, api, "Xung đột dữ liệu", message, None),
             AppError::RateLimited { api, message } => (StatusCode::TOO_MANY_REQUESTS, api, "Tạm khóa đăng nhập", message, None),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,

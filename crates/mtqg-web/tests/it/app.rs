@@ -1396,3 +1396,114 @@ async fn a_conclusion_notice_is_pasted_corrected_saved_and_followed_up() {
         .await;
     assert_eq!(download.status, StatusCode::OK);
 }
+
+impl TestApp {
+    /// A JSON call with the client's cookie and CSRF header.
+    async fn post_json(&self, client: &Client, uri: &str, body: serde_json::Value) -> Reply {
+        self.send(
+            Request::post(uri)
+                .header(header::COOKIE, &client.cookie)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("x-csrf-token", &client.csrf)
+                .body(Body::from(body.to_string()))
+                .expect("request builds"),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn the_direction_api_records_a_meeting_progress_and_an_obstacle() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    app.post_form(
+        Some(&admin),
+        "/direction/agencies",
+        &format!(
+            "csrf_token={}&unit=38&code=STC&name={}",
+            admin.csrf,
+            form_value("Sở Tài chính")
+        ),
+    )
+    .await;
+    let early = app
+        .post_json(
+            &admin,
+            "/api/v1/direction/meetings",
+            serde_json::json!({
+                "unit": "38", "held_on": "06/09/2023", "title": "Họp",
+                "tasks": [{"number": "1", "content": "Bố trí vốn", "lead": "STC", "deadline": "01/09/2023"}],
+            }),
+        )
+        .await;
+    assert_eq!(
+        early.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        early.body
+    );
+    assert!(early.body.contains("trước ngày họp"), "{}", early.body);
+    let created = app
+        .post_json(
+            &admin,
+            "/api/v1/direction/meetings",
+            serde_json::json!({
+                "unit": "38", "held_on": "06/09/2023", "title": "Họp",
+                "tasks": [{"number": "1", "content": "Bố trí vốn", "lead": "STC", "deadline": "31/12/2023"}],
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id: serde_json::Value = serde_json::from_str(&created.body).expect("json");
+    let meeting = app
+        .get(
+            Some(&admin),
+            &format!("/api/v1/direction/meetings/{}", id["id"]),
+        )
+        .await;
+    let meeting: serde_json::Value = serde_json::from_str(&meeting.body).expect("json");
+    let task = &meeting["tasks"][0];
+    let report = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/direction/tasks/{}/reports", task["id"]),
+            serde_json::json!({"version": task["version"], "reported_on": "20/12/2023", "note": "Đã bố trí", "done": true}),
+        )
+        .await;
+    assert!(
+        report.body.contains("Hoàn thành đúng hạn"),
+        "{}",
+        report.body
+    );
+    let stale = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/direction/tasks/{}/reports", task["id"]),
+            serde_json::json!({"version": task["version"], "reported_on": "21/12/2023", "note": "Lại"}),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let raised = app
+        .post_json(
+            &admin,
+            "/api/v1/direction/obstacles",
+            serde_json::json!({"unit": "38", "agency": "STC", "title": "Vướng thủ tục thanh toán"}),
+        )
+        .await;
+    assert_eq!(raised.status, StatusCode::CREATED, "{}", raised.body);
+    let obstacle: serde_json::Value = serde_json::from_str(&raised.body).expect("json");
+    let answered = app
+        .post_json(
+            &admin,
+            &format!("/api/v1/direction/obstacles/{}/answer", obstacle["id"]),
+            serde_json::json!({"answer": "Đã hướng dẫn", "close": true}),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    let agency = app
+        .get(Some(&admin), "/api/v1/direction/agencies/STC")
+        .await;
+    let agency: serde_json::Value = serde_json::from_str(&agency.body).expect("json");
+    assert_eq!(agency["tasks"][0]["status"], "Hoàn thành đúng hạn");
+    assert!(agency["obstacles"][0]["closed_on"].is_string());
+}
