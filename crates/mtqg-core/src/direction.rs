@@ -460,6 +460,8 @@ fn first_date(text: &str, meeting: NaiveDate) -> Option<NaiveDate> {
 pub enum Measure {
     /// Share of the unit's xã recognised at the new-rural standard or above, in percent, on the due date.
     NtmXaShare,
+    /// Number of the unit's xã recognised at the new-rural standard during the target year, by the due date.
+    NtmXaNew,
     /// Disbursed share of the year's capital plan, in percent, on the due date.
     DisbursementRate,
     /// Fall of the poverty rate in the year, in percentage points.
@@ -467,8 +469,9 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 3] = [
+    pub const ALL: [Measure; 4] = [
         Measure::NtmXaShare,
+        Measure::NtmXaNew,
         Measure::DisbursementRate,
         Measure::PovertyReduction,
     ];
@@ -476,6 +479,7 @@ impl Measure {
     pub fn code(self) -> &'static str {
         match self {
             Measure::NtmXaShare => "ntm_xa_share",
+            Measure::NtmXaNew => "ntm_xa_new",
             Measure::DisbursementRate => "disbursement_rate",
             Measure::PovertyReduction => "poverty_reduction",
         }
@@ -488,6 +492,7 @@ impl Measure {
     pub fn label(self) -> &'static str {
         match self {
             Measure::NtmXaShare => "Tỷ lệ xã đạt chuẩn nông thôn mới (%)",
+            Measure::NtmXaNew => "Số xã đạt chuẩn nông thôn mới trong năm",
             Measure::DisbursementRate => "Tỷ lệ giải ngân kế hoạch vốn năm (%)",
             Measure::PovertyReduction => "Giảm tỷ lệ hộ nghèo trong năm (điểm %)",
         }

@@ -470,9 +470,14 @@ impl Service {
                 mtqg_core::vi::format_date(due_on)
             )));
         }
-        if !(value > 0.0 && value <= 100.0) {
+        let ceiling = if measure == Measure::NtmXaNew {
+            100_000.0
+        } else {
+            100.0
+        };
+        if !(value > 0.0 && value <= ceiling) {
             return Err(ServiceError::Invalid(format!(
-                "chỉ tiêu {value} không hợp lệ (lớn hơn 0, không quá 100)"
+                "chỉ tiêu {value} không hợp lệ (lớn hơn 0, không quá {ceiling})"
             )));
         }
         let mut tx = self.store().begin().await?;
@@ -529,6 +534,18 @@ impl Service {
                         .map(|(_, n)| *n)
                         .sum();
                     (rollup.n_xa > 0).then(|| recognised as f64 * 100.0 / rollup.n_xa as f64)
+                }
+                (Measure::NtmXaNew, Some(code)) => {
+                    // Recognitions at the standard decided in the target year, by the due date.
+                    let year_end =
+                        NaiveDate::from_ymd_opt(target.year as i32, 12, 31).unwrap_or(on);
+                    let rollup = self.ntm_rollup(actor, Some(code), on.min(year_end)).await?;
+                    rollup
+                        .registered
+                        .iter()
+                        .find(|(tier, _)| *tier == mtqg_core::ntm::Tier::Standard)
+                        .map(|(_, counts)| (counts.achieved + counts.unregistered_achieved) as f64)
+                        .or(Some(0.0))
                 }
                 (Measure::DisbursementRate, Some(code)) => self
                     .capital_summary(actor, Some(code), target.year as i32, on, None)
@@ -763,7 +780,24 @@ impl Service {
     ) -> Result<i64, ServiceError> {
         actor.require(Permission::ReportDirection)?;
         let today = chrono::Utc::now().date_naive();
-        let unit = self.unit_at(actor, unit_code, today).await?;
+        // A unit raises it, or an investment project's investor (chủ đầu tư), under the project's unit.
+        let (unit_id, project_id, raised_by) = match self.unit_at(actor, unit_code, today).await {
+            Ok(unit) => (unit.id, None, unit.code),
+            Err(ServiceError::NotFound(_)) => {
+                let project =
+                    self.project_in_scope(actor, unit_code)
+                        .await
+                        .map_err(|err| match err {
+                            ServiceError::NotFound(_) => ServiceError::NotFound(format!(
+                                "đơn vị hoặc dự án mã \"{}\"",
+                                unit_code.trim()
+                            )),
+                            other => other,
+                        })?;
+                (project.unit_id, Some(project.id), project.code)
+            }
+            Err(err) => return Err(err),
+        };
         if title.trim().is_empty() {
             return Err(ServiceError::Invalid(
                 "cần nội dung khó khăn, vướng mắc".to_owned(),
@@ -786,7 +820,8 @@ impl Service {
             .insert_unit_obstacle(
                 &ObstacleRow {
                     id: 0,
-                    unit_id: unit.id,
+                    unit_id,
+                    project_id,
                     agency_id: Some(agency.id),
                     title: title.trim().to_owned(),
                     detail: detail.trim().to_owned(),
@@ -800,7 +835,7 @@ impl Service {
             )
             .await?;
         let mut entry = actor.audit("obstacle.raise", "obstacles", id.to_string());
-        entry.after = Some(serde_json::json!({ "unit": unit.code, "agency": agency.code }));
+        entry.after = Some(serde_json::json!({ "raised_by": raised_by, "agency": agency.code }));
         tx.append_audit(entry).await?;
         tx.commit().await?;
         Ok(id)

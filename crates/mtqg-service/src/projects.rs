@@ -174,7 +174,7 @@ impl Service {
     }
 
     /// A project in the actor's scope, by code.
-    async fn project_in_scope(
+    pub(crate) async fn project_in_scope(
         &self,
         actor: &Actor,
         code: &str,

@@ -78,6 +78,8 @@ pub struct ObstacleRow {
     pub id: i64,
     pub unit_id: i64,
     pub agency_id: Option<i64>,
+    /// The investment project whose investor (chủ đầu tư) raised it, if not the unit itself.
+    pub project_id: Option<i64>,
     pub title: String,
     pub detail: String,
     pub raised_on: NaiveDate,
@@ -128,7 +130,7 @@ const TASK_COLUMNS: &str =
 const MEETING_COLUMNS: &str =
     "id, unit_id, held_on, title, chair, notice_number, notice_date, signer, notice_text, follows_id";
 const OBSTACLE_COLUMNS: &str =
-    "id, unit_id, agency_id, title, detail, raised_on, answer_due, answer, \
+    "id, unit_id, agency_id, project_id, title, detail, raised_on, answer_due, answer, \
      answered_on, closed_on";
 
 impl Store {
@@ -508,11 +510,12 @@ impl Tx {
         let (id,): (i64,) = self
             .conn()
             .fetch_one(
-                "insert into obstacles (unit_id, agency_id, title, detail, raised_on, answer_due, created_by) \
-                 values ($1, $2, $3, $4, $5, $6, $7) returning id",
+                "insert into obstacles (unit_id, agency_id, project_id, title, detail, raised_on, answer_due, \
+                 created_by) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
                 args![
                     obstacle.unit_id,
                     obstacle.agency_id,
+                    obstacle.project_id,
                     obstacle.title.as_str(),
                     obstacle.detail.as_str(),
                     obstacle.raised_on,

@@ -444,6 +444,20 @@ async fn a_conclusions_numeric_targets_are_computed_from_the_data_not_typed() {
         )
         .await
         .expect("poverty target");
+    service
+        .add_target(
+            &admin,
+            id,
+            &target(
+                mtqg_core::direction::Measure::NtmXaNew,
+                "384",
+                2024,
+                2.0,
+                "2024-12-31",
+            ),
+        )
+        .await
+        .expect("count target");
     let before = service
         .target_progress(&admin, id, date("2026-11-29"))
         .await
@@ -480,6 +494,9 @@ async fn a_conclusions_numeric_targets_are_computed_from_the_data_not_typed() {
     let share = 100.0 / xa.n_xa as f64;
     assert!((after[0].actual.unwrap() - share).abs() < 1e-9);
     assert!((after[0].progress.unwrap() - share * 2.0).abs() < 1e-9);
+    assert_eq!(after[2].actual, Some(1.0), "one xã recognised in 2024");
+    assert_eq!(after[2].progress, Some(50.0));
+    assert_eq!(before[2].actual, Some(0.0));
     let rates = service
         .poverty_rates(&admin, Some("38"), 2025, false)
         .await
@@ -610,4 +627,55 @@ async fn the_signed_notice_and_evidence_of_progress_are_attached_within_scope() 
         service.direction_file(&outsider, notice).await,
         Err(ServiceError::Forbidden)
     ));
+}
+
+#[tokio::test]
+async fn an_investor_raises_an_obstacle_through_its_project() {
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let project = service
+        .add_project(
+            &admin,
+            mtqg_service::projects::ProjectInput {
+                code: "DA-GT-01".to_owned(),
+                name: "Đường giao thông liên xã".to_owned(),
+                unit_code: "38".to_owned(),
+                location_codes: vec!["38".to_owned()],
+                investor: "Ban Quản lý dự án tỉnh".to_owned(),
+                item_code: "GNBV.DA1".to_owned(),
+                capital_type: mtqg_core::money::CapitalType::Investment,
+                sources: "NSTW".to_owned(),
+                total_investment: 5_000_000_000,
+                approval: "QĐ 45/QĐ-UBND".to_owned(),
+                start_date: Some(date("2026-02-01")),
+                end_date: Some(date("2027-06-30")),
+                status: "dang_thuc_hien".to_owned(),
+                contractors: String::new(),
+            },
+        )
+        .await
+        .expect("project");
+    service
+        .raise_unit_obstacle(
+            &admin,
+            "DA-GT-01",
+            "STC",
+            "Chậm giải phóng mặt bằng",
+            "",
+            None,
+        )
+        .await
+        .expect("raised by the investor");
+    let unknown = service
+        .raise_unit_obstacle(&admin, "KHONG-CO", "STC", "Vướng mắc", "", None)
+        .await;
+    assert!(
+        matches!(unknown, Err(ServiceError::NotFound(ref m)) if m.contains("đơn vị hoặc dự án")),
+        "{unknown:?}"
+    );
+    let dashboard = service
+        .agency_dashboard(&admin, "STC", chrono::Utc::now().date_naive())
+        .await
+        .unwrap();
+    assert_eq!(dashboard.obstacles[0].0.project_id, Some(project));
 }

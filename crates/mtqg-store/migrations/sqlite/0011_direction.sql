@@ -69,6 +69,7 @@ create table obstacles (
     id integer primary key,
     unit_id integer not null references units (id),
     agency_id integer references agencies (id),
+    project_id integer references projects (id),
     title text not null,
     detail text not null default '',
     raised_on text not null,
@@ -84,7 +85,7 @@ create index obstacles_agency_idx on obstacles (agency_id, closed_on);
 create table meeting_targets (
     id integer primary key,
     meeting_id integer not null references meetings (id),
-    measure text not null check (measure in ('ntm_xa_share', 'disbursement_rate', 'poverty_reduction')),
+    measure text not null check (measure in ('ntm_xa_share', 'ntm_xa_new', 'disbursement_rate', 'poverty_reduction')),
     unit_id integer not null references units (id),
     year integer not null,
     target_value real not null,
