@@ -251,15 +251,25 @@ impl Service {
     pub async fn agencies(&self, actor: &Actor) -> Result<Vec<AgencyRecord>, ServiceError> {
         actor.require(Permission::ReadDirection)?;
         let all = self.store().agencies().await?;
+        self.in_reach(actor, &all).await
+    }
+
+    /// Those of `all` the actor reaches: agencies of its scope's units and of the units above.
+    async fn in_reach(
+        &self,
+        actor: &Actor,
+        all: &[AgencyRecord],
+    ) -> Result<Vec<AgencyRecord>, ServiceError> {
         let atlas = self.atlas().await?;
         Ok(all
-            .into_iter()
+            .iter()
             .filter(|agency| match actor.scope_unit_id {
                 None => true,
                 Some(scope) => {
                     atlas.is_within(scope, agency.unit_id) || atlas.is_within(agency.unit_id, scope)
                 }
             })
+            .cloned()
             .collect())
     }
 
@@ -325,13 +335,13 @@ impl Service {
                 "thông báo kết luận chưa có nhiệm vụ nào".to_owned(),
             ));
         }
-        let agencies = self.agencies(actor).await?;
+        let all = self.store().agencies().await?;
+        let agencies = self.in_reach(actor, &all).await?;
         let find = |code: &str| {
             agencies
                 .iter()
                 .find(|a| a.code.eq_ignore_ascii_case(code.trim()))
         };
-        let all = self.store().agencies().await?;
         let mut problems = Vec::new();
         let mut tasks = Vec::with_capacity(input.tasks.len());
         for task in &input.tasks {
@@ -714,13 +724,13 @@ impl Service {
         today: NaiveDate,
     ) -> Result<AgencyDashboard, ServiceError> {
         actor.require(Permission::ReadDirection)?;
-        let agencies = self.agencies(actor).await?;
-        let agency = agencies
-            .iter()
-            .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
-            .cloned()
-            .ok_or_else(|| ServiceError::NotFound(format!("cơ quan mã {agency_code}")))?;
         let all = self.store().agencies().await?;
+        let agency = self
+            .in_reach(actor, &all)
+            .await?
+            .into_iter()
+            .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
+            .ok_or_else(|| ServiceError::NotFound(format!("cơ quan mã {agency_code}")))?;
         let tasks: Vec<TaskView> = self
             .store()
             .tasks_of_agency(agency.id, &agency.code)

@@ -204,6 +204,33 @@ fn in_list(n: usize, first: usize) -> String {
 }
 
 impl Store {
+    /// Packed rows of `from_where` for `ids` a chunk at a time: `from_where` gets the chunk's placeholder list
+    /// (numbered after the `leading` arguments), `parse` reads each row.
+    async fn packed_by_ids<T>(
+        &self,
+        columns: &[&str],
+        ids: &[i64],
+        leading: Vec<Arg>,
+        from_where: impl Fn(&str) -> String,
+        parse: impl Fn(&[&str]) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let mut args = leading.clone();
+            let placeholders = in_list(chunk.len(), args.len() + 1);
+            args.extend(chunk.iter().map(|id| Arg::from(*id)));
+            let rows = self
+                .pool
+                .conn()
+                .fetch_packed(columns, &from_where(&placeholders), args)
+                .await?;
+            for row in rows.rows() {
+                found.push(parse(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
     pub async fn poverty_standards(&self) -> Result<Vec<PovertyStandardRecord>, StoreError> {
         self.pool
             .conn()
@@ -235,31 +262,22 @@ impl Store {
         &self,
         commune_ids: &[i64],
     ) -> Result<Vec<(String, HouseholdKey)>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in commune_ids.chunks(IN_CHUNK) {
-            let rows = self
-                .pool
-                .conn()
-                .fetch_packed(
-                    &["id", "commune_id", "code"],
-                    &format!(
-                        "households where commune_id in ({})",
-                        in_list(chunk.len(), 1)
-                    ),
-                    chunk.iter().map(|id| Arg::from(*id)).collect(),
-                )
-                .await?;
-            for row in rows.rows() {
-                found.push((
+        self.packed_by_ids(
+            &["id", "commune_id", "code"],
+            commune_ids,
+            Vec::new(),
+            |ids| format!("households where commune_id in ({ids})"),
+            |row| {
+                Ok((
                     row[2].to_owned(),
                     HouseholdKey {
                         id: parse_int(row[0])?,
                         commune_id: parse_int(row[1])?,
                     },
-                ));
-            }
-        }
-        Ok(found)
+                ))
+            },
+        )
+        .await
     }
 
     /// Stored households with these codes, wherever they are.
@@ -409,32 +427,23 @@ impl Store {
         &self,
         list_ids: &[i64],
     ) -> Result<Vec<(i64, ListRow)>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in list_ids.chunks(IN_CHUNK) {
-            let rows = self
-                .pool
-                .conn()
-                .fetch_packed(
-                    &[
-                        "list_id",
-                        "household_id",
-                        "area",
-                        "ethnic_minority",
-                        "income",
-                        "score_a",
-                        "deprived",
-                        "answered",
-                        "class",
-                    ],
-                    &format!(
-                        "poverty_list_rows where list_id in ({})",
-                        in_list(chunk.len(), 1)
-                    ),
-                    chunk.iter().map(|id| Arg::from(*id)).collect(),
-                )
-                .await?;
-            for row in rows.rows() {
-                found.push((
+        self.packed_by_ids(
+            &[
+                "list_id",
+                "household_id",
+                "area",
+                "ethnic_minority",
+                "income",
+                "score_a",
+                "deprived",
+                "answered",
+                "class",
+            ],
+            list_ids,
+            Vec::new(),
+            |ids| format!("poverty_list_rows where list_id in ({ids})"),
+            |row| {
+                Ok((
                     parse_int(row[0])?,
                     ListRow {
                         household_id: parse_int(row[1])?,
@@ -446,10 +455,10 @@ impl Store {
                         answered: row[7].to_owned(),
                         class: class_code(row[8]),
                     },
-                ));
-            }
-        }
-        Ok(found)
+                ))
+            },
+        )
+        .await
     }
 
     /// (list id, household id, class) of every row of these lists, for flows.
@@ -457,25 +466,14 @@ impl Store {
         &self,
         list_ids: &[i64],
     ) -> Result<Vec<(i64, i64, String)>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in list_ids.chunks(IN_CHUNK) {
-            let rows = self
-                .pool
-                .conn()
-                .fetch_packed(
-                    &["list_id", "household_id", "class"],
-                    &format!(
-                        "poverty_list_rows where list_id in ({})",
-                        in_list(chunk.len(), 1)
-                    ),
-                    chunk.iter().map(|id| Arg::from(*id)).collect(),
-                )
-                .await?;
-            for row in rows.rows() {
-                found.push((parse_int(row[0])?, parse_int(row[1])?, row[2].to_owned()));
-            }
-        }
-        Ok(found)
+        self.packed_by_ids(
+            &["list_id", "household_id", "class"],
+            list_ids,
+            Vec::new(),
+            |ids| format!("poverty_list_rows where list_id in ({ids})"),
+            |row| Ok((parse_int(row[0])?, parse_int(row[1])?, row[2].to_owned())),
+        )
+        .await
     }
 
     /// Households poor or near-poor in a frozen list of these communes before `year`: (household id, class).
@@ -484,29 +482,20 @@ impl Store {
         commune_ids: &[i64],
         year: i32,
     ) -> Result<Vec<(i64, String)>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in commune_ids.chunks(IN_CHUNK) {
-            let mut args = args![i64::from(year)];
-            args.extend(chunk.iter().map(|id| Arg::from(*id)));
-            let rows = self
-                .pool
-                .conn()
-                .fetch_packed(
-                    &["r.household_id", "r.class"],
-                    &format!(
-                        "poverty_list_rows r join poverty_lists l on l.id = r.list_id \
-                         where l.year < $1 and l.status = 'frozen' and r.class in ('poor', 'near_poor') \
-                         and l.commune_id in ({})",
-                        in_list(chunk.len(), 2)
-                    ),
-                    args,
+        self.packed_by_ids(
+            &["r.household_id", "r.class"],
+            commune_ids,
+            args![i64::from(year)],
+            |ids| {
+                format!(
+                    "poverty_list_rows r join poverty_lists l on l.id = r.list_id \
+                     where l.year < $1 and l.status = 'frozen' and r.class in ('poor', 'near_poor') \
+                     and l.commune_id in ({ids})"
                 )
-                .await?;
-            for row in rows.rows() {
-                found.push((parse_int(row[0])?, row[1].to_owned()));
-            }
-        }
-        Ok(found)
+            },
+            |row| Ok((parse_int(row[0])?, row[1].to_owned())),
+        )
+        .await
     }
 
     /// A page of a list's households with their results: `class` filters by class, `village` and `query`

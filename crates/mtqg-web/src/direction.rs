@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::auth::Authed;
 use crate::error::AppError;
+use crate::pages::field;
 use crate::views::UserView;
 use crate::AppState;
 
@@ -51,12 +52,6 @@ pub(crate) fn router() -> Router<AppState> {
 
 fn page_error(err: ServiceError) -> AppError {
     AppError::service(err, false)
-}
-
-fn field(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|text| text.trim().to_owned())
-        .unwrap_or_default()
 }
 
 fn deadline_text(deadline: Deadline) -> String {
@@ -391,25 +386,19 @@ async fn submit_file(
         .get("task_id")
         .and_then(|t| t.trim().parse().ok());
     let back = format!("/direction/meetings/{id}");
-    match state
-        .service
-        .attach_direction_file(
-            &authed.session.actor,
-            id,
-            task,
-            &upload.file_name,
-            upload.bytes,
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(err @ ServiceError::Invalid(_)) => Ok(Redirect::to(&format!(
-            "{back}?error={}",
-            url_escape(&err.to_string())
-        ))
-        .into_response()),
-        Err(err) => Err(page_error(err)),
-    }
+    back_to(
+        &back,
+        state
+            .service
+            .attach_direction_file(
+                &authed.session.actor,
+                id,
+                task,
+                &upload.file_name,
+                upload.bytes,
+            )
+            .await,
+    )
 }
 
 async fn download_file(
@@ -464,14 +453,7 @@ async fn submit_target(
             .await
     }
     .await;
-    match res {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(err @ (ServiceError::Invalid(_) | ServiceError::NotFound(_))) => Ok(Redirect::to(
-            &format!("{back}?error={}", url_escape(&err.to_string())),
-        )
-        .into_response()),
-        Err(err) => Err(page_error(err)),
-    }
+    back_to(&back, res)
 }
 
 async fn submit_report(
@@ -507,12 +489,21 @@ async fn submit_report(
             .await
     }
     .await;
+    back_to(&back, res)
+}
+
+/// After a form: back to the page, or back with the user's mistake (invalid input, a conflict, something not found)
+/// shown on it; other errors as error pages.
+fn back_to<T>(back: &str, res: Result<T, ServiceError>) -> Result<Response, AppError> {
     match res {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => Ok(Redirect::to(
-            &format!("{back}?error={}", url_escape(&err.to_string())),
-        )
-        .into_response()),
+        Ok(_) => Ok(Redirect::to(back).into_response()),
+        Err(
+            err @ (ServiceError::Invalid(_)
+            | ServiceError::Conflict { .. }
+            | ServiceError::NotFound(_)),
+        ) => Ok(
+            Redirect::to(&format!("{back}?error={}", url_escape(&err.to_string()))).into_response(),
+        ),
         Err(err) => Err(page_error(err)),
     }
 }
@@ -573,18 +564,13 @@ async fn submit_communes(
         .map(str::to_owned)
         .collect();
     let back = format!("/direction/agencies/{code}");
-    match state
-        .service
-        .assign_agency_communes(&authed.session.actor, &code, &codes)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(err @ (ServiceError::Invalid(_) | ServiceError::NotFound(_))) => Ok(Redirect::to(
-            &format!("{back}?error={}", url_escape(&err.to_string())),
-        )
-        .into_response()),
-        Err(err) => Err(page_error(err)),
-    }
+    back_to(
+        &back,
+        state
+            .service
+            .assign_agency_communes(&authed.session.actor, &code, &codes)
+            .await,
+    )
 }
 
 async fn submit_member(
@@ -595,19 +581,13 @@ async fn submit_member(
 ) -> Result<Response, AppError> {
     authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
     let back = format!("/direction/agencies/{code}");
-    match state
-        .service
-        .add_agency_member(&authed.session.actor, &code, &field(&form, "username"))
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&back).into_response()),
-        Err(err @ ServiceError::NotFound(_)) => Ok(Redirect::to(&format!(
-            "{back}?error={}",
-            url_escape(&err.to_string())
-        ))
-        .into_response()),
-        Err(err) => Err(page_error(err)),
-    }
+    back_to(
+        &back,
+        state
+            .service
+            .add_agency_member(&authed.session.actor, &code, &field(&form, "username"))
+            .await,
+    )
 }
 
 async fn agency_xlsx(
@@ -657,23 +637,18 @@ async fn submit_answer(
 ) -> Result<Response, AppError> {
     authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
     let back = format!("/direction/agencies/{}", field(&form, "agency"));
-    match state
-        .service
-        .answer_unit_obstacle(
-            &authed.session.actor,
-            id,
-            &field(&form, "answer"),
-            form.get("close").is_some_and(|v| v == "1"),
-        )
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&back).into_response()),
-        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => Ok(Redirect::to(
-            &format!("{back}?error={}", url_escape(&err.to_string())),
-        )
-        .into_response()),
-        Err(err) => Err(page_error(err)),
-    }
+    back_to(
+        &back,
+        state
+            .service
+            .answer_unit_obstacle(
+                &authed.session.actor,
+                id,
+                &field(&form, "answer"),
+                form.get("close").is_some_and(|v| v == "1"),
+            )
+            .await,
+    )
 }
 
 #[derive(Deserialize)]

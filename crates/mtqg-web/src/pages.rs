@@ -53,6 +53,38 @@ pub(crate) fn render(
     Ok(Html(html).into_response())
 }
 
+/// A form field, trimmed; empty when absent.
+pub(crate) fn field(form: &std::collections::HashMap<String, String>, name: &str) -> String {
+    form.get(name)
+        .map(|text| text.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// A JSON body read as a form: strings as they are, arrays joined with commas, null as empty, other values as JSON.
+pub(crate) fn json_form(
+    body: std::collections::HashMap<String, serde_json::Value>,
+) -> std::collections::HashMap<String, String> {
+    body.into_iter()
+        .map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text,
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| item.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (key, text)
+        })
+        .collect()
+}
+
 fn page_error(err: ServiceError) -> AppError {
     AppError::service(err, false)
 }

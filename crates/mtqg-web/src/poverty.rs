@@ -26,6 +26,7 @@ use serde::Deserialize;
 use crate::auth::Authed;
 use crate::charts::Bar;
 use crate::error::AppError;
+use crate::pages::{field, json_form};
 use crate::views::UserView;
 use crate::AppState;
 
@@ -58,12 +59,6 @@ fn page_error(err: ServiceError) -> AppError {
 
 fn api_error(err: ServiceError) -> AppError {
     AppError::service(err, true)
-}
-
-fn field(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|text| text.trim().to_owned())
-        .unwrap_or_default()
 }
 
 fn percent(value: Option<f64>) -> Option<String> {
@@ -1026,28 +1021,6 @@ async fn api_list(
         })).collect::<Vec<_>>(),
     }))
     .into_response())
-}
-
-fn json_form(body: HashMap<String, serde_json::Value>) -> HashMap<String, String> {
-    body.into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                serde_json::Value::String(text) => text,
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(|item| {
-                        item.as_str()
-                            .map(str::to_owned)
-                            .unwrap_or_else(|| item.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(","),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (key, text)
-        })
-        .collect()
 }
 
 async fn api_review(

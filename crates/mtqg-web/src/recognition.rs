@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::Authed;
 use crate::error::AppError;
+use crate::pages::{field, json_form};
 use crate::views::UserView;
 use crate::AppState;
 
@@ -62,12 +63,6 @@ fn form_date(form: &HashMap<String, String>, field: &str) -> Result<NaiveDate, S
             "ngày \"{text}\" không hợp lệ; dùng dd/mm/yyyy hoặc yyyy-mm-dd"
         ))
     })
-}
-
-fn field(form: &HashMap<String, String>, name: &str) -> String {
-    form.get(name)
-        .map(|text| text.trim().to_owned())
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize, Default)]
@@ -457,20 +452,6 @@ async fn api_scorecard(
         .await
         .map_err(api_error)?;
     Ok(Json(scorecard_json(&card)).into_response())
-}
-
-/// A JSON object's values as the texts a form would send (numbers written out).
-fn json_form(body: HashMap<String, serde_json::Value>) -> HashMap<String, String> {
-    body.into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                serde_json::Value::String(text) => text,
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (key, text)
-        })
-        .collect()
 }
 
 fn created(id: i64) -> Response {
