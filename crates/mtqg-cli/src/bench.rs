@@ -1,5 +1,6 @@
 //! `mtqg bench`: loads the shipped geography into the given (empty) database and times the as-of queries.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -175,6 +176,12 @@ pub(crate) async fn capital(
         service.record_event(&actor, input).await?;
         single.push(t.elapsed());
     }
+    file_import(
+        service,
+        &actor,
+        *plan.plan_years.last().expect("plan years"),
+    )
+    .await?;
     output::line(&format!(
         "capital queries, {iterations} runs each (p50 / p95 ms):"
     ));
@@ -190,6 +197,75 @@ pub(crate) async fn capital(
         single.len(),
         percentile(&mut single, 0.50),
         percentile(&mut single, 0.95)
+    ));
+    Ok(())
+}
+
+/// A disbursement report as a file: five small disbursements for each project of `plan_year`, written as CSV and
+/// imported through `import_capital` (parse, validate, check against the balances, write in one transaction). Rows a
+/// dry run refuses (a project with nothing left) are dropped first, so the timed import writes every row.
+async fn file_import(service: &Service, actor: &Actor, plan_year: i32) -> anyhow::Result<()> {
+    use mtqg_service::geography::TableSource;
+    let prefix = format!("DA{plan_year}-");
+    let mut rows = Vec::new();
+    for project in service.store().projects_of_all(1_000_000).await? {
+        let (true, Some(end)) = (project.code.starts_with(&prefix), project.end_date) else {
+            continue;
+        };
+        let source = mtqg_core::money::Source::parse(&project.sources)
+            .unwrap_or(mtqg_core::money::Source::Central)
+            .key();
+        for back in 0..5 {
+            let day = end - chrono::Duration::days(back);
+            rows.push(format!(
+                "disbursement,{},{plan_year},1000,{source},{}",
+                day.format("%d/%m/%Y"),
+                project.code
+            ));
+        }
+    }
+    let csv = |rows: &[String]| -> Vec<u8> {
+        let mut text = String::from("kind,date,plan year,amount (đồng),source,project code\n");
+        for row in rows {
+            text.push_str(row);
+            text.push('\n');
+        }
+        text.into_bytes()
+    };
+    let source = |bytes: Vec<u8>| TableSource::Csv(Box::new(std::io::Cursor::new(bytes)));
+    let dry = service
+        .import_capital(actor, "giai-ngan.csv", source(csv(&rows)), true, &|_| {})
+        .await?;
+    anyhow::ensure!(
+        dry.n_problems <= dry.problems.len(),
+        "too many refused rows to drop ({}; first: {:?})",
+        dry.n_problems,
+        dry.problems.first()
+    );
+    // Report rows count the header as row 1.
+    let refused: HashSet<usize> = dry.problems.iter().map(|p| p.row - 2).collect();
+    let rows: Vec<String> = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains(i))
+        .map(|(_, row)| row)
+        .collect();
+    let bytes = csv(&rows);
+    let started = Instant::now();
+    let report = service
+        .import_capital(actor, "giai-ngan.csv", source(bytes), false, &|_| {})
+        .await?;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        report.applied,
+        "the file import was refused: {:?}",
+        report.problems.first()
+    );
+    output::line(&format!(
+        "file import (CSV, {} disbursements of plan year {plan_year}: parse, check, write in one transaction): {secs:.2} s = {:.0} events/s ({} rows refused by the dry run and dropped)",
+        report.n_events,
+        report.n_events as f64 / secs,
+        refused.len()
     ));
     Ok(())
 }

@@ -1,13 +1,35 @@
-//! A choropleth of today's 34 provinces, drawn server-side as SVG from the shipped boundaries
-//! (`data/geography/provinces_2025.geojson`, simplified by `tools/prepare_boundaries.py`). Names are escaped here; the
-//! result goes into templates as trusted markup.
+//! A choropleth of provinces, drawn server-side as SVG from the shipped boundaries: today's 34
+//! (`data/geography/provinces_2025.geojson`) or the 63 before 1/7/2025 (`provinces_2021.geojson`), both simplified by
+//! `tools/prepare_boundaries.py`. Names are escaped here; the result goes into templates as trusted markup.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use mtqg_core::vi;
 
-const BOUNDARIES: &str = include_str!("../../../data/geography/provinces_2025.geojson");
+const BOUNDARIES_2025: &str = include_str!("../../../data/geography/provinces_2025.geojson");
+const BOUNDARIES_2021: &str = include_str!("../../../data/geography/provinces_2021.geojson");
+
+/// Which provinces a map draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Provinces {
+    /// The 63 provinces before the 2025 reform.
+    Before2025,
+    /// The 34 provinces from 1/7/2025.
+    From2025,
+}
+
+impl Provinces {
+    /// The provinces of the country on `date`.
+    pub(crate) fn on(date: chrono::NaiveDate) -> Provinces {
+        let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
+        if date < reform {
+            Provinces::Before2025
+        } else {
+            Provinces::From2025
+        }
+    }
+}
 
 struct Province {
     code: String,
@@ -16,11 +38,19 @@ struct Province {
     rings: Vec<Vec<(f64, f64)>>,
 }
 
-fn provinces() -> &'static [Province] {
-    static PROVINCES: OnceLock<Vec<Province>> = OnceLock::new();
-    PROVINCES.get_or_init(|| {
+fn provinces(which: Provinces) -> &'static [Province] {
+    static BEFORE: OnceLock<Vec<Province>> = OnceLock::new();
+    static FROM: OnceLock<Vec<Province>> = OnceLock::new();
+    match which {
+        Provinces::Before2025 => BEFORE.get_or_init(|| parse(BOUNDARIES_2021)),
+        Provinces::From2025 => FROM.get_or_init(|| parse(BOUNDARIES_2025)),
+    }
+}
+
+fn parse(boundaries: &str) -> Vec<Province> {
+    {
         let collection: serde_json::Value =
-            serde_json::from_str(BOUNDARIES).expect("the shipped boundaries are valid JSON");
+            serde_json::from_str(boundaries).expect("the shipped boundaries are valid JSON");
         let mut res = Vec::new();
         for feature in collection["features"].as_array().into_iter().flatten() {
             let text = |key: &str| feature["properties"][key].as_str().unwrap_or("").to_owned();
@@ -47,7 +77,7 @@ fn provinces() -> &'static [Province] {
             });
         }
         res
-    })
+    }
 }
 
 fn escape(text: &str) -> String {
@@ -72,11 +102,12 @@ fn band(share: Option<f64>) -> &'static str {
 /// Provinces coloured by `shares` (province code → its name in the register and a share 0–1), each linking to
 /// `link(code)`; a province missing from `shares` shows the boundary file's name and no data.
 pub(crate) fn choropleth(
+    which: Provinces,
     title: &str,
     shares: &HashMap<String, (String, Option<f64>)>,
     link: impl Fn(&str) -> String,
 ) -> String {
-    let all = provinces();
+    let all = provinces(which);
     let points = all.iter().flat_map(|p| p.rings.iter().flatten());
     let (mut min_x, mut max_x, mut min_y, mut max_y) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in points {
@@ -151,7 +182,7 @@ mod tests {
 
     #[test]
     fn the_shipped_boundaries_hold_the_34_provinces_with_their_codes() {
-        let all = provinces();
+        let all = provinces(Provinces::From2025);
         assert_eq!(all.len(), 34);
         assert!(all
             .iter()
@@ -160,12 +191,38 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_boundaries_before_the_reform_hold_the_63_provinces_with_their_codes() {
+        let all = provinces(Provinces::Before2025);
+        assert_eq!(all.len(), 63);
+        let codes: std::collections::HashSet<&str> = all.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes.len(), 63);
+        // Hà Giang (02) and Bình Định (52) ended in the reform; their shapes are here.
+        assert!(all
+            .iter()
+            .any(|p| p.code == "02" && p.name == "Tỉnh Hà Giang"));
+        assert!(all
+            .iter()
+            .any(|p| p.code == "52" && p.name == "Tỉnh Bình Định"));
+        assert!(all.iter().all(|p| !p.rings.is_empty()));
+        assert_eq!(
+            Provinces::on(chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap()),
+            Provinces::Before2025
+        );
+        assert_eq!(
+            Provinces::on(chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
+            Provinces::From2025
+        );
+    }
+
+    #[test]
     fn each_province_is_coloured_by_its_band_and_links_to_its_page() {
         let shares = HashMap::from([
             ("38".to_owned(), ("Tỉnh Thanh Hóa".to_owned(), Some(0.436))),
             ("01".to_owned(), ("Thành phố Hà Nội".to_owned(), Some(0.95))),
         ]);
-        let svg = choropleth("Tỷ lệ xã", &shares, |code| format!("/ntm?unit={code}"));
+        let svg = choropleth(Provinces::From2025, "Tỷ lệ xã", &shares, |code| {
+            format!("/ntm?unit={code}")
+        });
         assert_eq!(svg.matches("<path").count(), 34);
         assert!(svg.contains("<a href=\"/ntm?unit=38\"><path"));
         assert!(

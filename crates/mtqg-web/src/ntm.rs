@@ -176,26 +176,30 @@ async fn overview(
             highlight: matches!((child.share(), overall), (Some(share), Some(all)) if share < all),
         })
         .collect();
-    // The map covers today's 34 provinces: shown for the country from 1/7/2025.
-    let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
+    // The map of the country: the 63 provinces before 1/7/2025, today's 34 from then or when re-based.
     let rebased = query.rebase_to().is_some();
-    let map = (unit.is_none() && actor.scope_unit_id.is_none() && (as_of >= reform || rebased))
-        .then(|| {
-            let shares: std::collections::HashMap<String, (String, Option<f64>)> = rollup
-                .children
-                .iter()
-                .map(|child| (child.code.clone(), (child.name.clone(), child.share())))
-                .collect();
-            let date = vi::format_date(as_of);
-            crate::map::choropleth(
-                "Tỷ lệ xã đạt chuẩn nông thôn mới theo tỉnh",
-                &shares,
-                |code| {
-                    let rebase = if rebased { "&rebase=1" } else { "" };
-                    format!("/ntm?unit={code}&date={date}{rebase}")
-                },
-            )
-        });
+    let provinces = if rebased {
+        crate::map::Provinces::From2025
+    } else {
+        crate::map::Provinces::on(as_of)
+    };
+    let map = (unit.is_none() && actor.scope_unit_id.is_none()).then(|| {
+        let shares: std::collections::HashMap<String, (String, Option<f64>)> = rollup
+            .children
+            .iter()
+            .map(|child| (child.code.clone(), (child.name.clone(), child.share())))
+            .collect();
+        let date = vi::format_date(as_of);
+        crate::map::choropleth(
+            provinces,
+            "Tỷ lệ xã đạt chuẩn nông thôn mới theo tỉnh",
+            &shares,
+            |code| {
+                let rebase = if rebased { "&rebase=1" } else { "" };
+                format!("/ntm?unit={code}&date={date}{rebase}")
+            },
+        )
+    });
     let children_chart = (child_bars.len() > 1).then(|| {
         crate::charts::rate_bars(
             "Tỷ lệ xã đạt chuẩn nông thôn mới theo đơn vị",

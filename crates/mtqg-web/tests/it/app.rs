@@ -883,6 +883,20 @@ async fn a_recognition_is_recorded_and_revoked_in_forms_and_read_on_the_scorecar
         "{}",
         country.body
     );
+    let before = app.get(Some(&admin), "/ntm?date=31/12/2023").await;
+    assert_eq!(
+        before.body.matches("<path").count(),
+        63,
+        "2023 figures on the map of the 63 provinces of the time"
+    );
+    assert!(
+        before.body.contains("<title>Tỉnh Hà Giang: ")
+            && before
+                .body
+                .contains("href=\"/ntm?unit=38&amp;date=31/12/2023\""),
+        "{}",
+        before.body
+    );
     let rebased = app.get(Some(&admin), "/ntm?date=31/12/2023&rebase=1").await;
     assert!(
         rebased.body.contains("Quy đổi sang đơn vị hiện nay"),
