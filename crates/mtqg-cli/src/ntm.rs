@@ -47,6 +47,17 @@ pub(crate) enum NtmCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Register OCOP products from a list (CSV or XLSX, one product per row). Columns (Vietnamese or English
+    /// headers): Mã sản phẩm (code), Tên sản phẩm (name), Chủ thể (owner), Mã xã (commune_code), Nhóm (group: a
+    /// product group code of the scale, e.g. thuc_pham), Điểm A, Điểm B, Điểm C (score_a..c), Số quyết định
+    /// (decision), Ngày quyết định (decided_on, dd/mm/yyyy). Stars come from the scores. Every row is checked first;
+    /// nothing is written unless all pass.
+    OcopImport {
+        input: PathBuf,
+        /// Only report what would be registered
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 impl NtmCommand {
@@ -101,6 +112,40 @@ pub(crate) async fn run_stored(
             ));
             Ok(())
         }
+        NtmCommand::OcopImport { input, dry_run } => {
+            let (file_name, source, progress) = crate::open_table(&input)?;
+            let report = service
+                .import_ocop(&actor, &file_name, source, dry_run)
+                .await;
+            progress.finish_and_clear();
+            let report = report?;
+            print_problems(&file_name, &report.problems);
+            if report.n_problems > 0 {
+                output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
+                std::process::exit(2);
+            }
+            let stars = report
+                .by_stars
+                .iter()
+                .map(|(stars, n)| format!("{n} sản phẩm {stars} sao"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            output::line(&format!(
+                "{} dòng: {}. {}",
+                report.n_rows,
+                if stars.is_empty() {
+                    "không có sản phẩm".to_owned()
+                } else {
+                    stars
+                },
+                if report.applied {
+                    "Đã ghi."
+                } else {
+                    "Chạy thử: chưa ghi gì."
+                }
+            ));
+            Ok(())
+        }
         NtmCommand::Import {
             set,
             stage,
@@ -117,18 +162,7 @@ pub(crate) async fn run_stored(
             let report = service
                 .import_assessments(&actor, source, &set, &stage, dry_run)
                 .await?;
-            for problem in &report.problems {
-                output::line(&format!(
-                    "{file_name}, dòng {}{}: {}",
-                    problem.row,
-                    problem
-                        .column
-                        .as_deref()
-                        .map(|column| format!(", cột {column}"))
-                        .unwrap_or_default(),
-                    problem.message
-                ));
-            }
+            print_problems(&file_name, &report.problems);
             if report.n_problems > 0 {
                 output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
                 std::process::exit(2);
@@ -192,7 +226,10 @@ fn gap_text(result: &RowResult) -> String {
 
 pub(crate) fn run(command: NtmCommand) -> anyhow::Result<()> {
     match command {
-        NtmCommand::Load { .. } | NtmCommand::Sets | NtmCommand::Import { .. } => {
+        NtmCommand::Load { .. }
+        | NtmCommand::Sets
+        | NtmCommand::Import { .. }
+        | NtmCommand::OcopImport { .. } => {
             anyhow::bail!("this command needs the database")
         }
         NtmCommand::Evaluate { set, input, out } => {
@@ -295,4 +332,20 @@ pub(crate) fn run(command: NtmCommand) -> anyhow::Result<()> {
 /// Says once, on standard error, that the set is not checked against the official annex.
 fn eprintln_note(code: &str) {
     tracing::warn!(set = code, "bộ tiêu chí cần đối chiếu văn bản gốc; chỉ tiêu chưa có ngưỡng được báo \"chưa có ngưỡng\"");
+}
+
+/// Each problem of a file on its own line: file, row, column, message.
+fn print_problems(file_name: &str, problems: &[mtqg_core::import::RowProblem]) {
+    for problem in problems {
+        output::line(&format!(
+            "{file_name}, dòng {}{}: {}",
+            problem.row,
+            problem
+                .column
+                .as_deref()
+                .map(|column| format!(", cột {column}"))
+                .unwrap_or_default(),
+            problem.message
+        ));
+    }
 }

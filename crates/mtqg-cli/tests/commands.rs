@@ -199,3 +199,41 @@ fn poverty_classify_needs_no_database_and_refuses_an_absurd_income_with_its_row_
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn ocop_products_are_imported_from_a_list_after_a_dry_run_and_a_repeat_is_refused_with_its_row(
+) {
+    let db = TestDb::new().await;
+    mtqg(&db, &["migrate"]);
+    let dir = std::env::temp_dir().join(format!("mtqg-ocop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let list = dir.join("ocop.csv");
+    std::fs::write(
+        &list,
+        "Mã sản phẩm,Tên sản phẩm,Chủ thể,Mã xã,Nhóm,Điểm A,Điểm B,Điểm C,Số quyết định,Ngày quyết định\n\
+         OCOP-38-001,Mật ong rừng,HTX Tam Chung,14848,thuc_pham,30,20,25,QĐ 77/QĐ-UBND,01/06/2024\n",
+    )
+    .expect("list written");
+    let path = list.to_str().expect("UTF-8 path");
+    let dry = mtqg(&db, &["ntm", "ocop-import", path, "--dry-run"]);
+    assert!(
+        dry.contains("1 sản phẩm 4 sao") && dry.contains("Chạy thử"),
+        "{dry}"
+    );
+    let applied = mtqg(&db, &["ntm", "ocop-import", path]);
+    assert!(applied.contains("Đã ghi."), "{applied}");
+    let again = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["ntm", "ocop-import", path])
+        .env("MTQG_LOG", "warn")
+        .output()
+        .expect("mtqg runs");
+    let stdout = String::from_utf8(again.stdout).expect("UTF-8");
+    assert_eq!(again.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("ocop.csv, dòng 2, cột Mã sản phẩm: mã sản phẩm OCOP-38-001 đã có"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

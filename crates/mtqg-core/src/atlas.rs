@@ -6,6 +6,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+/// The atlas's own indexes: looked up for every unit of every roll-up, so hashed with a fast (non-DoS-resistant)
+/// hasher; the keys are ids and codes from our own tables.
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+
 use chrono::NaiveDate;
 
 use crate::geo::{GroupingCategory, Level, RebaseEdge, Validity};
@@ -91,28 +95,28 @@ pub struct GroupingOf<'a> {
 #[derive(Debug, Default)]
 pub struct Atlas {
     units: Vec<AtlasUnit>,
-    index: HashMap<i64, usize>,
+    index: FastMap<i64, usize>,
     versions: Vec<AtlasVersion>,
     /// Folded names, one per version, for search.
     keys: Vec<String>,
     /// Version indices per unit index.
     versions_of: Vec<Vec<usize>>,
     /// Version indices per parent id: whoever was ever a child of that parent.
-    children_of: HashMap<i64, Vec<usize>>,
+    children_of: FastMap<i64, Vec<usize>>,
     /// Unit indices per code, newest first.
-    by_code: HashMap<String, Vec<usize>>,
+    by_code: FastMap<String, Vec<usize>>,
     /// Unit indices sorted by code, for ordered listings.
     by_code_order: Vec<usize>,
     /// For scope checks: each unit's parents of any date and the units it became.
-    up_links: HashMap<i64, Vec<i64>>,
+    up_links: FastMap<i64, Vec<i64>>,
     /// The reverse: each unit's children of any date and the units it was formed from.
-    down_links: HashMap<i64, Vec<i64>>,
+    down_links: FastMap<i64, Vec<i64>>,
     groupings: Vec<AtlasGrouping>,
     memberships: Vec<AtlasMembership>,
     /// Lineage edges with kind, weight and date, for re-basing.
     lineage: Vec<RebaseEdge>,
     /// Membership indices per unit id.
-    memberships_of: HashMap<i64, Vec<usize>>,
+    memberships_of: FastMap<i64, Vec<usize>>,
 }
 
 impl Atlas {
@@ -122,14 +126,14 @@ impl Atlas {
         versions: Vec<AtlasVersion>,
         lineage: &[(i64, i64)],
     ) -> Atlas {
-        let index: HashMap<i64, usize> = units
+        let index: FastMap<i64, usize> = units
             .iter()
             .enumerate()
             .map(|(i, unit)| (unit.id, i))
             .collect();
         let mut versions_of = vec![Vec::new(); units.len()];
-        let mut children_of: HashMap<i64, Vec<usize>> = HashMap::new();
-        let mut up_links: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut children_of: FastMap<i64, Vec<usize>> = FastMap::default();
+        let mut up_links: FastMap<i64, Vec<i64>> = FastMap::default();
         let mut keys = Vec::with_capacity(versions.len());
         for (i, version) in versions.iter().enumerate() {
             keys.push(vi::fold(&version.name));
@@ -148,13 +152,13 @@ impl Atlas {
             links.sort_unstable();
             links.dedup();
         }
-        let mut down_links: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut down_links: FastMap<i64, Vec<i64>> = FastMap::default();
         for (&from, tos) in &up_links {
             for &to in tos {
                 down_links.entry(to).or_default().push(from);
             }
         }
-        let mut by_code: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_code: FastMap<String, Vec<usize>> = FastMap::default();
         for (i, unit) in units.iter().enumerate() {
             by_code.entry(unit.code.clone()).or_default().push(i);
         }
@@ -176,7 +180,7 @@ impl Atlas {
             down_links,
             groupings: Vec::new(),
             memberships: Vec::new(),
-            memberships_of: HashMap::new(),
+            memberships_of: FastMap::default(),
             lineage: Vec::new(),
         }
     }
@@ -199,7 +203,7 @@ impl Atlas {
         groupings: Vec<AtlasGrouping>,
         memberships: Vec<AtlasMembership>,
     ) -> Atlas {
-        let mut memberships_of: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut memberships_of: FastMap<i64, Vec<usize>> = FastMap::default();
         for (i, membership) in memberships.iter().enumerate() {
             memberships_of
                 .entry(membership.unit_id)

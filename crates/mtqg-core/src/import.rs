@@ -32,7 +32,7 @@ pub struct RowProblem {
 }
 
 impl RowProblem {
-    pub(crate) fn new(row: usize, column: Option<&str>, message: String) -> RowProblem {
+    pub fn new(row: usize, column: Option<&str>, message: String) -> RowProblem {
         RowProblem {
             sheet: None,
             row,

@@ -505,19 +505,13 @@ impl Service {
             None => last_day.min(chrono::Utc::now().date_naive()),
         };
         let unit = self.unit_at(actor, &input.commune_code, date).await?;
-        if unit.level != mtqg_core::geo::Level::Commune || unit.unit_type != "Xã" {
-            return Err(ServiceError::Invalid(format!(
-                "{} là {}: chỉ xã được đánh giá theo bộ tiêu chí xã nông thôn mới",
-                unit.name,
-                unit.unit_type.to_lowercase()
-            )));
-        }
         if !sets.contains_key(&input.set_code) {
             let set = self.criteria_set(actor, &input.set_code).await?;
             sets.insert(input.set_code.clone(), set);
         }
         let set = &sets[&input.set_code];
         let atlas = self.atlas().await?;
+        assessed_unit_fits(&atlas, set, &unit, date)?;
         let groupings = atlas.groupings_of(unit.id, date);
         let in_category = |category: mtqg_core::geo::GroupingCategory| {
             groupings
@@ -615,6 +609,59 @@ impl Service {
                 .join(","),
         };
         Ok((record, unit.code, evaluation, status))
+    }
+}
+
+/// Whether `unit` may be assessed against `set`: a commune set takes xã only (not phường or thị trấn); a village set
+/// (defined by a province) takes villages, of that province when the set names one; district sets take no
+/// assessment here (historical, recognised by decision).
+fn assessed_unit_fits(
+    atlas: &mtqg_core::atlas::Atlas,
+    set: &CriteriaSet,
+    unit: &mtqg_core::atlas::UnitAsOf,
+    date: chrono::NaiveDate,
+) -> Result<(), ServiceError> {
+    use mtqg_core::geo::Level;
+    let kind = unit.unit_type.to_lowercase();
+    match set.level.as_str() {
+        "village" => {
+            if unit.level != Level::Village {
+                return Err(ServiceError::Invalid(format!(
+                    "{} là {kind}: bộ {} là bộ tiêu chí thôn, chỉ thôn, bản, ấp được đánh giá theo bộ này",
+                    unit.name, set.code
+                )));
+            }
+            if let Some(province) = &set.province {
+                let inside = atlas
+                    .unit_by_code(province, date)
+                    .is_some_and(|found| atlas.chain_up(unit.id, date).contains(&found.id));
+                if !inside {
+                    return Err(ServiceError::Invalid(format!(
+                        "{} không thuộc tỉnh {province} ban hành bộ {}",
+                        unit.name, set.code
+                    )));
+                }
+            }
+            Ok(())
+        }
+        "commune" => {
+            if unit.level != Level::Commune || unit.unit_type != "Xã" {
+                return Err(ServiceError::Invalid(format!(
+                    "{} là {kind}: chỉ xã được đánh giá theo bộ tiêu chí xã nông thôn mới",
+                    unit.name
+                )));
+            }
+            Ok(())
+        }
+        level => Err(ServiceError::Invalid(format!(
+            "bộ {} là bộ tiêu chí cấp {}: không đánh giá {} theo bộ này",
+            set.code,
+            match level {
+                "district" => "huyện",
+                other => other,
+            },
+            unit.name
+        ))),
     }
 }
 

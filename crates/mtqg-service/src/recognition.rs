@@ -3,15 +3,19 @@
 //! as of a date, averages and per-criterion achievement from assessments, registered against achieved, the at-risk
 //! list, merged communes awaiting a new assessment. The rules are in `mtqg_core::ntm::lifecycle`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+// The roll-up keys maps by unit id for every xã of the country: a fast hasher (ids are ours, not user input).
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use mtqg_core::access::Permission;
 use mtqg_core::geo::Level;
+use mtqg_core::import::RowProblem;
 use mtqg_core::ntm::lifecycle::{
     self, AtRisk, LatestResult, Recognition, RegisteredVsAchieved, SetInForce,
 };
-use mtqg_core::ntm::ocop::OcopScale;
+use mtqg_core::ntm::ocop::{OcopRowParser, OcopScale};
 use mtqg_core::ntm::{CriteriaSet, Status, Tier};
 use mtqg_store::{
     AssessmentResult, CriteriaSetRecord, LocalRecognitionRecord, OcopRecord, RecognitionRecord,
@@ -19,7 +23,9 @@ use mtqg_store::{
 };
 
 use crate::auth::Actor;
+use crate::geography::TableSource;
 use crate::{Service, ServiceError};
+use mtqg_xlsx::TableEvent;
 
 /// The OCOP scoring scale shipped with the product (QĐ 148/QĐ-TTg 2023).
 pub const OCOP_SCALE: &str = include_str!("../../../data/ntm/ocop-qd148-2023.toml");
@@ -98,6 +104,24 @@ pub struct OcopInput {
     pub score_c: i64,
     pub decision: String,
     pub decided_on: NaiveDate,
+}
+
+/// What an OCOP list import found and did.
+#[derive(Debug, Clone, Default)]
+pub struct OcopImport {
+    pub file_name: String,
+    pub n_rows: usize,
+    /// Products that pass (or were written), by stars.
+    pub by_stars: BTreeMap<u8, usize>,
+    pub problems: Vec<RowProblem>,
+    pub n_problems: usize,
+    pub applied: bool,
+}
+
+/// The shipped OCOP scale.
+fn ocop_scale() -> Result<OcopScale, ServiceError> {
+    OcopScale::from_toml(OCOP_SCALE)
+        .map_err(|problems| ServiceError::Other(anyhow::anyhow!(problems.join("; "))))
 }
 
 /// Share of assessed xã meeting one criterion.
@@ -187,6 +211,17 @@ pub struct Scorecard {
     pub evidence: Vec<mtqg_store::EvidenceRecord>,
     pub predecessors: Vec<Predecessor>,
     pub at_risk: Option<AtRisk>,
+    /// The xã's villages on the date, each with its latest assessment against a village set (appraisal preferred
+    /// within a year).
+    pub villages: Vec<VillageStanding>,
+}
+
+/// A village of a xã and its latest assessment, if any.
+#[derive(Debug, Clone)]
+pub struct VillageStanding {
+    pub code: String,
+    pub name: String,
+    pub latest: Option<mtqg_store::AssessmentRecord>,
 }
 
 fn to_recognition(record: &RecognitionRecord) -> Recognition {
@@ -580,61 +615,11 @@ impl Service {
         input: OcopInput,
     ) -> Result<(i64, u8), ServiceError> {
         actor.require(Permission::RecordAssessment)?;
-        let scale = OcopScale::from_toml(OCOP_SCALE)
-            .map_err(|problems| ServiceError::Other(anyhow::anyhow!(problems.join("; "))))?;
-        let stars = scale
-            .stars(input.score_a, input.score_b, input.score_c)
-            .map_err(ServiceError::Invalid)?
-            .ok_or_else(|| {
-                ServiceError::Invalid(format!(
-                    "tổng điểm {} dưới mức 3 sao: sản phẩm không được công nhận OCOP",
-                    input.score_a + input.score_b + input.score_c
-                ))
-            })?;
-        if !scale
-            .groups
-            .iter()
-            .any(|group| group.code == input.product_group)
-        {
-            return Err(ServiceError::Invalid(format!(
-                "nhóm sản phẩm \"{}\" không có trong {} (các nhóm: {})",
-                input.product_group,
-                scale.legal_basis,
-                scale
-                    .groups
-                    .iter()
-                    .map(|group| group.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        for (field, value) in [
-            ("mã sản phẩm", &input.code),
-            ("tên sản phẩm", &input.name),
-            ("chủ thể", &input.owner),
-            ("quyết định", &input.decision),
-        ] {
-            if value.trim().is_empty() {
-                return Err(ServiceError::Invalid(format!("thiếu {field}")));
-            }
-        }
-        let commune = self
-            .unit_at(actor, &input.commune_code, input.decided_on)
-            .await?;
-        let record = OcopRecord {
-            id: 0,
-            code: input.code.trim().to_owned(),
-            name: input.name.trim().to_owned(),
-            owner: input.owner.trim().to_owned(),
-            commune_id: commune.id,
-            product_group: input.product_group.clone(),
-            score_a: input.score_a,
-            score_b: input.score_b,
-            score_c: input.score_c,
-            stars: i64::from(stars),
-            decision: input.decision.trim().to_owned(),
-            decided_on: input.decided_on,
-        };
+        let scale = ocop_scale()?;
+        let (record, commune_code) = self
+            .check_ocop(actor, &scale, &input)
+            .await
+            .map_err(|(_, err)| err)?;
         let mut tx = self.store().begin().await?;
         let id = tx
             .insert_ocop_product(&record, actor.user_id)
@@ -647,12 +632,214 @@ impl Service {
             })?;
         let mut entry = actor.audit("ocop.product", "ocop_product", record.code.clone());
         entry.after = Some(serde_json::json!({
-            "id": id, "commune": commune.code, "group": record.product_group, "stars": stars,
+            "id": id, "commune": commune_code, "group": record.product_group, "stars": record.stars,
             "scores": [record.score_a, record.score_b, record.score_c], "decision": record.decision,
         }));
         tx.append_audit(entry).await?;
         tx.commit().await?;
-        Ok((id, stars))
+        Ok((id, record.stars as u8))
+    }
+
+    /// Checks an OCOP product against the scale, the geography and the actor's scope; the error names the field
+    /// it is about.
+    async fn check_ocop(
+        &self,
+        actor: &Actor,
+        scale: &OcopScale,
+        input: &OcopInput,
+    ) -> Result<(OcopRecord, String), (&'static str, ServiceError)> {
+        let stars = scale
+            .stars(input.score_a, input.score_b, input.score_c)
+            .map_err(|message| ("Điểm", ServiceError::Invalid(message)))?
+            .ok_or_else(|| {
+                (
+                    "Điểm",
+                    ServiceError::Invalid(format!(
+                        "tổng điểm {} dưới mức 3 sao: sản phẩm không được công nhận OCOP",
+                        input.score_a + input.score_b + input.score_c
+                    )),
+                )
+            })?;
+        if !scale
+            .groups
+            .iter()
+            .any(|group| group.code == input.product_group)
+        {
+            return Err((
+                "Nhóm",
+                ServiceError::Invalid(format!(
+                    "nhóm sản phẩm \"{}\" không có trong {} (các nhóm: {})",
+                    input.product_group,
+                    scale.legal_basis,
+                    scale
+                        .groups
+                        .iter()
+                        .map(|group| group.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ));
+        }
+        for (column, field, value) in [
+            ("Mã sản phẩm", "mã sản phẩm", &input.code),
+            ("Tên sản phẩm", "tên sản phẩm", &input.name),
+            ("Chủ thể", "chủ thể", &input.owner),
+            ("Số quyết định", "quyết định", &input.decision),
+        ] {
+            if value.trim().is_empty() {
+                return Err((column, ServiceError::Invalid(format!("thiếu {field}"))));
+            }
+        }
+        let commune = self
+            .unit_at(actor, &input.commune_code, input.decided_on)
+            .await
+            .map_err(|err| ("Mã xã", err))?;
+        Ok((
+            OcopRecord {
+                id: 0,
+                code: input.code.trim().to_owned(),
+                name: input.name.trim().to_owned(),
+                owner: input.owner.trim().to_owned(),
+                commune_id: commune.id,
+                product_group: input.product_group.clone(),
+                score_a: input.score_a,
+                score_b: input.score_b,
+                score_c: input.score_c,
+                stars: i64::from(stars),
+                decision: input.decision.trim().to_owned(),
+                decided_on: input.decided_on,
+            },
+            commune.code,
+        ))
+    }
+
+    /// Imports OCOP products from a CSV or XLSX list (one product per row; headers in `OcopRowParser`): every row is
+    /// checked as the form checks it, codes already registered or repeated in the file are refused, every problem is
+    /// reported with its row and column, and the products are written in one transaction only when all pass (never
+    /// in a dry run). One audit entry counts them.
+    pub async fn import_ocop(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        source: TableSource,
+        dry_run: bool,
+    ) -> Result<OcopImport, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let scale = ocop_scale()?;
+        let mut parser: Option<OcopRowParser> = None;
+        let mut problems: Vec<RowProblem> = Vec::new();
+        let mut n_rows = 0;
+        let visit = |event: TableEvent<'_>| match event {
+            TableEvent::Head(head) => match OcopRowParser::new(&head.headers) {
+                Ok(found) => parser = Some(found),
+                Err(found) => problems.extend(found),
+            },
+            TableEvent::Row(row, cells) => {
+                if let Some(parser) = parser.as_mut() {
+                    if cells.iter().any(|cell| !cell.trim().is_empty()) {
+                        n_rows += 1;
+                    }
+                    parser.push(row, cells);
+                }
+            }
+        };
+        let res = match source {
+            TableSource::Csv(reader) => mtqg_xlsx::read_csv(reader, visit),
+            TableSource::Xlsx(bytes) => {
+                mtqg_xlsx::read_xlsx(std::io::Cursor::new(bytes), None, visit)
+            }
+        };
+        if let Err(err) = res {
+            return Err(ServiceError::Invalid(format!("{file_name}: {err}")));
+        }
+        let rows = match parser {
+            Some(parser) => {
+                let (rows, found) = parser.finish();
+                problems.extend(found);
+                rows
+            }
+            None => Vec::new(),
+        };
+        let registered: HashSet<String> = self
+            .store()
+            // Every product ever registered (dates are stored as text: a real far date, not `NaiveDate::MAX`).
+            .ocop_products(NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date"))
+            .await?
+            .into_iter()
+            .map(|product| product.code)
+            .collect();
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if registered.contains(&row.code) {
+                problems.push(RowProblem::new(
+                    row.row,
+                    Some("Mã sản phẩm"),
+                    format!("mã sản phẩm {} đã có trong danh sách", row.code),
+                ));
+                continue;
+            }
+            let input = OcopInput {
+                code: row.code.clone(),
+                name: row.name.clone(),
+                owner: row.owner.clone(),
+                commune_code: row.commune_code.clone(),
+                product_group: row.group.clone(),
+                score_a: row.scores[0],
+                score_b: row.scores[1],
+                score_c: row.scores[2],
+                decision: row.decision.clone(),
+                decided_on: row.decided_on,
+            };
+            match self.check_ocop(actor, &scale, &input).await {
+                Ok((record, _)) => records.push(record),
+                Err((column, ServiceError::Invalid(message))) => {
+                    problems.push(RowProblem::new(row.row, Some(column), message))
+                }
+                Err((column, ServiceError::NotFound(what))) => problems.push(RowProblem::new(
+                    row.row,
+                    Some(column),
+                    format!("không tìm thấy {what} vào ngày quyết định"),
+                )),
+                Err((column, ServiceError::Forbidden)) => problems.push(RowProblem::new(
+                    row.row,
+                    Some(column),
+                    format!("xã {} ngoài phạm vi của bạn", row.commune_code),
+                )),
+                Err((_, other)) => return Err(other),
+            }
+        }
+        problems.sort_by_key(|problem| problem.row);
+        let mut report = OcopImport {
+            file_name: file_name.to_owned(),
+            n_rows,
+            by_stars: BTreeMap::new(),
+            ..OcopImport::default()
+        };
+        for record in &records {
+            *report.by_stars.entry(record.stars as u8).or_default() += 1;
+        }
+        crate::keep_problems(
+            &mut report.problems,
+            &mut report.n_problems,
+            &None,
+            problems,
+        );
+        if report.n_problems > 0 || dry_run {
+            return Ok(report);
+        }
+        let mut tx = self.store().begin().await?;
+        for record in &records {
+            tx.insert_ocop_product(record, actor.user_id).await?;
+        }
+        let mut entry = actor.audit("ocop.import", "import", file_name.to_owned());
+        entry.after = Some(serde_json::json!({
+            "products": records.len(),
+            "by_stars": report.by_stars,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        report.applied = true;
+        Ok(report)
     }
 
     /// The roll-up of a unit (or the actor's scope, or the country) as of a date. See `Rollup` for each figure.
@@ -702,8 +889,22 @@ impl Service {
             None => (as_of, false),
         };
         let year = as_of.year();
+        // Every read the roll-up needs, at once (SQLite readers and PostgreSQL connections run side by side).
+        let sets = self.store().criteria_sets().await?;
+        let in_force = standard_set_on(&sets, as_of);
+        let family_codes: Vec<String> = in_force
+            .map(|record| family(&sets, &record.code).into_iter().collect())
+            .unwrap_or_default();
+        let store = self.store();
+        let (recognition_records, results, registrations, local, products) = tokio::try_join!(
+            store.recognitions(as_of),
+            store.assessment_results(year - 1, year, &family_codes),
+            store.registrations(year),
+            store.local_recognitions(as_of),
+            store.ocop_products(as_of),
+        )?;
         let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
-        for record in self.store().recognitions(as_of).await? {
+        for record in recognition_records {
             recognitions
                 .entry(record.unit_id)
                 .or_default()
@@ -736,8 +937,6 @@ impl Service {
             *by_status.entry(*status).or_default() += 1;
         }
 
-        let sets = self.store().criteria_sets().await?;
-        let in_force = standard_set_on(&sets, as_of);
         let mut rollup = Rollup {
             as_of,
             n_xa: xa.len(),
@@ -817,17 +1016,7 @@ impl Service {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| a.code.cmp(&b.code))
         });
-        let latest = match in_force {
-            Some(record) => {
-                let codes: Vec<String> = family(&sets, &record.code).into_iter().collect();
-                latest_by_unit(
-                    self.store()
-                        .assessment_results(year - 1, year, &codes)
-                        .await?,
-                )
-            }
-            None => HashMap::new(),
-        };
+        let latest = latest_by_unit(results);
         if let Some(record) = in_force {
             let set = CriteriaSet::from_toml(&record.source)
                 .map_err(|problems| ServiceError::Invalid(problems.join("; ")))?;
@@ -900,7 +1089,6 @@ impl Service {
                 .sort_by(|a, b| (a.risk.deadline, &a.code).cmp(&(b.risk.deadline, &b.code)));
         }
 
-        let registrations = self.store().registrations(year).await?;
         let in_scope: HashSet<i64> = xa.iter().map(|unit| unit.id).collect();
         let decided_in_year: std::collections::BTreeSet<Tier> = recognitions
             .values()
@@ -973,7 +1161,6 @@ impl Service {
             .count();
 
         let communes: HashSet<i64> = in_scope;
-        let local = self.store().local_recognitions(as_of).await?;
         rollup.local = LOCAL_KINDS
             .iter()
             .map(|(kind, label)| {
@@ -985,7 +1172,6 @@ impl Service {
                 ((*kind).to_owned(), (*label).to_owned(), total, this_year)
             })
             .collect();
-        let products = self.store().ocop_products(as_of).await?;
         let mut ocop: BTreeMap<i64, (usize, usize)> = BTreeMap::new();
         let within = |id: i64| match root {
             Some(root) => atlas.is_within(root, id),
@@ -1078,6 +1264,26 @@ impl Service {
             }
             None => None,
         };
+        let villages = atlas.children(unit.id, as_of);
+        let village_ids: Vec<i64> = villages.iter().map(|village| village.id).collect();
+        let mut village_assessments = self.store().assessments_of_units(&village_ids).await?;
+        village_assessments.sort_by_key(|a| {
+            (
+                a.unit_id,
+                std::cmp::Reverse((a.year, stage_rank(&a.stage), a.id)),
+            )
+        });
+        let villages = villages
+            .into_iter()
+            .map(|village| VillageStanding {
+                latest: village_assessments
+                    .iter()
+                    .find(|a| a.unit_id == village.id)
+                    .cloned(),
+                code: village.code,
+                name: village.name,
+            })
+            .collect();
         Ok(Scorecard {
             code: unit.code,
             name: unit.name,
@@ -1087,6 +1293,7 @@ impl Service {
             evidence,
             predecessors,
             at_risk,
+            villages,
         })
     }
 }

@@ -396,14 +396,32 @@ impl Store {
 
     /// Registrations for a target year.
     pub async fn registrations(&self, year: i32) -> Result<Vec<RegistrationRecord>, StoreError> {
-        self.pool
+        let rows = self
+            .pool
             .conn()
-            .fetch_all(
-                "select unit_id, target_year, tier, registered_on, legal_basis from ntm_registrations \
-                 where target_year = $1",
+            .fetch_packed(
+                &[
+                    "unit_id",
+                    "target_year",
+                    "tier",
+                    "registered_on",
+                    "legal_basis",
+                ],
+                "ntm_registrations where target_year = $1",
                 args![i64::from(year)],
             )
-            .await
+            .await?;
+        rows.rows()
+            .map(|row| {
+                Ok(RegistrationRecord {
+                    unit_id: parse_int(row[0])?,
+                    target_year: parse_int(row[1])?,
+                    tier: row[2].to_owned(),
+                    registered_on: parse_day(row[3])?,
+                    legal_basis: row[4].to_owned(),
+                })
+            })
+            .collect()
     }
 
     /// Assessments for the years `from..=to` against the given sets, every commune (packed): the roll-up keeps the
@@ -544,6 +562,31 @@ impl Store {
             .fetch_all(
                 &format!("select {ASSESSMENT_COLUMNS} from ntm_assessments where unit_id = $1 order by year desc, id desc"),
                 args![unit_id],
+            )
+            .await
+    }
+
+    /// The assessments of several units (a xã's villages), newest first within each unit.
+    pub async fn assessments_of_units(
+        &self,
+        unit_ids: &[i64],
+    ) -> Result<Vec<AssessmentRecord>, StoreError> {
+        if unit_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = unit_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        self.pool
+            .conn()
+            .fetch_all(
+                &format!(
+                    "select {ASSESSMENT_COLUMNS} from ntm_assessments where unit_id in ({ids}) \
+                     order by unit_id, year desc, id desc"
+                ),
+                vec![],
             )
             .await
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ntm/recognitions/{id}/revoke", post(submit_revocation))
         .route("/ntm/local", get(local_form).post(submit_local))
         .route("/ntm/ocop", get(ocop_form).post(submit_ocop))
+        .route("/ntm/ocop/import", post(import_ocop))
         .route("/api/v1/ntm/xa/{code}", get(api_scorecard))
         .route("/api/v1/ntm/recognitions", post(api_recognition))
         .route("/api/v1/ntm/recognitions/{id}/revoke", post(api_revocation))
@@ -94,6 +95,13 @@ fn scorecard_json(card: &Scorecard) -> serde_json::Value {
             "recognised_under": risk.recognised_under, "must_meet": risk.must_meet, "deadline": risk.deadline,
             "overdue": risk.overdue,
         })),
+        "villages": card.villages.iter().map(|v| serde_json::json!({
+            "code": v.code, "name": v.name,
+            "latest": v.latest.as_ref().map(|a| serde_json::json!({
+                "id": a.id, "year": a.year, "stage": a.stage, "set": a.set_code, "criteria_met": a.n_met,
+                "criteria": a.n_criteria, "result": a.status,
+            })),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -150,6 +158,16 @@ async fn render_scorecard(
                 under => risk.recognised_under.clone(), must_meet => risk.must_meet.clone(),
                 deadline => risk.deadline.map(vi::format_date), overdue => risk.overdue,
             }),
+            villages => card.villages.iter().map(|v| context! {
+                code => v.code.clone(), name => v.name.clone(),
+                latest => v.latest.as_ref().map(|a| context! {
+                    year => a.year, stage => stage(&a.stage), set => a.set_code.clone(),
+                    met => format!("{}/{}", a.n_met, a.n_criteria), all_met => a.n_met == a.n_criteria,
+                }),
+            }).collect::<Vec<_>>(),
+            village_sets => sets.iter().filter(|set| set.level == "village").map(|set| context! {
+                code => set.code.clone(), name => set.name.clone(),
+            }).collect::<Vec<_>>(),
             commune_sets => sets.iter().filter(|set| set.level == "commune").map(|set| context! {
                 code => set.code.clone(), name => set.name.clone(),
             }).collect::<Vec<_>>(),
@@ -299,6 +317,19 @@ async fn render_form(
     done: Option<String>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
+    render_form_with(state, authed, template, form, done, error, &[]).await
+}
+
+/// The form page with the problems of an uploaded list, each with its row and column.
+async fn render_form_with(
+    state: &AppState,
+    authed: &Authed,
+    template: &str,
+    form: HashMap<String, String>,
+    done: Option<String>,
+    error: Option<String>,
+    problems: &[mtqg_core::import::RowProblem],
+) -> Result<Response, AppError> {
     let scale = mtqg_core::ntm::ocop::OcopScale::from_toml(OCOP_SCALE)
         .map_err(|problems| AppError::internal(anyhow::anyhow!(problems.join("; ")), false))?;
     let registry = state
@@ -327,6 +358,9 @@ async fn render_form(
         context! {
             user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
             form, done, error,
+            problems => problems.iter().map(|p| context! {
+                row => p.row, column => p.column.clone(), message => p.message.clone(),
+            }).collect::<Vec<_>>(),
             kinds => LOCAL_KINDS.iter().map(|(key, label)| context! { key => key, label => label }).collect::<Vec<_>>(),
             groups => scale.groups.iter().map(|group| context! { code => group.code.clone(), name => group.name.clone() }).collect::<Vec<_>>(),
             parts => scale.parts.iter().map(|part| context! { code => part.code.clone(), name => part.name.clone(), max => part.max }).collect::<Vec<_>>(),
@@ -437,6 +471,76 @@ async fn submit_ocop(
         }
         Err(err) => Err(page_error(err)),
     }
+}
+
+/// An uploaded OCOP list: checked whole (dry run unless "Ghi vào hệ thống" is ticked), every problem listed.
+async fn import_ocop(
+    State(state): State<AppState>,
+    authed: Authed,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let upload = crate::auth::read_upload(multipart, "ocop.xlsx").await?;
+    authed.check_csrf(&upload.csrf)?;
+    let name = upload.file_name.clone();
+    let source = mtqg_service::geography::TableSource::from_bytes(&name, upload.bytes);
+    let res = state
+        .service
+        .import_ocop(&authed.session.actor, &name, source, !upload.apply)
+        .await;
+    let report = match res {
+        Ok(report) => report,
+        Err(ServiceError::Invalid(message)) => {
+            return render_form(
+                &state,
+                &authed,
+                "ntm_ocop.html",
+                HashMap::new(),
+                None,
+                Some(message),
+            )
+            .await
+        }
+        Err(err) => return Err(page_error(err)),
+    };
+    let stars = report
+        .by_stars
+        .iter()
+        .map(|(stars, n)| format!("{n} sản phẩm {stars} sao"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (done, error) = if report.n_problems > 0 {
+        (
+            None,
+            Some(format!(
+                "{name}: không ghi sản phẩm nào vì tệp có {} lỗi.",
+                report.n_problems
+            )),
+        )
+    } else if report.applied {
+        (Some(format!("{name}: đã ghi {stars}.")), None)
+    } else {
+        (
+            Some(format!(
+                "{name} (chạy thử): {}; chưa ghi — chọn \"Ghi vào hệ thống\" và gửi lại tệp.",
+                if stars.is_empty() {
+                    "không có sản phẩm".to_owned()
+                } else {
+                    stars
+                }
+            )),
+            None,
+        )
+    };
+    render_form_with(
+        &state,
+        &authed,
+        "ntm_ocop.html",
+        HashMap::new(),
+        done,
+        error,
+        &report.problems,
+    )
+    .await
 }
 
 async fn api_scorecard(

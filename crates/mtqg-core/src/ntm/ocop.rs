@@ -1,7 +1,11 @@
 //! OCOP (One Commune One Product) scoring as data: the parts of the 100-point score with their maxima, the star tiers
 //! and the product groups, read from a TOML file so a new decision is a new file.
 
+use chrono::NaiveDate;
 use serde::Deserialize;
+
+use crate::import::{parse_optional_date, ColumnSpec, Columns, RowProblem};
+use crate::vi;
 
 /// A part of the score (A, B, C).
 #[derive(Debug, Clone, Deserialize)]
@@ -84,8 +88,251 @@ impl OcopScale {
     }
 }
 
+/// The columns of an OCOP product list (one product per row), with the Vietnamese headers they accept.
+const OCOP_COLUMNS: &[ColumnSpec] = &[
+    ColumnSpec {
+        key: "code",
+        required: true,
+        aliases: &["ma san pham", "ma"],
+    },
+    ColumnSpec {
+        key: "name",
+        required: true,
+        aliases: &["ten san pham", "san pham", "ten"],
+    },
+    ColumnSpec {
+        key: "owner",
+        required: true,
+        aliases: &["chu the", "chu the san xuat"],
+    },
+    ColumnSpec {
+        key: "commune code",
+        required: true,
+        aliases: &["ma xa", "ma don vi"],
+    },
+    ColumnSpec {
+        key: "group",
+        required: true,
+        aliases: &["nhom", "nhom san pham", "product group"],
+    },
+    ColumnSpec {
+        key: "score a",
+        required: true,
+        aliases: &["diem a", "phan a"],
+    },
+    ColumnSpec {
+        key: "score b",
+        required: true,
+        aliases: &["diem b", "phan b"],
+    },
+    ColumnSpec {
+        key: "score c",
+        required: true,
+        aliases: &["diem c", "phan c"],
+    },
+    ColumnSpec {
+        key: "decision",
+        required: true,
+        aliases: &["quyet dinh", "so quyet dinh"],
+    },
+    ColumnSpec {
+        key: "decided on",
+        required: true,
+        aliases: &["ngay quyet dinh", "ngay cong nhan"],
+    },
+];
+
+/// A parsed row of an OCOP product list; the commune, the group and the stars are checked by the service (they
+/// need the geography and the scale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcopRow {
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    pub owner: String,
+    pub commune_code: String,
+    pub group: String,
+    pub scores: [i64; 3],
+    pub decision: String,
+    pub decided_on: NaiveDate,
+}
+
+/// Reads an OCOP product list: the first row is the header.
+pub struct OcopRowParser {
+    columns: Columns,
+    rows: Vec<OcopRow>,
+    problems: Vec<RowProblem>,
+}
+
+impl OcopRowParser {
+    /// Checks the header; every unknown, duplicate or missing column is reported.
+    pub fn new(headers: &[String]) -> Result<OcopRowParser, Vec<RowProblem>> {
+        Ok(OcopRowParser {
+            columns: Columns::resolve(headers, OCOP_COLUMNS)?,
+            rows: Vec::new(),
+            problems: Vec::new(),
+        })
+    }
+
+    /// Parses one data row; `row` is its spreadsheet row number. Empty rows are skipped.
+    pub fn push(&mut self, row: usize, cells: &[String]) {
+        if cells.iter().all(|cell| cell.trim().is_empty()) {
+            return;
+        }
+        let n_problems = self.problems.len();
+        let cols = &self.columns;
+        let mut text = |key: &str, what: &str| {
+            let value = vi::nfc(cols.get(cells, key));
+            if value.is_empty() {
+                self.problems.push(RowProblem::new(
+                    row,
+                    Some(&cols.header(key)),
+                    format!("thiếu {what}"),
+                ));
+            }
+            value
+        };
+        let code = text("code", "mã sản phẩm");
+        let name = text("name", "tên sản phẩm");
+        let owner = text("owner", "chủ thể");
+        let commune_code = text("commune code", "mã xã");
+        let group = text("group", "nhóm sản phẩm");
+        let decision = text("decision", "số quyết định");
+        let mut scores = [0; 3];
+        for (score, key) in scores.iter_mut().zip(["score a", "score b", "score c"]) {
+            let cell = cols.get(cells, key);
+            match cell.parse::<i64>() {
+                Ok(value) if value >= 0 => *score = value,
+                _ => self.problems.push(RowProblem::new(
+                    row,
+                    Some(&cols.header(key)),
+                    format!("điểm \"{cell}\" phải là số nguyên không âm"),
+                )),
+            }
+        }
+        let decided_on = parse_optional_date(
+            cols.get(cells, "decided on"),
+            row,
+            cols.header("decided on"),
+            &mut self.problems,
+        );
+        if decided_on.is_none() && cols.get(cells, "decided on").is_empty() {
+            self.problems.push(RowProblem::new(
+                row,
+                Some(&cols.header("decided on")),
+                "thiếu ngày quyết định".to_owned(),
+            ));
+        }
+        if self.problems.len() > n_problems {
+            return;
+        }
+        let Some(decided_on) = decided_on else {
+            return;
+        };
+        self.rows.push(OcopRow {
+            row,
+            code,
+            name,
+            owner,
+            commune_code,
+            group,
+            scores,
+            decision,
+            decided_on,
+        });
+    }
+
+    /// The valid rows and every problem, a code repeated within the file included.
+    pub fn finish(mut self) -> (Vec<OcopRow>, Vec<RowProblem>) {
+        let mut first_row: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::new();
+        for row in &self.rows {
+            if let Some(first) = first_row.insert(&row.code, row.row) {
+                self.problems.push(RowProblem::new(
+                    row.row,
+                    Some(&self.columns.header("code")),
+                    format!("mã sản phẩm {} lặp lại (đã có ở dòng {first})", row.code),
+                ));
+                first_row.insert(&row.code, first);
+            }
+        }
+        self.problems.sort_by_key(|problem| problem.row);
+        (self.rows, self.problems)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    fn parse(lines: &[&str]) -> (Vec<OcopRow>, Vec<RowProblem>) {
+        let split = |line: &str| line.split(';').map(str::to_owned).collect::<Vec<_>>();
+        let mut parser = match OcopRowParser::new(&split(lines[0])) {
+            Ok(parser) => parser,
+            Err(problems) => return (Vec::new(), problems),
+        };
+        for (i, line) in lines[1..].iter().enumerate() {
+            parser.push(i + 2, &split(line));
+        }
+        parser.finish()
+    }
+
+    const HEADER: &str = "Mã sản phẩm;Tên sản phẩm;Chủ thể;Mã xã;Nhóm;Điểm A;Điểm B;Điểm C;Số quyết định;Ngày quyết định";
+
+    #[test]
+    fn an_ocop_list_with_vietnamese_headers_is_read_row_by_row() {
+        let (rows, problems) = parse(&[
+            HEADER,
+            "OCOP-38-001;Mật ong Tà Cóm;HTX Tam Chung;14848;thuc_pham;30;20;25;QĐ 12/QĐ-UBND;15/03/2024",
+            ";;;;;;;;;",
+        ]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(rows.len(), 1, "the empty row is skipped");
+        assert_eq!(rows[0].scores, [30, 20, 25]);
+        assert_eq!(
+            rows[0].decided_on,
+            NaiveDate::from_ymd_opt(2024, 3, 15).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_and_a_repeated_code_are_reported_with_row_and_column() {
+        let (rows, problems) = parse(&[
+            HEADER,
+            "OCOP-1;Chè;HTX;14848;thuc_pham;-3;20;x;QĐ 1;32/13/2024",
+            "OCOP-2;Gạo;;14848;thuc_pham;30;20;25;QĐ 1;01/02/2024",
+            "OCOP-3;Gạo;HTX;14848;thuc_pham;30;20;25;QĐ 1;01/02/2024",
+            "OCOP-3;Gạo nếp;HTX;14848;thuc_pham;30;20;25;QĐ 1;01/02/2024",
+        ]);
+        let found: Vec<(usize, Option<&str>)> = problems
+            .iter()
+            .map(|p| (p.row, p.column.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, Some("Điểm A")),
+                (2, Some("Điểm C")),
+                (2, Some("Ngày quyết định")),
+                (3, Some("Chủ thể")),
+                (5, Some("Mã sản phẩm")),
+            ]
+        );
+        assert!(problems[4].message.contains("dòng 4"), "{:?}", problems[4]);
+        assert_eq!(
+            rows.len(),
+            2,
+            "rows 4 and 5 parse; the repeat is a problem of the file"
+        );
+    }
+
+    #[test]
+    fn an_ocop_list_without_a_required_column_is_refused_at_the_header() {
+        let (_, problems) = parse(&["Mã sản phẩm;Tên sản phẩm"]);
+        assert!(
+            problems.iter().any(|p| p.message.contains("owner")),
+            "{problems:?}"
+        );
+    }
+
     use super::*;
 
     const SCALE: &str = include_str!("../../../../data/ntm/ocop-qd148-2023.toml");

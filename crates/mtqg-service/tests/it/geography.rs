@@ -707,6 +707,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0009_poverty.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0010_poverty_statement_triggers.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0011_direction.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0012_ntm_rollup_indexes.sql"),
     ]
     .concat();
     let postgres = [
@@ -721,6 +722,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0009_poverty.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0010_poverty_statement_triggers.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0011_direction.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0012_ntm_rollup_indexes.sql"),
     ]
     .concat();
     for (table, column) in &schema {

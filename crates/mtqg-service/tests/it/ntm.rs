@@ -362,6 +362,151 @@ async fn villages_are_imported_under_their_commune_with_a_level_column() {
     assert_eq!(rollup.n_xa, 1, "villages are not counted as xã");
 }
 
+const VILLAGE_SET: &str = r#"
+code = "THON-NTM-38-2023"
+name = "Bộ tiêu chí thôn nông thôn mới tỉnh Thanh Hóa (thử)"
+legal_basis = "Quyết định của UBND tỉnh (thử)"
+level = "village"
+tier = "standard"
+valid_from = "2023-01-01"
+keyed_by = "none"
+keys = []
+province = "38"
+verify = true
+[[criteria]]
+code = "1"
+name = "Giao thông"
+[[criteria.indicators]]
+code = "1.1"
+name = "Tỷ lệ đường thôn được cứng hóa"
+kind = "at_least"
+unit = "%"
+  [[criteria.indicators.thresholds]]
+  key = "*"
+  value = 70.0
+[[criteria]]
+code = "2"
+name = "Nhà văn hóa"
+[[criteria.indicators]]
+code = "2.1"
+name = "Thôn có nhà văn hóa đạt chuẩn"
+kind = "pass_fail"
+unit = ""
+"#;
+
+#[tokio::test]
+async fn a_village_is_assessed_against_its_provinces_village_set_and_shown_on_the_xa_scorecard() {
+    let (_db, service) = service().await;
+    service.load_shipped_criteria_sets().await.expect("shipped");
+    let units = "code,name,type,parent_code,level
+38,Tỉnh Thanh Hóa,Tỉnh,,
+384,Huyện Mường Lát,Huyện,38,
+                 14848,Xã Tam Chung,Xã,384,
+14848-01,Bản Tà Cóm,Bản,14848,village
+                 14848-02,Bản Pù Quăn,Bản,14848,village
+                 01,Thành phố Hà Nội,Thành phố,,
+001,Quận Ba Đình,Quận,01,
+                 00001,Phường Phúc Xá,Phường,001,
+00001-01,Tổ dân phố 1,Tổ dân phố,00001,village
+";
+    let options = mtqg_service::geography::ImportOptions {
+        as_of: Some(crate::support::date("2023-01-01")),
+        ..mtqg_service::geography::ImportOptions::default()
+    };
+    let report = crate::support::import_csv(&service, units, options).await;
+    assert!(report.applied, "{:?}", report.problems);
+    let admin = Actor::system();
+    let loaded = service
+        .load_criteria_set(&admin, "thon-38.toml", VILLAGE_SET, false)
+        .await
+        .expect("load");
+    assert!(loaded.applied, "{:?}", loaded.problems);
+    let input = |code: &str, set: &str, road: &str| mtqg_service::ntm::AssessmentInput {
+        commune_code: code.to_owned(),
+        year: 2024,
+        stage: "tu_danh_gia".to_owned(),
+        set_code: set.to_owned(),
+        values: [("1.1", road), ("2.1", "Đạt")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        ..mtqg_service::ntm::AssessmentInput::default()
+    };
+    let (evaluation, status) = service
+        .record_assessment(&admin, input("14848-01", "THON-NTM-38-2023", "70"))
+        .await
+        .expect("village assessed");
+    assert!(evaluation.all_met, "70% meets a threshold of 70%");
+    assert_eq!(status, mtqg_core::ntm::Status::Standard);
+    let (evaluation, _) = service
+        .record_assessment(&admin, input("14848-02", "THON-NTM-38-2023", "65,5"))
+        .await
+        .expect("village assessed");
+    assert_eq!((evaluation.n_met, evaluation.criteria.len()), (1, 2));
+
+    let refusal = |err: ServiceError| match err {
+        ServiceError::Invalid(message) => message,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let xa = service
+        .record_assessment(&admin, input("14848", "THON-NTM-38-2023", "80"))
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+        .expect_err("a xã against a village set");
+    assert!(xa.contains("bộ tiêu chí thôn"), "{xa}");
+    let elsewhere = service
+        .record_assessment(&admin, input("00001-01", "THON-NTM-38-2023", "80"))
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+        .expect_err("a village of another province");
+    assert!(elsewhere.contains("không thuộc tỉnh 38"), "{elsewhere}");
+    let village_on_commune_set = mtqg_service::ntm::AssessmentInput {
+        values: Default::default(),
+        key: Some("BTB".to_owned()),
+        ..input("14848-01", "QD318-2022-XA", "")
+    };
+    let wrong_set = service
+        .record_assessment(&admin, village_on_commune_set)
+        .await
+        .map(|_| ())
+        .map_err(refusal)
+        .expect_err("a village against the commune set");
+    assert!(wrong_set.contains("chỉ xã được đánh giá"), "{wrong_set}");
+
+    let card = service
+        .ntm_scorecard(&admin, "14848", crate::support::date("2024-12-31"))
+        .await
+        .expect("scorecard");
+    let villages: Vec<(&str, Option<(i64, i64)>)> = card
+        .villages
+        .iter()
+        .map(|v| {
+            (
+                v.code.as_str(),
+                v.latest.as_ref().map(|a| (a.n_met, a.n_criteria)),
+            )
+        })
+        .collect();
+    assert_eq!(
+        villages,
+        [("14848-01", Some((2, 2))), ("14848-02", Some((1, 2)))]
+    );
+    assert!(
+        card.assessments.is_empty(),
+        "village assessments are not the xã's own"
+    );
+    let rollup = service
+        .ntm_rollup(&admin, Some("38"), crate::support::date("2024-12-31"))
+        .await
+        .expect("rollup");
+    assert_eq!(
+        rollup.n_assessed, 0,
+        "village assessments do not count as assessed xã"
+    );
+}
+
 #[tokio::test]
 async fn assessments_are_imported_from_a_table_all_or_nothing_with_every_problem_by_row_and_column()
 {

@@ -675,3 +675,122 @@ async fn xa_of(service: &Service, province: &str, on: chrono::NaiveDate) -> Vec<
         .map(|unit| unit.code)
         .collect()
 }
+
+#[tokio::test]
+async fn an_ocop_list_is_checked_whole_then_imported_and_counted_and_a_second_import_is_refused() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let csv = |rows: &[&str]| {
+        let mut text = "Mã sản phẩm,Tên sản phẩm,Chủ thể,Mã xã,Nhóm,Điểm A,Điểm B,Điểm C,Số quyết định,Ngày quyết định\n".to_owned();
+        for row in rows {
+            text.push_str(row);
+            text.push('\n');
+        }
+        mtqg_service::geography::TableSource::Csv(Box::new(std::io::Cursor::new(text.into_bytes())))
+    };
+    let good = [
+        "OCOP-38-001,Mật ong rừng,HTX Tam Chung,14848,thuc_pham,30,20,25,QĐ 77/QĐ-UBND,01/06/2024",
+        "OCOP-38-002,Chè shan tuyết,Hộ Lò Văn B,14848,do_uong,36,22,33,QĐ 77/QĐ-UBND,01/06/2024",
+    ];
+    let mut rows = good.to_vec();
+    rows.extend([
+        "OCOP-38-003,Gạo nếp,HTX,14848,thuc_pham,20,10,19,QĐ 77/QĐ-UBND,01/06/2024",
+        "OCOP-38-004,Thổ cẩm,HTX,99999,vai_may_mac,30,20,25,QĐ 77/QĐ-UBND,01/06/2024",
+        "OCOP-38-005,Rượu,HTX,14848,xe_may,30,20,25,QĐ 77/QĐ-UBND,01/06/2024",
+    ]);
+    let refused = service
+        .import_ocop(&admin, "ocop.csv", csv(&rows), false)
+        .await
+        .expect("report");
+    assert!(!refused.applied);
+    let found: Vec<(usize, Option<&str>)> = refused
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [(4, Some("Điểm")), (5, Some("Mã xã")), (6, Some("Nhóm"))],
+        "{:?}",
+        refused.problems
+    );
+    let rollup = service
+        .ntm_rollup(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("rollup");
+    assert!(rollup.ocop.is_empty(), "nothing written while a row is bad");
+
+    let dry = service
+        .import_ocop(&admin, "ocop.csv", csv(&good), true)
+        .await
+        .expect("dry run");
+    assert!(
+        dry.problems.is_empty() && !dry.applied,
+        "{:?}",
+        dry.problems
+    );
+    assert_eq!(
+        dry.by_stars.into_iter().collect::<Vec<_>>(),
+        [(4, 1), (5, 1)]
+    );
+    let applied = service
+        .import_ocop(&admin, "ocop.csv", csv(&good), false)
+        .await
+        .expect("import");
+    assert!(applied.applied, "{:?}", applied.problems);
+    let rollup = service
+        .ntm_rollup(&admin, Some("384"), date("2024-12-31"))
+        .await
+        .expect("rollup");
+    assert_eq!(rollup.ocop, [(4, 1, 1), (5, 1, 1)]);
+    let audit = service
+        .audit_log(&admin, Some("ocop.csv"), 5)
+        .await
+        .expect("audit");
+    assert_eq!(audit[0].action, "ocop.import");
+    assert!(
+        !audit[0]
+            .after_data
+            .as_ref()
+            .expect("after")
+            .to_string()
+            .contains("Lò Văn"),
+        "no owner names in the audit entry"
+    );
+    let again = service
+        .import_ocop(&admin, "ocop.csv", csv(&good[..1]), false)
+        .await
+        .expect("report");
+    assert!(!again.applied);
+    assert!(
+        again.problems[0].message.contains("đã có"),
+        "{:?}",
+        again.problems
+    );
+
+    let officer = Actor {
+        role: Role::Commune,
+        scope_unit_id: Some(
+            service
+                .unit_at(&admin, "385", date("2024-06-01"))
+                .await
+                .expect("Huyện Quan Hóa")
+                .id,
+        ),
+        ..Actor::system()
+    };
+    let outside = service
+        .import_ocop(
+            &officer,
+            "ocop.csv",
+            csv(&["OCOP-38-009,Mật ong,HTX,14848,thuc_pham,30,20,25,QĐ 1,01/06/2024"]),
+            true,
+        )
+        .await
+        .expect("report");
+    assert!(
+        outside.problems[0].message.contains("ngoài phạm vi"),
+        "{:?}",
+        outside.problems
+    );
+}

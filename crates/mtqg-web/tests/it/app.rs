@@ -1092,6 +1092,62 @@ async fn assessments_are_imported_from_an_uploaded_table_checked_first_then_writ
     assert_eq!(json["assessments"][0]["stage"], "tham_dinh");
 }
 
+#[tokio::test]
+async fn an_ocop_list_is_uploaded_checked_then_registered_and_listed() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let upload = |csv: &str, apply: bool| {
+        let (content_type, body) = multipart(&admin.csrf, "ocop.csv", csv, apply);
+        Request::post("/ntm/ocop/import")
+            .header(header::COOKIE, &admin.cookie)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request builds")
+    };
+    let header = "Mã sản phẩm,Tên sản phẩm,Chủ thể,Mã xã,Nhóm,Điểm A,Điểm B,Điểm C,Số quyết định,Ngày quyết định\n";
+    let bad = format!("{header}OCOP-38-001,Mật ong <rừng>,HTX Tam Chung,14848,thuc_pham,30,20,25,QĐ 77,01/06/2024\nOCOP-38-002,Chè,HTX,14848,thuc_pham,41,20,25,QĐ 77,01/06/2024\n");
+    let refused = app.send(upload(&bad, true)).await;
+    assert!(
+        refused
+            .body
+            .contains("không ghi sản phẩm nào vì tệp có 1 lỗi")
+            && refused
+                .body
+                .contains("<td class=\"num\">3</td><td>Điểm</td>"),
+        "{}",
+        refused.body
+    );
+    let good = format!("{header}OCOP-38-001,Mật ong <rừng>,HTX Tam Chung,14848,thuc_pham,30,20,25,QĐ 77,01/06/2024\n");
+    let dry = app.send(upload(&good, false)).await;
+    assert!(
+        dry.body.contains("1 sản phẩm 4 sao; chưa ghi"),
+        "{}",
+        dry.body
+    );
+    assert!(
+        !dry.body.contains("<td class=\"code\">OCOP-38-001</td>"),
+        "nothing listed after a dry run"
+    );
+    let written = app.send(upload(&good, true)).await;
+    assert!(
+        written.body.contains("đã ghi 1 sản phẩm 4 sao"),
+        "{}",
+        written.body
+    );
+    assert!(
+        written
+            .body
+            .contains("<td class=\"code\">OCOP-38-001</td><td>Mật ong &lt;rừng&gt;</td>"),
+        "the registry lists it, escaped: {}",
+        written.body
+    );
+    assert!(
+        written.body.contains("<title>Sản phẩm OCOP"),
+        "{}",
+        written.body
+    );
+}
+
 /// A multipart upload with extra text fields.
 fn multipart_with(
     csrf: &str,

@@ -1,0 +1,5 @@
+-- The new-rural roll-up reads, for every xã, the results of the assessments of two years against the set in force.
+-- An assessment row carries its entered values (a few kilobytes), so reading results from the table read every
+-- row's page; this index holds everything the roll-up reads, so the read can stay in the index.
+create index ntm_assessments_results_idx on ntm_assessments (year, set_code)
+    include (unit_id, stage, id, n_met, n_criteria, met_criteria);
