@@ -119,25 +119,15 @@ pub(crate) async fn run_stored(
                 .await;
             progress.finish_and_clear();
             let report = report?;
-            print_problems(&file_name, &report.problems);
+            output::problems(&file_name, &report.problems);
             if report.n_problems > 0 {
                 output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
                 std::process::exit(2);
             }
-            let stars = report
-                .by_stars
-                .iter()
-                .map(|(stars, n)| format!("{n} sản phẩm {stars} sao"))
-                .collect::<Vec<_>>()
-                .join(", ");
             output::line(&format!(
                 "{} dòng: {}. {}",
                 report.n_rows,
-                if stars.is_empty() {
-                    "không có sản phẩm".to_owned()
-                } else {
-                    stars
-                },
+                report.stars_summary(),
                 if report.applied {
                     "Đã ghi."
                 } else {
@@ -162,7 +152,7 @@ pub(crate) async fn run_stored(
             let report = service
                 .import_assessments(&actor, source, &set, &stage, dry_run)
                 .await?;
-            print_problems(&file_name, &report.problems);
+            output::problems(&file_name, &report.problems);
             if report.n_problems > 0 {
                 output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
                 std::process::exit(2);
@@ -246,18 +236,7 @@ pub(crate) fn run(command: NtmCommand) -> anyhow::Result<()> {
             let results = match results {
                 Ok(results) => results,
                 Err(problems) => {
-                    for problem in &problems {
-                        output::line(&format!(
-                            "{file_name}, dòng {}{}: {}",
-                            problem.row,
-                            problem
-                                .column
-                                .as_ref()
-                                .map(|column| format!(", cột \"{column}\""))
-                                .unwrap_or_default(),
-                            problem.message
-                        ));
-                    }
+                    output::problems(&file_name, &problems);
                     output::line(&format!("Không đánh giá vì tệp có {} lỗi.", problems.len()));
                     std::process::exit(2);
                 }
@@ -332,20 +311,4 @@ pub(crate) fn run(command: NtmCommand) -> anyhow::Result<()> {
 /// Says once, on standard error, that the set is not checked against the official annex.
 fn eprintln_note(code: &str) {
     tracing::warn!(set = code, "bộ tiêu chí cần đối chiếu văn bản gốc; chỉ tiêu chưa có ngưỡng được báo \"chưa có ngưỡng\"");
-}
-
-/// Each problem of a file on its own line: file, row, column, message.
-fn print_problems(file_name: &str, problems: &[mtqg_core::import::RowProblem]) {
-    for problem in problems {
-        output::line(&format!(
-            "{file_name}, dòng {}{}: {}",
-            problem.row,
-            problem
-                .column
-                .as_deref()
-                .map(|column| format!(", cột {column}"))
-                .unwrap_or_default(),
-            problem.message
-        ));
-    }
 }

@@ -41,6 +41,22 @@ pub(crate) fn bytes_bar(size: u64, message: &str) -> ProgressBar {
     bar
 }
 
+/// Each problem of a file on its own line: file, row, column, message.
+pub(crate) fn problems(file_name: &str, problems: &[mtqg_core::import::RowProblem]) {
+    for problem in problems {
+        line(&format!(
+            "{file_name}, dòng {}{}: {}",
+            problem.row,
+            problem
+                .column
+                .as_ref()
+                .map(|column| format!(", cột \"{column}\""))
+                .unwrap_or_default(),
+            problem.message
+        ));
+    }
+}
+
 pub(crate) fn import_report(report: &ImportReport) {
     let kind = report
         .kind

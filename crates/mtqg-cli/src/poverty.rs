@@ -115,21 +115,6 @@ impl PovertyCommand {
     }
 }
 
-fn print_problems(file_name: &str, problems: &[mtqg_core::import::RowProblem]) {
-    for problem in problems {
-        output::line(&format!(
-            "{file_name}, dòng {}{}: {}",
-            problem.row,
-            problem
-                .column
-                .as_ref()
-                .map(|column| format!(", cột \"{column}\""))
-                .unwrap_or_default(),
-            problem.message
-        ));
-    }
-}
-
 /// `classify`, with no database.
 pub(crate) fn run(command: PovertyCommand) -> anyhow::Result<()> {
     let PovertyCommand::Classify {
@@ -149,7 +134,7 @@ pub(crate) fn run(command: PovertyCommand) -> anyhow::Result<()> {
     let results = match results {
         Ok(results) => results,
         Err(problems) => {
-            print_problems(&file_name, &problems);
+            output::problems(&file_name, &problems);
             output::line(&format!(
                 "Không phân loại vì tệp có {} lỗi.",
                 problems.len()
@@ -229,7 +214,7 @@ pub(crate) async fn run_stored(
                 )
                 .await?;
             bar.finish_and_clear();
-            print_problems(&file_name, &report.problems);
+            output::problems(&file_name, &report.problems);
             if report.n_problems > 0 {
                 if report.n_problems > report.problems.len() {
                     output::line(&format!(
@@ -273,7 +258,7 @@ pub(crate) async fn run_stored(
                 .import_members(&actor, &file_name, source, dry_run)
                 .await?;
             bar.finish_and_clear();
-            print_problems(&file_name, &report.problems);
+            output::problems(&file_name, &report.problems);
             if report.n_problems > 0 {
                 output::line(&format!("Không ghi vì tệp có {} lỗi.", report.n_problems));
                 std::process::exit(2);

@@ -232,7 +232,7 @@ async fn ocop_products_are_imported_from_a_list_after_a_dry_run_and_a_repeat_is_
     let stdout = String::from_utf8(again.stdout).expect("UTF-8");
     assert_eq!(again.status.code(), Some(2), "{stdout}");
     assert!(
-        stdout.contains("ocop.csv, dòng 2, cột Mã sản phẩm: mã sản phẩm OCOP-38-001 đã có"),
+        stdout.contains("ocop.csv, dòng 2, cột \"Mã sản phẩm\": mã sản phẩm OCOP-38-001 đã có"),
         "{stdout}"
     );
     std::fs::remove_dir_all(&dir).ok();

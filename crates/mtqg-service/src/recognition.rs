@@ -118,6 +118,20 @@ pub struct OcopImport {
     pub applied: bool,
 }
 
+impl OcopImport {
+    /// "1 sản phẩm 4 sao, 2 sản phẩm 5 sao", or "không có sản phẩm".
+    pub fn stars_summary(&self) -> String {
+        if self.by_stars.is_empty() {
+            return "không có sản phẩm".to_owned();
+        }
+        self.by_stars
+            .iter()
+            .map(|(stars, n)| format!("{n} sản phẩm {stars} sao"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The shipped OCOP scale.
 fn ocop_scale() -> Result<OcopScale, ServiceError> {
     OcopScale::from_toml(OCOP_SCALE)

@@ -502,12 +502,7 @@ async fn import_ocop(
         }
         Err(err) => return Err(page_error(err)),
     };
-    let stars = report
-        .by_stars
-        .iter()
-        .map(|(stars, n)| format!("{n} sản phẩm {stars} sao"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let stars = report.stars_summary();
     let (done, error) = if report.n_problems > 0 {
         (
             None,
@@ -521,12 +516,7 @@ async fn import_ocop(
     } else {
         (
             Some(format!(
-                "{name} (chạy thử): {}; chưa ghi — chọn \"Ghi vào hệ thống\" và gửi lại tệp.",
-                if stars.is_empty() {
-                    "không có sản phẩm".to_owned()
-                } else {
-                    stars
-                }
+                "{name} (chạy thử): {stars}; chưa ghi — chọn \"Ghi vào hệ thống\" và gửi lại tệp."
             )),
             None,
         )
