@@ -5,6 +5,7 @@ mod capital;
 mod ntm;
 mod output;
 mod poverty;
+mod report;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -75,6 +76,11 @@ enum Command {
     Poverty {
         #[command(subcommand)]
         command: poverty::PovertyCommand,
+    },
+    /// Periodic reports: narrative (DOCX), statutory forms (XLSX), exchange packages, who has reported
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Accounts
     User {
@@ -267,6 +273,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Capital { command } => {
             require_migrated(&store).await?;
             capital::run(&service, command).await
+        }
+        Command::Report { command } => {
+            require_migrated(&store).await?;
+            load_shipped(&service).await?;
+            report::run(&service, command).await
         }
         Command::User { command } => {
             require_migrated(&store).await?;
@@ -509,6 +520,24 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
                     .join(", ")
             ));
         }
+        if service
+            .store()
+            .submissions_of_period("6T", "2026-H1")
+            .await?
+            .is_empty()
+        {
+            let progress =
+                output::spinner("Đang tạo báo cáo 6 tháng demo của các xã tỉnh Thanh Hóa");
+            let report = service
+                .generate_reporting("38", "2026-H1")
+                .await
+                .context("while generating the demo reports")?;
+            progress.finish_and_clear();
+            output::line(&format!(
+                "Báo cáo 6 tháng đầu năm 2026 demo: {} xã, {} đã duyệt, {} bị trả lại, {} chờ duyệt, {} đang soạn.",
+                report.n_communes, report.approved, report.returned, report.waiting, report.drafts
+            ));
+        }
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -534,6 +563,12 @@ async fn create_demo_accounts(service: &Service) -> anyhow::Result<()> {
             "Ban Chỉ đạo tỉnh Thanh Hóa (demo)",
             Role::Steering,
             Some("38"),
+        ),
+        (
+            "xa.hamrong",
+            "Cán bộ phường Hàm Rồng, Thanh Hóa (demo)",
+            Role::Commune,
+            Some("14758"),
         ),
         (
             "xa.badinh",

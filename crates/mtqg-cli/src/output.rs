@@ -391,3 +391,44 @@ pub(crate) fn write_table(
     }
     Ok(())
 }
+
+/// Who has reported, one line per expected unit, then the counts.
+pub(crate) fn report_dashboard(dashboard: &mtqg_service::report::ReportDashboard) {
+    println!(
+        "{} — {} — nhận: {}",
+        dashboard.kind.name,
+        dashboard.period.label(),
+        dashboard
+            .unit
+            .as_ref()
+            .map(|unit| unit.name.as_str())
+            .unwrap_or("Trung ương")
+    );
+    for row in &dashboard.rows {
+        println!(
+            "{}\t{}\t{}\thạn {}\t{}\t{}",
+            row.unit.code,
+            row.unit.name,
+            row.status
+                .map(|status| status.label())
+                .unwrap_or("Chưa gửi"),
+            vi::format_date(row.deadline),
+            row.first_submitted_on
+                .map(vi::format_date)
+                .unwrap_or_default(),
+            match row.on_time {
+                Some(true) => "đúng hạn",
+                Some(false) => "trễ hạn",
+                None => "",
+            }
+        );
+    }
+    println!(
+        "Phải gửi: {}; đã gửi: {}; đúng hạn: {}; đã duyệt: {}; bị trả lại: {}",
+        dashboard.expected,
+        dashboard.submitted,
+        dashboard.on_time,
+        dashboard.approved,
+        dashboard.returned
+    );
+}

@@ -77,6 +77,17 @@ fn dependencies_point_inward() {
         "mtqg-store",
         &["mtqg-xlsx", "mtqg-service", "mtqg-web", "axum", "minijinja"],
     );
+    assert_lacks(
+        "mtqg-docx",
+        &[
+            "mtqg-store",
+            "mtqg-service",
+            "mtqg-web",
+            "mtqg-xlsx",
+            "sqlx",
+            "axum",
+        ],
+    );
     assert_lacks("mtqg-service", &["mtqg-web", "axum", "minijinja", "sqlx"]);
     assert_lacks("mtqg-web", &["sqlx", "calamine", "rust_xlsxwriter"]);
 }

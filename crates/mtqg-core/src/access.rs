@@ -49,6 +49,10 @@ pub enum Permission {
     RecordMeetings,
     /// Report progress on a task, raise or answer an obstacle (in scope).
     ReportDirection,
+    /// Prepare and send the unit's periodic reports.
+    SubmitReport,
+    /// Approve, return or reopen reports sent up by lower units.
+    ApproveReport,
 }
 
 impl Role {
@@ -102,6 +106,8 @@ impl Role {
                 matches!(self, Role::Admin | Role::Steering | Role::Agency)
             }
             Permission::ReportDirection => self != Role::Viewer,
+            Permission::SubmitReport => self != Role::Viewer,
+            Permission::ApproveReport => matches!(self, Role::Admin | Role::Steering),
             Permission::SetPovertyTargets => matches!(self, Role::Admin | Role::Steering),
             Permission::RecordCapital
             | Permission::RecordAssessment
@@ -161,6 +167,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_receiving_level_approves_reports_that_officers_send() {
+        for role in [Role::Admin, Role::Steering, Role::Agency, Role::Commune] {
+            assert!(role.can(Permission::SubmitReport), "{role:?}");
+        }
+        assert!(!Role::Viewer.can(Permission::SubmitReport));
+        assert!(Role::Steering.can(Permission::ApproveReport));
+        assert!(!Role::Commune.can(Permission::ApproveReport));
+        assert!(!Role::Agency.can(Permission::ApproveReport));
     }
 
     #[test]

@@ -9,4 +9,5 @@ pub mod import;
 pub mod money;
 pub mod ntm;
 pub mod poverty;
+pub mod report;
 pub mod vi;

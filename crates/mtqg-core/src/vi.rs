@@ -70,6 +70,91 @@ pub fn format_million_dong(amount_dong: i64) -> String {
     format_number(amount_dong as f64 / 1_000_000.0, 1)
 }
 
+/// Reads an amount of money in words the way administrative documents and accounting software write it
+/// ("Bằng chữ: …"): 51_673_000_000 gives "năm mươi mốt tỷ sáu trăm bảy mươi ba triệu đồng".
+///
+/// The rules:
+/// - digits go in groups of three, read with "nghìn", "triệu" and "tỷ"; above 999 tỷ the part before "tỷ" is read
+///   as a number of its own, so "tỷ" repeats: 10^12 is "một nghìn tỷ", 10^18 "một tỷ tỷ";
+/// - groups that are all zero are skipped: 2_000_500 is "hai triệu năm trăm";
+/// - a group after a non-zero one reads its hundreds even when zero: 1_015 is "một nghìn không trăm mười lăm",
+///   3_000_005_000 "ba tỷ không trăm linh năm nghìn"; the leading group does not ("mười lăm", not "không trăm …");
+/// - tens zero with units non-zero after hundreds reads "linh": 105 is "một trăm linh năm";
+/// - ten is "mười", other tens "… mươi"; units after tens read 5 as "lăm" (15 "mười lăm", 25 "hai mươi lăm"),
+///   and after "mươi" 1 as "mốt" and 4 as "tư" (21 "hai mươi mốt", 24 "hai mươi tư", but 11 "mười một",
+///   14 "mười bốn", 104 "một trăm linh bốn");
+/// - zero is "không đồng"; a negative amount starts with "âm".
+///
+/// Documents start the sentence with a capital: see `capitalise_first`.
+pub fn amount_in_words(amount_dong: i64) -> String {
+    let mut words = Vec::new();
+    if amount_dong < 0 {
+        words.push("âm");
+    }
+    match amount_dong.unsigned_abs() {
+        0 => words.push("không"),
+        magnitude => push_number_words(magnitude, true, &mut words),
+    }
+    words.push("đồng");
+    words.join(" ")
+}
+
+/// Upper-cases the first letter, for text that starts a sentence: "năm mươi mốt tỷ đồng" gives "Năm mươi mốt tỷ đồng".
+pub fn capitalise_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+const DIGIT_WORDS: [&str; 10] = [
+    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+];
+
+/// Pushes the words of `number` (nothing for 0). `leading` holds while no higher group has been read: the first
+/// non-zero group of the whole amount reads "mười lăm", every later one "không trăm mười lăm".
+fn push_number_words(number: u64, leading: bool, words: &mut Vec<&'static str>) {
+    const TY: u64 = 1_000_000_000;
+    if number >= TY {
+        push_number_words(number / TY, leading, words);
+        words.push("tỷ");
+        push_number_words(number % TY, false, words);
+        return;
+    }
+    let mut leading = leading;
+    for (scale, unit) in [
+        (1_000_000, Some("triệu")),
+        (1_000, Some("nghìn")),
+        (1, None),
+    ] {
+        let group = (number / scale % 1_000) as usize;
+        if group == 0 {
+            continue;
+        }
+        let (hundreds, tens, units) = (group / 100, group / 10 % 10, group % 10);
+        let read_hundreds = !leading || hundreds > 0;
+        if read_hundreds {
+            words.extend([DIGIT_WORDS[hundreds], "trăm"]);
+        }
+        match tens {
+            0 if units > 0 && read_hundreds => words.push("linh"),
+            0 => {}
+            1 => words.push("mười"),
+            _ => words.extend([DIGIT_WORDS[tens], "mươi"]),
+        }
+        match (tens, units) {
+            (_, 0) => {}
+            (2.., 1) => words.push("mốt"),
+            (2.., 4) => words.push("tư"),
+            (1.., 5) => words.push("lăm"),
+            _ => words.push(DIGIT_WORDS[units]),
+        }
+        words.extend(unit);
+        leading = false;
+    }
+}
+
 /// Formats a date as dd/mm/yyyy.
 pub fn format_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
@@ -285,6 +370,91 @@ mod tests {
     fn amounts_in_dong_print_in_million_dong() {
         assert_eq!(format_million_dong(25_608_600_000), "25.608,6");
         assert_eq!(format_million_dong(51_673_000_000), "51.673");
+    }
+
+    fn check_words(amount_dong: i64, expected: &str) {
+        assert_eq!(amount_in_words(amount_dong), expected, "{amount_dong}");
+    }
+
+    #[test]
+    fn amounts_read_in_groups_of_nghin_trieu_and_ty() {
+        check_words(
+            51_673_000_000,
+            "năm mươi mốt tỷ sáu trăm bảy mươi ba triệu đồng",
+        );
+        check_words(1_000_000, "một triệu đồng");
+        check_words(
+            1_234_567,
+            "một triệu hai trăm ba mươi tư nghìn năm trăm sáu mươi bảy đồng",
+        );
+    }
+
+    #[test]
+    fn zero_is_khong_dong_and_a_negative_amount_starts_with_am() {
+        check_words(0, "không đồng");
+        check_words(-25, "âm hai mươi lăm đồng");
+    }
+
+    #[test]
+    fn ten_is_muoi_and_other_tens_are_muoi() {
+        check_words(10, "mười đồng");
+        check_words(11, "mười một đồng");
+        check_words(20, "hai mươi đồng");
+        check_words(110, "một trăm mười đồng");
+    }
+
+    #[test]
+    fn units_after_tens_read_five_as_lam_and_after_muoi_one_as_mot_and_four_as_tu() {
+        check_words(15, "mười lăm đồng");
+        check_words(25, "hai mươi lăm đồng");
+        check_words(14, "mười bốn đồng");
+        check_words(24, "hai mươi tư đồng");
+        check_words(21, "hai mươi mốt đồng");
+        check_words(5, "năm đồng");
+        check_words(4, "bốn đồng");
+    }
+
+    #[test]
+    fn tens_zero_after_hundreds_reads_linh() {
+        check_words(105, "một trăm linh năm đồng");
+        check_words(104, "một trăm linh bốn đồng");
+        check_words(101, "một trăm linh một đồng");
+    }
+
+    #[test]
+    fn an_inner_group_reads_its_zero_hundreds_but_the_leading_group_does_not() {
+        check_words(1_015, "một nghìn không trăm mười lăm đồng");
+        check_words(3_000_005_000, "ba tỷ không trăm linh năm nghìn đồng");
+        check_words(1_000_005, "một triệu không trăm linh năm đồng");
+        check_words(15_000, "mười lăm nghìn đồng");
+    }
+
+    #[test]
+    fn groups_that_are_all_zero_are_skipped() {
+        check_words(2_000_500, "hai triệu năm trăm đồng");
+        check_words(7_000_000_000, "bảy tỷ đồng");
+    }
+
+    #[test]
+    fn ty_repeats_above_nine_hundred_ninety_nine_ty() {
+        check_words(1_000_000_000_000, "một nghìn tỷ đồng");
+        check_words(1_500_000_000_000, "một nghìn năm trăm tỷ đồng");
+        check_words(1_000_000_000_000_000_000, "một tỷ tỷ đồng");
+        check_words(
+            i64::MIN,
+            "âm chín tỷ hai trăm hai mươi ba triệu ba trăm bảy mươi hai nghìn không trăm ba mươi sáu tỷ \
+             tám trăm năm mươi tư triệu bảy trăm bảy mươi lăm nghìn tám trăm linh tám đồng",
+        );
+    }
+
+    #[test]
+    fn a_sentence_starts_with_a_capital() {
+        assert_eq!(
+            capitalise_first(&amount_in_words(51_673_000_000)),
+            "Năm mươi mốt tỷ sáu trăm bảy mươi ba triệu đồng"
+        );
+        assert_eq!(capitalise_first("âm năm đồng"), "Âm năm đồng");
+        assert_eq!(capitalise_first(""), "");
     }
 
     #[test]

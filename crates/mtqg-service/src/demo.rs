@@ -20,10 +20,12 @@ use crate::{Service, ServiceError};
 mod direction;
 mod ntm;
 mod poverty;
+mod report;
 
 pub use direction::DirectionDemoReport;
 pub use ntm::{NtmDemoReport, DEMO_SET};
 pub use poverty::{household_header, PovertyDemoReport, SyntheticHouseholds};
+pub use report::ReportDemoReport;
 
 /// What to generate.
 #[derive(Debug, Clone)]

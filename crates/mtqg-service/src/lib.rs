@@ -14,6 +14,7 @@ pub mod poverty;
 pub mod poverty_lists;
 pub mod projects;
 pub mod recognition;
+pub mod report;
 mod shipped;
 
 use std::sync::Arc;

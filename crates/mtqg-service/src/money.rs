@@ -545,11 +545,26 @@ impl Service {
             n = resolved.len(),
             "ledger batch: resolved, balances loaded"
         );
+        let locks = match (resolved.first(), resolved.last()) {
+            (Some((_, first)), Some((_, last))) => {
+                crate::report::Locks::load(tx, first.event.date, last.event.date).await?
+            }
+            _ => crate::report::Locks::none(),
+        };
         let mut holder_units: HashMap<Holder, i64> = HashMap::new();
         let mut touched: HashSet<(Holder, Bucket)> = HashSet::new();
         let mut daily: HashMap<DailyKey, DailyAmounts> = HashMap::new();
         let mut events = Vec::with_capacity(resolved.len());
         for (row, r) in resolved {
+            if let Some(message) = locks.refusal(&resolver.atlas, r.unit_id, r.event.date) {
+                problems.push(RowProblem {
+                    sheet: None,
+                    row,
+                    column: Some("date".to_owned()),
+                    message,
+                });
+                continue;
+            }
             let bucket = r.event.bucket;
             let deadline = deadlines.deadline(&bucket);
             let deltas = match check_event(

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use mtqg_core::access::Permission;
 use mtqg_core::import::RowProblem;
@@ -299,6 +299,22 @@ impl Service {
     ) -> Result<Vec<(Evaluation, Status)>, ServiceError> {
         let mut tx = self.store().begin().await?;
         let mut results = Vec::with_capacity(prepared.len());
+        // An assessment of a year counts in that year's annual report: refused once the report is approved.
+        let year_end = |year: i32| NaiveDate::from_ymd_opt(year, 12, 31).expect("valid date");
+        let years = prepared.iter().map(|(record, ..)| record.year);
+        if let (Some(first), Some(last)) = (years.clone().min(), years.max()) {
+            let locks =
+                crate::report::Locks::load(&mut tx, year_end(first), year_end(last)).await?;
+            let atlas = self.atlas().await?;
+            for (record, code, ..) in &prepared {
+                if let Some(message) = locks.refusal(&atlas, record.unit_id, year_end(record.year))
+                {
+                    return Err(ServiceError::Conflict {
+                        message: format!("xã {code} năm {}: {message}", record.year),
+                    });
+                }
+            }
+        }
         for (record, code, evaluation, status) in prepared {
             let id = tx.insert_assessment(&record, actor.user_id).await?;
             let mut entry = actor.audit("ntm.assessment", "ntm_assessment", code);

@@ -25,7 +25,7 @@ pub(crate) enum Arg {
     /// A constant (a code such as "rural" or "poor"): bound without allocating.
     Static(&'static str),
     Date(Option<NaiveDate>),
-    Time(DateTime<Utc>),
+    Time(Option<DateTime<Utc>>),
     Bool(bool),
     Json(Option<serde_json::Value>),
     Bytes(Vec<u8>),
@@ -73,7 +73,17 @@ impl From<Option<NaiveDate>> for Arg {
 }
 impl From<DateTime<Utc>> for Arg {
     fn from(value: DateTime<Utc>) -> Arg {
+        Arg::Time(Some(value))
+    }
+}
+impl From<Option<DateTime<Utc>>> for Arg {
+    fn from(value: Option<DateTime<Utc>>) -> Arg {
         Arg::Time(value)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(value: Option<&str>) -> Arg {
+        Arg::Text(value.map(str::to_owned))
     }
 }
 impl From<bool> for Arg {
@@ -102,7 +112,7 @@ impl Arg {
             Arg::Text(value) => value.clone().map_or(Value::Null, Value::from),
             Arg::Static(value) => Value::from(*value),
             Arg::Date(value) => value.map_or(Value::Null, |day| Value::from(day.to_string())),
-            Arg::Time(value) => Value::from(value.to_rfc3339()),
+            Arg::Time(value) => value.map_or(Value::Null, |at| Value::from(at.to_rfc3339())),
             Arg::Bool(value) => Value::from(*value),
             Arg::Json(value) => value.clone().unwrap_or(Value::Null),
             Arg::Bytes(_) => Value::Null,
@@ -606,10 +616,15 @@ fn copy_text(arg: &Arg, out: &mut String) {
         Arg::Text(Some(value)) => value.as_str().into(),
         Arg::Static(value) => (*value).into(),
         Arg::Date(Some(value)) => value.to_string().into(),
-        Arg::Time(value) => value.to_rfc3339().into(),
+        Arg::Time(Some(value)) => value.to_rfc3339().into(),
         Arg::Bool(value) => if *value { "t" } else { "f" }.into(),
         Arg::Json(Some(value)) => value.to_string().into(),
-        Arg::I64(None) | Arg::F64(None) | Arg::Text(None) | Arg::Date(None) | Arg::Json(None) => {
+        Arg::I64(None)
+        | Arg::F64(None)
+        | Arg::Text(None)
+        | Arg::Date(None)
+        | Arg::Time(None)
+        | Arg::Json(None) => {
             out.push_str("\\N");
             return;
         }

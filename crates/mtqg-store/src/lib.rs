@@ -9,6 +9,7 @@ mod groupings;
 mod money;
 mod ntm;
 mod poverty;
+mod report;
 mod users;
 
 use crate::db::Pool;
@@ -32,6 +33,7 @@ pub use crate::poverty::{
     HouseholdKey, HouseholdRecord, HouseholdRow, ListRow, ListTallies, ListedHousehold, MemberRow,
     NewPovertyList, PovertyListRecord, PovertyStandardRecord, PovertyTargetRecord,
 };
+pub use crate::report::{NewReportStep, ReportStepRecord, SubmissionRecord, SubmissionWrite};
 pub use crate::users::{NewUser, SessionRecord, UserRecord};
 
 /// What can go wrong in storage, in terms the service layer can act on.

@@ -5,6 +5,8 @@ use std::io::{Read, Seek};
 
 use calamine::{Data, DataRef, Reader, Xlsx};
 
+pub mod form;
+
 /// The formats a user can upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

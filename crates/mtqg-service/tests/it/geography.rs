@@ -685,6 +685,8 @@ async fn both_backends_have_the_same_tables_and_columns() {
             "project_obstacles",
             "project_progress",
             "projects",
+            "report_steps",
+            "report_submissions",
             "revisions",
             "sessions",
             "task_updates",
@@ -708,6 +710,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0010_poverty_statement_triggers.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0011_direction.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0012_ntm_rollup_indexes.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0013_reporting.sql"),
     ]
     .concat();
     let postgres = [
@@ -723,6 +726,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0010_poverty_statement_triggers.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0011_direction.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0012_ntm_rollup_indexes.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0013_reporting.sql"),
     ]
     .concat();
     for (table, column) in &schema {

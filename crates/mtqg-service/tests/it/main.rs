@@ -7,4 +7,5 @@ mod money;
 mod ntm;
 mod poverty;
 mod recognition;
+mod report;
 mod support;
