@@ -20,6 +20,8 @@ pub(crate) enum Suite {
     Poverty,
     /// Households of the whole country (use with PostgreSQL and --households 27000000)
     PovertyNational,
+    /// A province's reporting season on the demo data of Thanh Hóa: figures, forms, narrative, dashboard
+    Report,
 }
 
 /// How much generated data.
@@ -845,5 +847,98 @@ pub(crate) async fn poverty_national(
         ));
     }
     std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// The reporting suite: Thanh Hóa's demo data (capital, new-rural, poverty, direction), its 166 communes' half-year
+/// reports through the approval flow, then the province's figures, forms, narrative and dashboard timed.
+pub(crate) async fn report(service: &Service, iterations: usize) -> anyhow::Result<()> {
+    use mtqg_service::report::{self, ReportKey};
+    let store = service.store();
+    store.migrate().await.context("while migrating")?;
+    service.load_shipped_geography(&|_| {}).await?;
+    service.load_shipped_catalogue().await?;
+    service.load_shipped_criteria_sets().await?;
+    service.load_shipped_poverty_standards().await?;
+    let today = chrono::Utc::now().date_naive();
+    let started = Instant::now();
+    service
+        .generate_capital(&demo_plan(Scale::Province, 2026), &|_| {})
+        .await?;
+    service.generate_ntm("38", today, 2026).await?;
+    service.generate_direction("38", today).await?;
+    service
+        .generate_poverty("38", 2023..=2025, 40, 2026, &|_| {})
+        .await?;
+    output::line(&format!(
+        "demo data of Thanh Hóa generated in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    let started = Instant::now();
+    let season = service.generate_reporting("38", "2026-H1").await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    output::line(&format!(
+        "{} communes' reports (figures computed for {} sent, {} decisions) in {:.2} s: {:.1} ms per commune",
+        season.n_communes,
+        season.approved + season.returned + season.waiting,
+        season.approved + season.returned,
+        elapsed,
+        elapsed * 1000.0 / season.n_communes.max(1) as f64
+    ));
+    let actor = Actor::system();
+    let key = ReportKey::new("6T", "2026-H1", "38");
+    let context = service.report_context(&actor, key).await?;
+    let mut timings: Vec<(&str, Vec<Duration>)> = Vec::new();
+    let mut sizes = (0, 0, 0);
+    for name in [
+        "figures (province)",
+        "form HUYDONG → XLSX",
+        "form NTM-TC → XLSX",
+        "narrative → DOCX",
+        "package → JSON",
+        "dashboard (166 communes)",
+    ] {
+        let mut samples = Vec::with_capacity(iterations);
+        for _ in 0..iterations {
+            let started = Instant::now();
+            match name {
+                "figures (province)" => {
+                    service.report_figures(&actor, &context).await?;
+                }
+                "form HUYDONG → XLSX" => {
+                    let form = service.report_form(&actor, "HUYDONG", key).await?;
+                    sizes.0 = report::form_xlsx(&form)?.len();
+                }
+                "form NTM-TC → XLSX" => {
+                    let form = service.report_form(&actor, "NTM-TC", key).await?;
+                    report::form_xlsx(&form)?;
+                }
+                "narrative → DOCX" => {
+                    let document = service.report_narrative(&actor, key).await?;
+                    sizes.1 = report::narrative_docx(&document)?.len();
+                }
+                "package → JSON" => {
+                    let package = service.report_package(&actor, key).await?;
+                    sizes.2 = serde_json::to_vec(&package)?.len();
+                }
+                _ => {
+                    service
+                        .report_dashboard(&actor, "6T", "2026-H1", Some("38"))
+                        .await?;
+                }
+            }
+            samples.push(started.elapsed());
+        }
+        timings.push((name, samples));
+    }
+    for (name, mut samples) in timings {
+        let p50 = percentile(&mut samples, 0.5);
+        let p95 = percentile(&mut samples, 0.95);
+        output::line(&format!("{name}: p50 {p50:.1} ms, p95 {p95:.1} ms"));
+    }
+    output::line(&format!(
+        "sizes: HUYDONG.xlsx {} bytes, narrative.docx {} bytes, package.json {} bytes",
+        sizes.0, sizes.1, sizes.2
+    ));
     Ok(())
 }

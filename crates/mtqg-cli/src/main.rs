@@ -296,6 +296,7 @@ async fn main() -> anyhow::Result<()> {
                 bench::ntm_rollup(&service, iterations).await
             }
             bench::Suite::Poverty => bench::poverty(&service, iterations, households).await,
+            bench::Suite::Report => bench::report(&service, iterations).await,
             bench::Suite::PovertyNational => {
                 bench::poverty_national(&service, iterations, households).await
             }

@@ -237,3 +237,80 @@ async fn ocop_products_are_imported_from_a_list_after_a_dry_run_and_a_repeat_is_
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn report_commands_write_the_narrative_a_form_and_a_package_which_imports_after_a_dry_run() {
+    let db = TestDb::new().await;
+    mtqg(&db, &["migrate"]);
+    let dir = std::env::temp_dir().join(format!("mtqg-report-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = |name: &str| dir.join(name).to_str().expect("UTF-8 path").to_owned();
+    let docx = path("bao-cao.docx");
+    let written = mtqg(
+        &db,
+        &[
+            "report",
+            "narrative",
+            "--unit",
+            "38",
+            "--period",
+            "2025-H1",
+            "--out",
+            &docx,
+        ],
+    );
+    assert!(written.contains("Đã ghi"), "{written}");
+    let bytes = std::fs::read(&docx).expect("docx written");
+    assert!(bytes.starts_with(b"PK"), "a DOCX is a ZIP archive");
+    let xlsx = path("bieu.xlsx");
+    mtqg(
+        &db,
+        &[
+            "report", "form", "HUYDONG", "--unit", "38", "--period", "2025-H1", "--out", &xlsx,
+        ],
+    );
+    assert!(std::fs::read(&xlsx)
+        .expect("xlsx written")
+        .starts_with(b"PK"));
+    let json = path("goi.json");
+    mtqg(
+        &db,
+        &[
+            "report", "package", "--unit", "38", "--period", "2025-H1", "--out", &json,
+        ],
+    );
+    let package: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("package written")).expect("JSON");
+    assert_eq!(package["format"], "mtqg-report-package");
+    assert_eq!(package["report"], "6T");
+    assert_eq!(package["values"]["von.nstw.dtpt.th_ky"], 0.0);
+    let dry = mtqg(&db, &["report", "import-package", &json, "--dry-run"]);
+    assert!(dry.contains("Chạy thử"), "{dry}");
+    let before = mtqg(&db, &["report", "status", "--period", "2025-H1"]);
+    assert!(before.contains("Phải gửi: 63; đã gửi: 0"), "{before}");
+    let applied = mtqg(&db, &["report", "import-package", &json]);
+    assert!(applied.contains("chờ cấp trên duyệt"), "{applied}");
+    let after = mtqg(&db, &["report", "status", "--period", "2025-H1"]);
+    assert!(after.contains("Phải gửi: 63; đã gửi: 1"), "{after}");
+
+    let wrong = path("sai.csv");
+    std::fs::write(
+        &wrong,
+        "report,period,unit_code,kind,key,value\n6T,2025-H1,38,value,von.nstw.dtpt.th_ky,abc\n",
+    )
+    .expect("bad package written");
+    let refused = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["report", "import-package", &wrong])
+        .env("MTQG_LOG", "warn")
+        .output()
+        .expect("mtqg runs");
+    let stdout = String::from_utf8(refused.stdout).expect("UTF-8");
+    assert_eq!(refused.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("sai.csv, dòng 2, cột \"value\""),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

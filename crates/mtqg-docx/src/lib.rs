@@ -455,7 +455,7 @@ fn column_widths(table: &Table, n_columns: usize) -> Vec<usize> {
                         .max()
                 })
                 .unwrap_or(0);
-            body.max(head).clamp(4, 40) + 2
+            body.max(head).clamp(6, 36) + 3
         })
         .collect();
     let total: usize = weights.iter().sum();

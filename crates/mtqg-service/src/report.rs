@@ -464,7 +464,11 @@ impl Service {
         }
         // New-rural: recognised statuses and criteria met as of the period's last day.
         let rollup = self.ntm_rollup(actor, Some(code), end).await?;
-        if rollup.n_xa > 0 {
+        let recognised = rollup
+            .by_status
+            .iter()
+            .any(|(status, n)| *status > NtmStatus::NotMet && *n > 0);
+        if rollup.n_xa > 0 && (recognised || rollup.n_assessed > 0) {
             let at_least = |tier: NtmStatus| -> usize {
                 rollup
                     .by_status
@@ -1507,19 +1511,26 @@ impl Service {
             return Ok(report);
         }
         let figures = serde_json::to_string(&package.values).map_err(anyhow::Error::from)?;
-        self.write_submission(
-            actor,
-            &context,
-            deadline,
-            package.fields.clone(),
-            Some(figures),
-            Action::Submit,
-            None,
-            "package",
-            Utc::now().date_naive(),
-        )
-        .await?;
-        report.applied = true;
+        let written = self
+            .write_submission(
+                actor,
+                &context,
+                deadline,
+                package.fields.clone(),
+                Some(figures),
+                Action::Submit,
+                None,
+                "package",
+                Utc::now().date_naive(),
+            )
+            .await;
+        match written {
+            Ok(_) => report.applied = true,
+            Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
+                report.problems.push(format!("{file_name}: {err}"));
+            }
+            Err(err) => return Err(err),
+        }
         Ok(report)
     }
 }

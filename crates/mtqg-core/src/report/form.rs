@@ -349,8 +349,10 @@ impl FormDefinition {
         let rows = self.expand(items);
         let mut problems = Vec::new();
         let mut numbers: BTreeMap<String, f64> = values.clone();
+        // Only the fields this form reads are numbers; a submission's other fields (texts of the narrative) are not.
+        let read: BTreeSet<String> = self.field_keys(items).into_iter().map(|(key, _)| key).collect();
         for (key, text) in fields {
-            if text.trim().is_empty() {
+            if text.trim().is_empty() || !read.contains(key) {
                 continue;
             }
             match crate::vi::parse_number(text) {
@@ -617,7 +619,10 @@ key = "von.dn"
             ("von.nstw.kh_nam".to_owned(), 5_000_000_000.0),
             ("von.dn.th_ky".to_owned(), 100_000_000.0),
         ]);
-        let fields = Fields::from([("von.dn.kh".to_owned(), "1.234,5".to_owned())]);
+        let fields = Fields::from([
+            ("von.dn.kh".to_owned(), "1.234,5".to_owned()),
+            ("nguoi_ky".to_owned(), "Lê Văn Bình".to_owned()),
+        ]);
         let filled = form
             .fill(&heading(), &values, &fields, &BTreeMap::new())
             .unwrap();

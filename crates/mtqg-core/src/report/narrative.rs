@@ -130,7 +130,7 @@ pub fn write(input: &NarrativeInput) -> Document {
         } else {
             input.programs.join("; ")
         },
-        capitalise_unit(&input.unit_name),
+        format!("Ủy ban nhân dân {}", input.unit_name),
         period
     )));
     blocks.push(heading(1, "I. KẾT QUẢ THỰC HIỆN"));
@@ -220,10 +220,6 @@ fn paragraphs(text: &str, blocks: &mut Vec<Block>) {
     for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
         blocks.push(Block::Paragraph(line.to_owned()));
     }
-}
-
-fn capitalise_unit(name: &str) -> String {
-    vi::capitalise_first(name)
 }
 
 fn capital_blocks(input: &NarrativeInput, blocks: &mut Vec<Block>) {

@@ -445,6 +445,19 @@ async fn the_narrative_states_the_figures_with_the_amount_in_words_and_renders_t
         .unwrap();
     assert_eq!(document.number, "Số: 215/BC-UBND");
     assert_eq!(document.place, "Thanh Hóa");
+    // The narrative's texts are stored with the submission; the forms read only their own numeric fields.
+    let form = service
+        .report_form(&Actor::system(), "HUYDONG", ReportKey::new("6T", "2024-H1", "38"))
+        .await
+        .unwrap();
+    assert_eq!(
+        form.cell("1.1", 3),
+        Some(&FormCell::Number {
+            value: 1000.0,
+            decimals: 1
+        }),
+        "the province's plan counts its whole territory, money passed down included once"
+    );
     let xml = docx_text(&report::narrative_docx(&document).unwrap());
     for needle in [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -596,6 +609,16 @@ async fn a_package_from_a_unit_without_the_system_is_checked_whole_and_enters_th
             .await
             .unwrap(),
         Status::Approved
+    );
+    let again = service
+        .import_package(&district, "14849.csv", &csv, false)
+        .await
+        .unwrap();
+    assert!(!again.applied);
+    assert!(
+        again.problems.iter().any(|p| p.contains("đã khóa")),
+        "{:?}",
+        again.problems
     );
     let outside = service
         .import_package(
