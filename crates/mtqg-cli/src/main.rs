@@ -3,6 +3,7 @@
 mod bench;
 mod capital;
 mod ntm;
+mod ops;
 mod output;
 mod poverty;
 mod report;
@@ -101,6 +102,20 @@ enum Command {
         /// Households for the poverty suite
         #[arg(long, default_value_t = 1_000_000)]
         households: usize,
+    },
+    /// Write a consistent copy of the SQLite database while the server runs (checked after writing); for
+    /// PostgreSQL use pg_dump (docs/operations.md)
+    Backup {
+        /// The new file, e.g. backups/mtqg-2026-11-29.db
+        out: PathBuf,
+    },
+    /// Put a backup back in place of the SQLite database of --database-url: the backup is checked first, brought up
+    /// to this build's structure, and the current database is kept as <file>.before-restore. Stop the server first.
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database
+        #[arg(long)]
+        force: bool,
     },
     /// Generated data for demonstrations and benchmarks
     Demo {
@@ -242,6 +257,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Poverty { command } if command.is_stateless() => return poverty::run(command),
         _ => cli,
     };
+    if let Command::Restore { file, force } = &cli.command {
+        return ops::restore(&cli.database_url, file, *force).await;
+    }
     let store = connect(&cli.database_url).await?;
     let service = Service::new(store.clone());
     match cli.command {
@@ -279,6 +297,11 @@ async fn main() -> anyhow::Result<()> {
             load_shipped(&service).await?;
             report::run(&service, command).await
         }
+        Command::Backup { out } => {
+            require_migrated(&store).await?;
+            ops::backup(&store, &out).await
+        }
+        Command::Restore { .. } => unreachable!("handled before connecting"),
         Command::User { command } => {
             require_migrated(&store).await?;
             user(&service, command).await

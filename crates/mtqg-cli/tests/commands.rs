@@ -314,3 +314,96 @@ async fn report_commands_write_the_narrative_a_form_and_a_package_which_imports_
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Runs mtqg on a SQLite file of its own, whatever backend the suite runs on: backup and restore are SQLite's.
+fn mtqg_sqlite(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mtqg"))
+        .arg("--database-url")
+        .arg(format!("sqlite:{}", db.display()))
+        .args(args)
+        .env("MTQG_LOG", "warn")
+        .env("MTQG_NEW_PASSWORD", "mat-khau-dai-hon")
+        .output()
+        .expect("mtqg runs")
+}
+
+#[test]
+fn a_backup_restores_into_a_working_database_and_a_bad_one_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("mtqg-backup-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let live = dir.join("live.db");
+    let copy = dir.join("copy.db");
+    let restored = dir.join("restored.db");
+    let ok = |output: std::process::Output| {
+        let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    ok(mtqg_sqlite(&live, &["migrate"]));
+    ok(mtqg_sqlite(
+        &live,
+        &[
+            "user",
+            "add",
+            "bcd.38",
+            "--name",
+            "Ban Chỉ đạo tỉnh",
+            "--role",
+            "steering",
+            "--scope",
+            "38",
+        ],
+    ));
+    let backup = ok(mtqg_sqlite(
+        &live,
+        &["backup", copy.to_str().expect("UTF-8")],
+    ));
+    assert!(backup.contains("kiểm tra toàn vẹn"), "{backup}");
+    let again = mtqg_sqlite(&live, &["backup", copy.to_str().expect("UTF-8")]);
+    assert!(
+        !again.status.success(),
+        "an existing backup is never overwritten"
+    );
+
+    ok(mtqg_sqlite(
+        &restored,
+        &["restore", copy.to_str().expect("UTF-8")],
+    ));
+    let users = ok(mtqg_sqlite(&restored, &["user", "list"]));
+    assert!(users.contains("bcd.38"), "{users}");
+    let unit = ok(mtqg_sqlite(
+        &restored,
+        &["units", "show", "38", "--as-of", "2023-06-01"],
+    ));
+    assert!(unit.contains("Thanh Hóa"), "{unit}");
+
+    // A damaged file is refused and the database in place is untouched.
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, b"this is not a database").expect("junk written");
+    let refused = mtqg_sqlite(
+        &restored,
+        &["restore", junk.to_str().expect("UTF-8"), "--force"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("nothing was restored"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let users = ok(mtqg_sqlite(&restored, &["user", "list"]));
+    assert!(users.contains("bcd.38"), "{users}");
+    // Without --force an existing database is not replaced.
+    let refused = mtqg_sqlite(&restored, &["restore", copy.to_str().expect("UTF-8")]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    ok(mtqg_sqlite(
+        &restored,
+        &["restore", copy.to_str().expect("UTF-8"), "--force"],
+    ));
+    assert!(dir.join("restored.db.before-restore").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}

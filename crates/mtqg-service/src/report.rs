@@ -307,6 +307,19 @@ impl Locks {
     }
 }
 
+/// A unit's report is written by the unit's own accounts; an administrator of the whole country may act for any.
+fn own_unit(actor: &Actor, context: &ReportContext) -> bool {
+    match actor.scope_unit_id {
+        Some(scope) => scope == context.unit.id,
+        None => actor.role == mtqg_core::access::Role::Admin,
+    }
+}
+
+/// Today in Vietnam (UTC+7): deadlines and submission dates are Vietnamese calendar days.
+pub fn today_in_vietnam() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
 fn parse_fields(text: &str) -> Fields {
     serde_json::from_str(text).unwrap_or_default()
 }
@@ -919,11 +932,12 @@ impl Service {
         let mut form_fields = Vec::new();
         for code in &context.kind.forms {
             if let Some(form) = reporting().forms.get(code) {
-                form_fields.extend(form.field_keys(&figures_items));
+                form_fields.extend(form.field_labels(&figures_items, context.period));
             }
         }
-        let can_edit =
-            actor.role.can(Permission::SubmitReport) && status.is_none_or(Status::editable);
+        let can_edit = actor.role.can(Permission::SubmitReport)
+            && own_unit(actor, &context)
+            && status.is_none_or(Status::editable);
         let can_decide = self.may_decide(actor, &context).await.is_ok();
         let on_time = match (&submission, context.deadline) {
             (Some(record), Some(deadline)) => record
@@ -1003,6 +1017,12 @@ impl Service {
             return Err(ServiceError::Invalid("thao tác không hợp lệ".to_owned()));
         }
         let context = self.report_context(actor, key).await?;
+        if !own_unit(actor, &context) {
+            return Err(ServiceError::Invalid(format!(
+                "báo cáo của {} do chính đơn vị lập và gửi; cấp trên duyệt hoặc trả lại, hoặc nhập gói dữ liệu của đơn vị",
+                context.unit.name
+            )));
+        }
         let Some(deadline) = context.deadline else {
             return Err(ServiceError::Invalid(format!(
                 "cấp {} không gửi báo cáo \"{}\" kỳ {}",
@@ -1069,7 +1089,7 @@ impl Service {
             action,
             version,
             "system",
-            Utc::now().date_naive(),
+            today_in_vietnam(),
         )
         .await
     }
@@ -1105,10 +1125,11 @@ impl Service {
             .and_then(|record| Status::parse(&record.status));
         let to = submission::next(from, action).map_err(ServiceError::Invalid)?;
         let today = on;
-        let now = if on == Utc::now().date_naive() {
+        let now = if on == today_in_vietnam() {
             Utc::now()
         } else {
-            on.and_hms_opt(9, 0, 0).expect("valid time").and_utc()
+            // A date of the demo's reporting season: 9:00 in Vietnam.
+            on.and_hms_opt(2, 0, 0).expect("valid time").and_utc()
         };
         let write = SubmissionWrite {
             report_code: context.kind.code.clone(),
@@ -1232,11 +1253,8 @@ impl Service {
             first_submitted_on: record.first_submitted_on,
             submitted_at: record.submitted_at,
             decided_at: Some(Utc::now()),
-            comment: if comment.is_empty() {
-                record.comment.clone()
-            } else {
-                Some(comment.to_owned())
-            },
+            // The comment shown is the latest decision's: an approval clears an earlier return's.
+            comment: (!comment.is_empty()).then(|| comment.to_owned()),
         };
         if !tx
             .update_submission(record.id, record.version, &write)
@@ -1521,7 +1539,7 @@ impl Service {
                 Action::Submit,
                 None,
                 "package",
-                Utc::now().date_naive(),
+                today_in_vietnam(),
             )
             .await;
         match written {

@@ -276,6 +276,13 @@ impl Pool {
         Ok(())
     }
 
+    pub(crate) fn known_migrations(&self) -> usize {
+        match self {
+            Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite").iter().count(),
+            Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres").iter().count(),
+        }
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Pool::Sqlite(pool) => pool.close().await,

@@ -12,7 +12,7 @@ mod poverty;
 mod report;
 mod users;
 
-use crate::db::Pool;
+use crate::db::{args, Pool};
 
 pub use crate::audit::{AuditEntry, AuditRecord};
 pub use crate::db::{Backend, Tx};
@@ -91,6 +91,51 @@ impl Store {
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await
+    }
+
+    /// Writes a consistent copy of a SQLite database to `path` while the server keeps running (`VACUUM INTO`: one
+    /// read transaction, so the copy is the database at one instant, compacted). PostgreSQL is backed up with
+    /// `pg_dump` (docs/operations.md).
+    pub async fn backup_to(&self, path: &str) -> Result<(), StoreError> {
+        match self.backend() {
+            Backend::Sqlite => {
+                self.pool.conn().execute("vacuum into $1", args![path]).await?;
+                Ok(())
+            }
+            Backend::Postgres => Err(StoreError::Other(anyhow::anyhow!(
+                "mtqg backup copies SQLite databases; back PostgreSQL up with pg_dump (docs/operations.md)"
+            ))),
+        }
+    }
+
+    /// Checks that a database is whole and readable: SQLite's `integrity_check`, and the number of migrations applied,
+    /// to compare with what this build knows.
+    pub async fn check_integrity(&self) -> Result<(String, i64), StoreError> {
+        let verdict = match self.backend() {
+            Backend::Sqlite => {
+                let (verdict,): (String,) = self
+                    .pool
+                    .conn()
+                    .fetch_one("pragma integrity_check", vec![])
+                    .await?;
+                verdict
+            }
+            Backend::Postgres => "ok".to_owned(),
+        };
+        let (applied,): (i64,) = self
+            .pool
+            .conn()
+            .fetch_one(
+                "select count(*) from _sqlx_migrations where success",
+                vec![],
+            )
+            .await?;
+        Ok((verdict, applied))
+    }
+
+    /// The number of migrations this build carries.
+    pub fn known_migrations(&self) -> usize {
+        self.pool.known_migrations()
     }
 
     /// Refreshes the planner's statistics, e.g. after a bulk load (both backends accept `analyze`).

@@ -12,6 +12,7 @@ mod ntm;
 mod pages;
 mod poverty;
 mod recognition;
+mod report;
 mod views;
 
 use std::collections::HashMap;
@@ -142,6 +143,15 @@ pub(crate) fn templates() -> Environment<'static> {
             "direction_agency.html",
             include_str!("../templates/direction_agency.html"),
         ),
+        ("reports.html", include_str!("../templates/reports.html")),
+        (
+            "report_submission.html",
+            include_str!("../templates/report_submission.html"),
+        ),
+        (
+            "report_narrative.html",
+            include_str!("../templates/report_narrative.html"),
+        ),
     ] {
         env.add_template(name, source)
             .expect("bundled templates are valid");
@@ -159,6 +169,7 @@ pub fn app_router(state: AppState) -> Router {
         .merge(recognition::router())
         .merge(poverty::router())
         .merge(direction::router())
+        .merge(report::router())
         .route(
             "/static/app.css",
             get(|| async {

@@ -15,6 +15,10 @@ document.addEventListener("DOMContentLoaded", () => {
       if (button) { button.disabled = true; button.textContent = "Đang xử lý…"; }
     });
   }
+  // The print button of a print-ready page.
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
   // Quick entry of a household's review: the class is computed by the server as the officer types.
   for (const form of document.querySelectorAll("form[data-classify]")) {
     const output = form.querySelector("output[name=class]");

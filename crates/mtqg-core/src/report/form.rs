@@ -266,6 +266,19 @@ impl FormDefinition {
         }
     }
 
+    /// The keys of figures entered by hand this form reads, for the given expansions, in row order, with their labels
+    /// for `period` ("Giao thông — Kế hoạch năm 2025 (số xã đạt)").
+    pub fn field_labels(
+        &self,
+        items: &BTreeMap<String, Vec<Item>>,
+        period: Period,
+    ) -> Vec<(String, String)> {
+        self.field_keys(items)
+            .into_iter()
+            .map(|(key, label)| (key, header_text(&label, period)))
+            .collect()
+    }
+
     /// The keys of figures entered by hand this form reads, for the given expansions, in row order.
     pub fn field_keys(&self, items: &BTreeMap<String, Vec<Item>>) -> Vec<(String, String)> {
         let rows = self.expand(items);
@@ -350,7 +363,11 @@ impl FormDefinition {
         let mut problems = Vec::new();
         let mut numbers: BTreeMap<String, f64> = values.clone();
         // Only the fields this form reads are numbers; a submission's other fields (texts of the narrative) are not.
-        let read: BTreeSet<String> = self.field_keys(items).into_iter().map(|(key, _)| key).collect();
+        let read: BTreeSet<String> = self
+            .field_keys(items)
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
         for (key, text) in fields {
             if text.trim().is_empty() || !read.contains(key) {
                 continue;
@@ -404,12 +421,7 @@ impl FormDefinition {
             return Err(problems);
         }
         let period = heading.period;
-        let header_text = |text: &str| {
-            text.replace("{year}", &period.year().to_string())
-                .replace("{prev_year}", &(period.year() - 1).to_string())
-                .replace("{rest}", period.rest_of_year_label().unwrap_or("năm sau"))
-                .replace("{period}", &period.label())
-        };
+        let header_text = |text: &str| header_text(text, period);
         let grouped = self.columns.iter().any(|col| col.group.is_some());
         let mut top = Vec::new();
         let mut second = Vec::new();
@@ -495,6 +507,15 @@ impl FormDefinition {
     fn field_scale(&self) -> f64 {
         self.scale
     }
+}
+
+/// A header or label with the period filled in: `{year}`, `{prev_year}`, `{rest}` (what is left of the year) and
+/// `{period}`.
+pub fn header_text(text: &str, period: Period) -> String {
+    text.replace("{year}", &period.year().to_string())
+        .replace("{prev_year}", &(period.year() - 1).to_string())
+        .replace("{rest}", period.rest_of_year_label().unwrap_or("năm sau"))
+        .replace("{period}", &period.label())
 }
 
 fn fill_key(template: &str, key: &str) -> String {

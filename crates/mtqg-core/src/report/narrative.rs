@@ -124,13 +124,13 @@ pub fn write(input: &NarrativeInput) -> Document {
     let mut blocks = Vec::new();
     let period = input.period.label();
     blocks.push(Block::Paragraph(format!(
-        "Thực hiện chế độ báo cáo định kỳ về tình hình thực hiện {}, {} báo cáo kết quả {} như sau:",
+        "Thực hiện chế độ báo cáo định kỳ về tình hình thực hiện {}, Ủy ban nhân dân {} báo cáo kết quả {} như sau:",
         if input.programs.is_empty() {
             "các Chương trình mục tiêu quốc gia".to_owned()
         } else {
             input.programs.join("; ")
         },
-        format!("Ủy ban nhân dân {}", input.unit_name),
+        input.unit_name,
         period
     )));
     blocks.push(heading(1, "I. KẾT QUẢ THỰC HIỆN"));

@@ -108,7 +108,7 @@ impl Service {
                     .to_owned(),
             ),
         ]);
-        let today: NaiveDate = chrono::Utc::now().date_naive();
+        let today: NaiveDate = crate::report::today_in_vietnam();
         self.write_submission(
             &actor,
             &province,

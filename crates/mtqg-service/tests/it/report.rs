@@ -321,7 +321,7 @@ async fn a_commune_submits_the_district_returns_then_approves_and_approval_locks
 }
 
 #[tokio::test]
-async fn a_unit_cannot_approve_its_own_report_nor_one_outside_its_scope() {
+async fn a_unit_cannot_approve_its_own_report_nor_one_outside_its_scope_nor_write_a_lower_units() {
     let (_db, service) = with_money().await;
     let commune_chief = user(&service, "bcd14848", Role::Steering, "14848").await;
     let neighbour = user(&service, "bcd14849", Role::Steering, "14849").await;
@@ -335,6 +335,21 @@ async fn a_unit_cannot_approve_its_own_report_nor_one_outside_its_scope() {
         )
         .await
         .unwrap();
+    let district = user(&service, "bcd384", Role::Steering, "384").await;
+    let written_for = service
+        .save_submission(
+            &district,
+            ReportKey::new("6T", "2024-H1", "14848"),
+            fields(&[]),
+            Action::Save,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        written_for.to_string().contains("do chính đơn vị lập"),
+        "{written_for}"
+    );
     let own = service
         .decide_submission(
             &commune_chief,
@@ -447,7 +462,11 @@ async fn the_narrative_states_the_figures_with_the_amount_in_words_and_renders_t
     assert_eq!(document.place, "Thanh Hóa");
     // The narrative's texts are stored with the submission; the forms read only their own numeric fields.
     let form = service
-        .report_form(&Actor::system(), "HUYDONG", ReportKey::new("6T", "2024-H1", "38"))
+        .report_form(
+            &Actor::system(),
+            "HUYDONG",
+            ReportKey::new("6T", "2024-H1", "38"),
+        )
         .await
         .unwrap();
     assert_eq!(

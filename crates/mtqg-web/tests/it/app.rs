@@ -21,22 +21,26 @@ const UNITS: &str = "code,name,type,parent_code\n\
 14846,Thị trấn Mường Lát,Thị trấn,384\n\
 14848,Xã Tam Chung,Xã,384\n";
 
-struct TestApp {
+pub(crate) struct TestApp {
     _db: TestDb,
     router: Router,
 }
 
 /// A logged-in client: its cookie and CSRF token.
-struct Client {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Client {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-struct Reply {
-    status: StatusCode,
-    location: Option<String>,
-    set_cookie: Option<String>,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookie: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) disposition: Option<String>,
+    /// The body as text (lossy for binary downloads, which `bytes` holds as sent).
+    pub(crate) body: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl TestApp {
@@ -88,12 +92,17 @@ impl TestApp {
                 .await
                 .expect("user is added");
         }
+        TestApp::with_service(db, service)
+    }
+
+    /// The app around a service whose data the test set up itself.
+    pub(crate) fn with_service(db: TestDb, service: Service) -> TestApp {
         let router = app_router(AppState::new(service))
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 9))));
         TestApp { _db: db, router }
     }
 
-    async fn send(&self, request: Request<Body>) -> Reply {
+    pub(crate) async fn send(&self, request: Request<Body>) -> Reply {
         let response = self
             .router
             .clone()
@@ -110,6 +119,8 @@ impl TestApp {
         };
         let location = header_text(header::LOCATION);
         let set_cookie = header_text(header::SET_COOKIE);
+        let content_type = header_text(header::CONTENT_TYPE);
+        let disposition = header_text(header::CONTENT_DISPOSITION);
         let bytes = response
             .into_body()
             .collect()
@@ -120,11 +131,14 @@ impl TestApp {
             status,
             location,
             set_cookie,
+            content_type,
+            disposition,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
-    async fn get(&self, client: Option<&Client>, uri: &str) -> Reply {
+    pub(crate) async fn get(&self, client: Option<&Client>, uri: &str) -> Reply {
         let mut request = Request::get(uri);
         if let Some(client) = client {
             request = request.header(header::COOKIE, &client.cookie);
@@ -133,7 +147,7 @@ impl TestApp {
             .await
     }
 
-    async fn post_form(&self, client: Option<&Client>, uri: &str, form: &str) -> Reply {
+    pub(crate) async fn post_form(&self, client: Option<&Client>, uri: &str, form: &str) -> Reply {
         let mut request =
             Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(client) = client {
@@ -147,7 +161,7 @@ impl TestApp {
         .await
     }
 
-    async fn login(&self, username: &str) -> Client {
+    pub(crate) async fn login(&self, username: &str) -> Client {
         let reply = self
             .send(
                 Request::post("/api/v1/session")
@@ -456,7 +470,7 @@ async fn an_imported_grouping_shows_on_its_page_on_the_unit_page_and_in_the_api(
     assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-fn form_encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(key, value)| {
@@ -758,7 +772,12 @@ async fn a_xa_is_assessed_in_the_form_and_counted_on_the_new_rural_page_and_in_t
     );
 }
 
-fn multipart(csrf: &str, file_name: &str, content: &str, apply: bool) -> (String, String) {
+pub(crate) fn multipart(
+    csrf: &str,
+    file_name: &str,
+    content: &str,
+    apply: bool,
+) -> (String, String) {
     let boundary = "mtqgBOUNDARY42";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
@@ -1149,7 +1168,7 @@ async fn an_ocop_list_is_uploaded_checked_then_registered_and_listed() {
 }
 
 /// A multipart upload with extra text fields.
-fn multipart_with(
+pub(crate) fn multipart_with(
     csrf: &str,
     file_name: &str,
     content: &str,

@@ -1,3 +1,4 @@
 //! In-process tests of the router: login, pages, API, CSRF and scope, on SQLite or PostgreSQL.
 
 mod app;
+mod report;
