@@ -200,6 +200,7 @@ pub struct ReportDashboard {
     pub unit: Option<UnitAsOf>,
     pub rows: Vec<ExpectedRow>,
     pub expected: usize,
+    /// Units that sent the report at least once (returned ones included).
     pub submitted: usize,
     pub on_time: usize,
     pub approved: usize,
@@ -1172,6 +1173,7 @@ impl Service {
         tx.add_report_step(
             id,
             &NewReportStep {
+                at: now,
                 user_id: actor.user_id,
                 actor: &actor.username,
                 action: action.key(),
@@ -1209,6 +1211,20 @@ impl Service {
         action: Action,
         comment: &str,
         version: Option<i64>,
+    ) -> Result<Status, ServiceError> {
+        self.decide_at(actor, key, action, comment, version, Utc::now())
+            .await
+    }
+
+    /// [`Service::decide_submission`] at a given time (the demo's reporting season).
+    pub(crate) async fn decide_at(
+        &self,
+        actor: &Actor,
+        key: ReportKey<'_>,
+        action: Action,
+        comment: &str,
+        version: Option<i64>,
+        at: chrono::DateTime<Utc>,
     ) -> Result<Status, ServiceError> {
         if !action.by_receiver() {
             return Err(ServiceError::Invalid("thao tác không hợp lệ".to_owned()));
@@ -1252,7 +1268,7 @@ impl Service {
             deadline: record.deadline,
             first_submitted_on: record.first_submitted_on,
             submitted_at: record.submitted_at,
-            decided_at: Some(Utc::now()),
+            decided_at: Some(at),
             // The comment shown is the latest decision's: an approval clears an earlier return's.
             comment: (!comment.is_empty()).then(|| comment.to_owned()),
         };
@@ -1267,6 +1283,7 @@ impl Service {
         tx.add_report_step(
             record.id,
             &NewReportStep {
+                at,
                 user_id: actor.user_id,
                 actor: &actor.username,
                 action: action.key(),
@@ -1369,7 +1386,8 @@ impl Service {
             let status = record.and_then(|record| Status::parse(&record.status));
             let first = record.and_then(|record| record.first_submitted_on);
             let timely = first.map(|day| calendar::on_time(day, deadline));
-            if status.is_some_and(Status::counts_as_submitted) {
+            // Sent at least once, returned ones included: timeliness is counted among these.
+            if first.is_some() {
                 submitted += 1;
             }
             if timely == Some(true) {

@@ -64,6 +64,7 @@ pub struct SubmissionWrite {
 /// A step to record with a status change.
 #[derive(Debug, Clone)]
 pub struct NewReportStep<'a> {
+    pub at: DateTime<Utc>,
     pub user_id: Option<i64>,
     pub actor: &'a str,
     pub action: &'a str,
@@ -259,7 +260,7 @@ impl Tx {
                  comment) values ($1, $2, $3, $4, $5, $6, $7, $8)",
                 args![
                     submission_id,
-                    Utc::now(),
+                    step.at,
                     step.user_id,
                     step.actor,
                     step.action,

@@ -73,6 +73,11 @@ impl Service {
                 &actor, &context, deadline, fields, figures, action, None, "system", on,
             )
             .await?;
+            // The province decides two days after the report arrives, in office hours (10:30 in Vietnam).
+            let decided = (on + Duration::days(2))
+                .and_hms_opt(3, 30, 0)
+                .expect("valid time")
+                .and_utc();
             match slot {
                 0..=3 => {
                     self.decide_submission(&actor, key, Action::Approve, "", None)
@@ -80,12 +85,13 @@ impl Service {
                     report.approved += 1;
                 }
                 4 => {
-                    self.decide_submission(
+                    self.decide_at(
                         &actor,
                         key,
                         Action::Return,
                         "Đề nghị bổ sung số liệu vốn lồng ghép và đóng góp của cộng đồng; kiểm tra lại số xã đạt tiêu chí 17.",
                         None,
+                        decided,
                     )
                     .await?;
                     report.returned += 1;
