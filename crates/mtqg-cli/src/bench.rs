@@ -22,6 +22,8 @@ pub(crate) enum Suite {
     PovertyNational,
     /// A province's reporting season on the demo data of Thanh Hóa: figures, forms, narrative, dashboard
     Report,
+    /// The deadline storm: every commune logs in and sends its report over loopback HTTP (--users, --concurrency)
+    Storm,
 }
 
 /// How much generated data.

@@ -2,11 +2,13 @@
 
 mod bench;
 mod capital;
+mod config;
 mod ntm;
 mod ops;
 mod output;
 mod poverty;
 mod report;
+mod storm;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -34,6 +36,9 @@ const DEMO_PASSWORD: &str = "mtqg-demo-2026";
     about = "Quản lý các Chương trình mục tiêu quốc gia"
 )]
 struct Cli {
+    /// Configuration file (TOML: database_url, listen, cookie_secure, log, log_format); default ./mtqg.toml if present
+    #[arg(long, global = true, env = "MTQG_CONFIG")]
+    config: Option<PathBuf>,
     /// Database URL: sqlite:path or postgres://user:pass@host:port/db
     #[arg(long, global = true, env = "MTQG_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     database_url: String,
@@ -102,6 +107,12 @@ enum Command {
         /// Households for the poverty suite
         #[arg(long, default_value_t = 1_000_000)]
         households: usize,
+        /// Commune accounts for the storm suite (at most the country's 3,321)
+        #[arg(long, default_value_t = 3321)]
+        users: usize,
+        /// Clients at a time for the storm suite
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
     },
     /// Write a consistent copy of the SQLite database while the server runs (checked after writing); for
     /// PostgreSQL use pg_dump (docs/operations.md)
@@ -242,16 +253,36 @@ fn parse_role_arg(text: &str) -> Result<Role, String> {
         .ok_or_else(|| "vai trò phải là admin, steering, agency, commune hoặc viewer".to_owned())
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MTQG_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+fn main() -> anyhow::Result<()> {
+    // The configuration file fills the environment before any thread starts.
+    let config = config::apply()?;
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("MTQG_LOG")
+            .unwrap_or_else(|_| "info,sqlx=warn".into())
+    };
+    if std::env::var("MTQG_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    if let Some(path) = &config {
+        tracing::info!(file = %path.display(), "configuration file read");
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the runtime")?
+        .block_on(run(Cli::parse()))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let cli = match cli.command {
         Command::Ntm { command } if command.is_stateless() => return ntm::run(command),
         Command::Poverty { command } if command.is_stateless() => return poverty::run(command),
@@ -311,6 +342,8 @@ async fn main() -> anyhow::Result<()> {
             suite,
             scale,
             households,
+            users,
+            concurrency,
         } => match suite {
             bench::Suite::Geography => bench::run(&service, iterations).await,
             bench::Suite::Capital => bench::capital(&service, iterations, scale).await,
@@ -320,6 +353,7 @@ async fn main() -> anyhow::Result<()> {
             }
             bench::Suite::Poverty => bench::poverty(&service, iterations, households).await,
             bench::Suite::Report => bench::report(&service, iterations).await,
+            bench::Suite::Storm => storm::storm(&service, users, concurrency).await,
             bench::Suite::PovertyNational => {
                 bench::poverty_national(&service, iterations, households).await
             }
@@ -570,9 +604,23 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
         "mtqg đang chạy tại http://{}",
         listener.local_addr()?
     ));
+    // Ctrl-C or SIGTERM (systemd, docker stop): stop accepting, finish the requests in flight, close the database.
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler installs");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     };
     mtqg_web::run(listener, service.clone(), shutdown).await?;
     store.close().await;

@@ -130,13 +130,19 @@ pub(crate) async fn restore(database_url: &str, file: &Path, force: bool) -> any
             }
         }
     }
-    for (from, to) in sqlite_files(&staging)
+    let moves = sqlite_files(&staging)
         .into_iter()
-        .zip(sqlite_files(&target))
-    {
-        if from.exists() {
-            std::fs::rename(&from, &to)
-                .with_context(|| format!("while moving {} into place", from.display()))?;
+        .zip(sqlite_files(&target));
+    for (idx, (from, to)) in moves.enumerate() {
+        match std::fs::rename(&from, &to) {
+            Ok(()) => {}
+            // SQLite removes the write-ahead log and shared memory of a closed database by itself (after putting the
+            // log into the file), possibly just now; only the database file itself must be there.
+            Err(err) if idx > 0 && err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                let context = format!("while moving {} into place", from.display());
+                return Err(anyhow::Error::from(err).context(context));
+            }
         }
     }
     output::line(&format!(

@@ -407,3 +407,122 @@ fn a_backup_restores_into_a_working_database_and_a_bad_one_changes_nothing() {
     assert!(dir.join("restored.db.before-restore").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_configuration_file_sets_the_database_and_an_unknown_key_is_named() {
+    let dir = std::env::temp_dir().join(format!("mtqg-config-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("mtqg.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"sqlite:{}\"\nlog = \"warn\"\ncookie_secure = true\n",
+            dir.join("from-config.db").display()
+        ),
+    )
+    .expect("config written");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mtqg"))
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("MTQG_DATABASE_URL")
+            .env_remove("MTQG_CONFIG")
+            .env_remove("MTQG_LOG")
+            .output()
+            .expect("mtqg runs")
+    };
+    // ./mtqg.toml is read without being named.
+    let migrated = run(&["migrate"]);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    assert!(
+        dir.join("from-config.db").exists(),
+        "the database named in the file is used"
+    );
+    let shown = run(&[
+        "--config",
+        config.to_str().expect("UTF-8"),
+        "units",
+        "show",
+        "38",
+        "--as-of",
+        "2023-06-01",
+    ]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("Thanh Hóa"));
+    std::fs::write(&config, "databse_url = \"sqlite:x.db\"\n").expect("config written");
+    let refused = run(&["units", "show", "38"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("mtqg.toml") && stderr.contains("\"databse_url\""),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn killing_an_import_midway_leaves_nothing_written_and_a_rerun_writes_everything() {
+    let db = TestDb::new().await;
+    mtqg(&db, &["migrate"]);
+    let dir = std::env::temp_dir().join(format!("mtqg-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("ho.csv");
+    let path = file.to_str().expect("UTF-8 path");
+    mtqg(
+        &db,
+        &[
+            "demo",
+            "households",
+            "--province",
+            "38",
+            "--households",
+            "60000",
+            "--year",
+            "2025",
+            "--out",
+            path,
+        ],
+    );
+    let rows = std::fs::read_to_string(&file)
+        .expect("list written")
+        .lines()
+        .count() as i64
+        - 1;
+    let mut delay = std::time::Duration::from_millis(250);
+    let mut kills = 0;
+    loop {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mtqg"))
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(["poverty", "import", path, "--year", "2025"])
+            .env("MTQG_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("mtqg starts");
+        std::thread::sleep(delay);
+        if let Some(status) = child.try_wait().expect("status") {
+            assert!(status.success(), "the import that was not killed succeeds");
+            break;
+        }
+        child.kill().expect("SIGKILL is sent");
+        child.wait().expect("the killed process is reaped");
+        kills += 1;
+        let written = db.store.count_households().await.expect("count");
+        assert_eq!(
+            written, 0,
+            "killed after {delay:?}: {written} of {rows} households were left behind"
+        );
+        delay = delay.mul_f64(1.6);
+    }
+    assert!(
+        kills >= 2,
+        "the import was killed at several points before it could finish ({kills})"
+    );
+    assert_eq!(db.store.count_households().await.expect("count"), rows);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod direction;
 pub mod geography;
 pub mod groupings;
+pub mod home;
 pub mod money;
 pub mod ntm;
 pub mod poverty;

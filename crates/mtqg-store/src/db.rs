@@ -254,9 +254,20 @@ impl Pool {
         }
     }
 
-    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+    /// A transaction that only reads (a consistent snapshot): a plain deferred `BEGIN`, which never waits for writers.
+    pub(crate) async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match self {
             Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            // Every transaction here writes: take SQLite's write lock at the start (waiting up to the busy timeout), or a
+            // transaction that read first fails with SQLITE_BUSY_SNAPSHOT when another writer committed in between.
+            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })

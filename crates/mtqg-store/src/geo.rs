@@ -451,7 +451,7 @@ impl Store {
     /// Reads every unit, version, lineage link, grouping and membership into an [`Atlas`], with the revision it reflects.
     /// One transaction, so a concurrent import is seen whole or not at all.
     pub async fn load_atlas(&self) -> Result<(i64, Atlas), StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.pool.begin_read().await?;
         let (revision,): (i64,) = tx
             .conn()
             .fetch_one(

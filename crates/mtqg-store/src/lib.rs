@@ -133,6 +133,19 @@ impl Store {
         Ok((verdict, applied))
     }
 
+    /// How many migrations the database has applied (a cheap query, for readiness checks).
+    pub async fn migrations_applied(&self) -> Result<i64, StoreError> {
+        let (applied,): (i64,) = self
+            .pool
+            .conn()
+            .fetch_one(
+                "select count(*) from _sqlx_migrations where success",
+                vec![],
+            )
+            .await?;
+        Ok(applied)
+    }
+
     /// The number of migrations this build carries.
     pub fn known_migrations(&self) -> usize {
         self.pool.known_migrations()

@@ -204,6 +204,16 @@ fn in_list(n: usize, first: usize) -> String {
 }
 
 impl Store {
+    /// Number of households in the register (tests and checks after a crash).
+    pub async fn count_households(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = self
+            .pool
+            .conn()
+            .fetch_one("select count(*) from households", vec![])
+            .await?;
+        Ok(n)
+    }
+
     /// Packed rows of `from_where` for `ids` a chunk at a time: `from_where` gets the chunk's placeholder list
     /// (numbered after the `leading` arguments), `parse` reads each row.
     async fn packed_by_ids<T>(

@@ -7,6 +7,7 @@ mod capital;
 mod charts;
 mod direction;
 mod error;
+mod home;
 mod map;
 mod ntm;
 mod pages;
@@ -55,6 +56,7 @@ pub(crate) fn templates() -> Environment<'static> {
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
         ("error.html", include_str!("../templates/error.html")),
+        ("home.html", include_str!("../templates/home.html")),
         ("units.html", include_str!("../templates/units.html")),
         ("unit.html", include_str!("../templates/unit.html")),
         (
@@ -162,6 +164,7 @@ pub(crate) fn templates() -> Environment<'static> {
 /// Every route of the application.
 pub fn app_router(state: AppState) -> Router {
     Router::new()
+        .merge(home::router())
         .merge(pages::router())
         .merge(api::router())
         .merge(capital::router())
@@ -189,8 +192,68 @@ pub fn app_router(state: AppState) -> Router {
             }),
         )
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
+        .route_layer(axum::middleware::from_fn(log_request))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .with_state(state)
+}
+
+/// Logs each request by method, route template (`/units/{code}`, never the code or the query string, which may hold
+/// names), status and duration: structured fields, no personal data.
+async fn log_request(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "(không khớp)".to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        http.method = %method,
+        http.route = %route,
+        http.status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// Readiness: the database answers, every migration of this build is applied, and the geography is loaded into
+/// memory. A load balancer sends traffic only when this says "ready"; `/healthz` only says the database answers.
+async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    use axum::http::StatusCode;
+    let store = state.service.store();
+    let known = store.known_migrations() as i64;
+    match store.migrations_applied().await {
+        Ok(applied) if applied < known => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("migrations pending: {applied} of {known} applied; run `mtqg migrate`"),
+            )
+        }
+        Ok(_) => {}
+        Err(_) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable".to_owned(),
+            )
+        }
+    }
+    match state.service.atlas().await {
+        Ok(atlas) if atlas.is_empty() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no administrative units loaded; run `mtqg migrate`".to_owned(),
+        ),
+        Ok(_) => (StatusCode::OK, "ready".to_owned()),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "geography unavailable".to_owned(),
+        ),
+    }
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {

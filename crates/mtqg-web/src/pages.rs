@@ -26,7 +26,6 @@ use crate::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/units") }))
         .route("/login", get(show_login).post(submit_login))
         .route("/logout", axum::routing::post(submit_logout))
         .route("/units", get(list_units))
@@ -129,11 +128,12 @@ async fn submit_login(
         .await
     {
         Ok(session) => {
-            // Only same-site paths are followed after login, so a crafted link cannot redirect elsewhere.
+            // Only same-site paths are followed after login, so a crafted link cannot redirect elsewhere; by default
+            // the user lands on the home dashboard of their scope.
             let next = if form.next.starts_with('/') && !form.next.starts_with("//") {
                 form.next
             } else {
-                "/units".to_owned()
+                "/".to_owned()
             };
             let max_age = (session.expires_at - Utc::now()).num_seconds();
             Ok((

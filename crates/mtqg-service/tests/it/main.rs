@@ -3,6 +3,7 @@
 mod direction;
 mod geography;
 mod groupings;
+mod home;
 mod money;
 mod ntm;
 mod poverty;

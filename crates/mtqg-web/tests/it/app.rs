@@ -234,8 +234,8 @@ async fn logging_in_through_the_form_sets_an_http_only_cookie_and_a_wrong_passwo
         .await;
     assert_eq!(
         elsewhere.location.as_deref(),
-        Some("/units"),
-        "no open redirect after login"
+        Some("/"),
+        "no open redirect after login: the home dashboard instead"
     );
 }
 
@@ -409,6 +409,9 @@ async fn the_openapi_document_and_the_assets_are_served_by_the_binary() {
         StatusCode::OK
     );
     assert_eq!(app.get(None, "/healthz").await.body, "ok");
+    let ready = app.get(None, "/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(ready.body, "ready");
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
 //! In-process tests of the router: login, pages, API, CSRF and scope, on SQLite or PostgreSQL.
 
 mod app;
+mod home;
 mod report;
