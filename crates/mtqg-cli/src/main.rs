@@ -137,7 +137,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DemoCommand {
-    /// Generate capital plans, projects and weekly disbursement from a fixed seed
+    /// Generate consistent demo data from a fixed seed across every capability: capital plans, projects and weekly
+    /// disbursement, new-rural recognitions and assessments, meetings and tasks, poverty lists of both eras, the 2026
+    /// half-year reports (province: Thanh Hóa through the forms' use cases; national: the whole country, in bulk)
     Generate {
         #[arg(long, value_enum, default_value = "province")]
         scale: bench::Scale,
@@ -412,15 +414,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             load_shipped(&service).await?;
             let plan = bench::demo_plan(scale, seed);
             let progress = output::spinner("Đang tạo dữ liệu");
-            let report = service
-                .generate_capital(&plan, &|step| progress.set_message(step.to_owned()))
+            let today = mtqg_service::report::today_in_vietnam();
+            let steps = service
+                .generate_everything(&plan, today, &|step| {
+                    progress.set_message(format!("Đang tạo dữ liệu: {step}"))
+                })
                 .await?;
             progress.finish_and_clear();
-            output::line(&format!(
-                "Đã tạo {} dự án, {} nghiệp vụ vốn.",
-                vi::format_int(report.n_projects as i64),
-                vi::format_int(report.n_events as i64)
-            ));
+            for step in steps {
+                output::line(&format!(
+                    "{}: {} ({:.1} giây)",
+                    step.capability, step.made, step.seconds
+                ));
+            }
             Ok(())
         }
     }

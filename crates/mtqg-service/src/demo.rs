@@ -23,7 +23,7 @@ mod poverty;
 mod report;
 
 pub use direction::DirectionDemoReport;
-pub use ntm::{NtmDemoReport, DEMO_SET};
+pub use ntm::{NationalNtm, NtmDemoReport, DEMO_SET};
 pub use poverty::{household_header, PovertyDemoReport, SyntheticHouseholds};
 pub use report::ReportDemoReport;
 
@@ -513,5 +513,132 @@ impl Service {
             }
         }
         Ok(())
+    }
+}
+
+/// One step of `generate_everything`: what it made and how long it took.
+#[derive(Debug, Clone)]
+pub struct DemoStep {
+    pub capability: &'static str,
+    pub made: String,
+    pub seconds: f64,
+}
+
+impl Service {
+    /// Consistent demo data across every capability, from one seed: the capital ledger and projects of `plan`
+    /// (one province, or the country when `plan.provinces` is empty), then new-rural recognitions and assessments,
+    /// direction (meetings and tasks of Thanh Hóa), poverty lists of both eras and the 2026 half-year reports of the same
+    /// provinces. The province scale goes through the forms' use cases; the national one seeds new-rural data in bulk
+    /// and keeps a few households per commune so that it finishes in minutes.
+    pub async fn generate_everything(
+        &self,
+        plan: &DemoPlan,
+        today: NaiveDate,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Vec<DemoStep>, ServiceError> {
+        let national = plan.provinces.is_empty();
+        let provinces: Vec<String> = if national {
+            let reform = NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date");
+            self.atlas()
+                .await?
+                .of_level(mtqg_core::geo::Level::Province, reform)
+                .into_iter()
+                .map(|unit| unit.code)
+                .collect()
+        } else {
+            plan.provinces.clone()
+        };
+        let mut steps = Vec::new();
+        let mut step = |capability: &'static str, made: String, started: std::time::Instant| {
+            steps.push(DemoStep {
+                capability,
+                made,
+                seconds: started.elapsed().as_secs_f64(),
+            });
+        };
+        let started = std::time::Instant::now();
+        progress("vốn");
+        let capital = self.generate_capital(plan, progress).await?;
+        step(
+            "vốn",
+            format!(
+                "{} dự án, {} nghiệp vụ vốn",
+                capital.n_projects, capital.n_events
+            ),
+            started,
+        );
+        let started = std::time::Instant::now();
+        progress("nông thôn mới");
+        let made = if national {
+            let seeded = self.generate_ntm_national().await?;
+            format!(
+                "{} xã, {} bản ghi công nhận, đánh giá, đăng ký",
+                seeded.n_xa, seeded.n_rows
+            )
+        } else {
+            let mut made = Vec::new();
+            for (idx, province) in provinces.iter().enumerate() {
+                let report = self
+                    .generate_ntm(province, today, plan.seed + idx as u64)
+                    .await?;
+                made.push(format!(
+                    "{}: {} đánh giá, {} công nhận",
+                    province, report.n_assessments, report.n_recognitions
+                ));
+            }
+            made.join("; ")
+        };
+        step("nông thôn mới", made, started);
+        let started = std::time::Instant::now();
+        progress("chỉ đạo, điều hành");
+        let direction = self.generate_direction("38", today).await?;
+        step(
+            "chỉ đạo, điều hành",
+            format!(
+                "{} cuộc họp, {} nhiệm vụ, {} kiến nghị (tỉnh 38)",
+                direction.n_meetings, direction.n_tasks, direction.n_obstacles
+            ),
+            started,
+        );
+        let started = std::time::Instant::now();
+        let (years, per_commune) = if national {
+            (2024..=2025, 6)
+        } else {
+            (2023..=2025, 40)
+        };
+        let (mut households, mut lists) = (0, 0);
+        for (idx, province) in provinces.iter().enumerate() {
+            progress(&format!("giảm nghèo: tỉnh {province}"));
+            let report = self
+                .generate_poverty(
+                    province,
+                    years.clone(),
+                    per_commune,
+                    plan.seed + idx as u64,
+                    &|_| {},
+                )
+                .await?;
+            households += report.n_households;
+            lists += report.n_lists;
+        }
+        step(
+            "giảm nghèo",
+            format!("{households} hộ, {lists} danh sách đã công nhận"),
+            started,
+        );
+        let started = std::time::Instant::now();
+        let (mut communes, mut approved) = (0, 0);
+        for province in &provinces {
+            progress(&format!("báo cáo: tỉnh {province}"));
+            let report = self.generate_reporting(province, "2026-H1").await?;
+            communes += report.n_communes;
+            approved += report.approved;
+        }
+        step(
+            "báo cáo",
+            format!("báo cáo 6 tháng 2026 của {communes} xã, {approved} đã duyệt"),
+            started,
+        );
+        Ok(steps)
     }
 }

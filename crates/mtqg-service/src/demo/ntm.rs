@@ -449,3 +449,107 @@ impl Service {
         Ok(report)
     }
 }
+
+/// What the national new-rural seeding wrote.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NationalNtm {
+    pub n_xa: usize,
+    pub n_rows: usize,
+}
+
+impl Service {
+    /// Seeds the new-rural data of every xã of the country as of 30/6/2025, straight through the store (no
+    /// per-row evaluation): recognitions under the 2016–2020 and 2021–2025 sets (one in twenty awaiting), advanced
+    /// tiers, two years of self-assessments with criteria met, and registrations. For national benchmarks and the
+    /// national demo; the province demo (`generate_ntm`) goes through the forms' use cases instead.
+    pub async fn generate_ntm_national(&self) -> Result<NationalNtm, ServiceError> {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+        let as_of = day(2025, 6, 30);
+        let atlas = self.atlas().await?;
+        let xa: Vec<i64> = atlas
+            .of_level(Level::Commune, as_of)
+            .into_iter()
+            .filter(|unit| unit.unit_type == "Xã")
+            .map(|unit| unit.id)
+            .collect();
+        let mut tx = self.store().begin().await?;
+        let mut n_rows = 0;
+        for (i, &unit_id) in xa.iter().enumerate() {
+            let (set, tier, on) = match i % 20 {
+                0 => ("QD1980-2016-XA", "standard", day(2019, 12, 20)),
+                1..=3 => ("", "", as_of),
+                _ => (
+                    "QD318-2022-XA",
+                    "standard",
+                    day(2022 + (i % 3) as i32, 12, 15),
+                ),
+            };
+            if !set.is_empty() {
+                let record = mtqg_store::RecognitionRecord {
+                    id: 0,
+                    unit_id,
+                    tier: tier.to_owned(),
+                    set_code: set.to_owned(),
+                    decision: format!("QĐ {i}/QĐ-UBND"),
+                    decided_on: on,
+                    revoked_on: None,
+                    revocation_decision: None,
+                    revocation_reason: None,
+                };
+                tx.insert_recognition(&record, None).await?;
+                n_rows += 1;
+                if i % 5 == 0 && set == "QD318-2022-XA" {
+                    let advanced = mtqg_store::RecognitionRecord {
+                        tier: "advanced".to_owned(),
+                        set_code: "QD318-2022-XA-NC".to_owned(),
+                        decided_on: day(2024, 12, 20),
+                        ..record
+                    };
+                    tx.insert_recognition(&advanced, None).await?;
+                    n_rows += 1;
+                }
+            }
+            for year in [2024, 2025] {
+                let n_met = 12 + (i + year as usize) % 8;
+                let assessment = mtqg_store::NewAssessment {
+                    unit_id,
+                    year,
+                    stage: "tu_danh_gia".to_owned(),
+                    set_code: "QD318-2022-XA".to_owned(),
+                    region_key: "BTB".to_owned(),
+                    flags: String::new(),
+                    values: serde_json::json!({}),
+                    evidence: None,
+                    n_met,
+                    n_criteria: 19,
+                    status: if n_met == 19 { "Standard" } else { "NotMet" }.to_owned(),
+                    met_criteria: (1..=n_met)
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                };
+                tx.insert_assessment(&assessment, None).await?;
+                n_rows += 1;
+            }
+            if i % 9 == 0 {
+                tx.insert_registration(
+                    &mtqg_store::RegistrationRecord {
+                        unit_id,
+                        target_year: 2025,
+                        tier: "standard".to_owned(),
+                        registered_on: day(2025, 1, 15),
+                        legal_basis: String::new(),
+                    },
+                    None,
+                )
+                .await?;
+                n_rows += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(NationalNtm {
+            n_xa: xa.len(),
+            n_rows,
+        })
+    }
+}

@@ -704,3 +704,72 @@ async fn the_second_of_two_officers_saving_the_same_report_gets_a_conflict_and_n
         .unwrap_err();
     assert!(bad.to_string().contains("khong_co"), "{bad}");
 }
+
+#[tokio::test]
+async fn the_province_demo_is_consistent_across_every_capability() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let today = date("2026-11-29");
+    let plan = mtqg_service::demo::DemoPlan {
+        provinces: vec!["38".to_owned()],
+        plan_years: vec![2025, 2026],
+        projects_per_commune: 0.05,
+        until: today,
+        details: false,
+        seed: 11,
+    };
+    let steps = service
+        .generate_everything(&plan, today, &|_| {})
+        .await
+        .unwrap();
+    let capabilities: Vec<&str> = steps.iter().map(|step| step.capability).collect();
+    assert_eq!(
+        capabilities,
+        [
+            "vốn",
+            "nông thôn mới",
+            "chỉ đạo, điều hành",
+            "giảm nghèo",
+            "báo cáo"
+        ]
+    );
+    let actor = Actor::system();
+    let money = service
+        .capital_summary(&actor, Some("38"), 2026, today, None)
+        .await
+        .unwrap();
+    assert!(money.totals.plan > 0 && money.totals.disbursed > 0);
+    let ntm = service
+        .ntm_rollup(&actor, Some("38"), date("2025-06-30"))
+        .await
+        .unwrap();
+    assert!(ntm.n_assessed > 0, "xã were assessed");
+    let poverty = service
+        .poverty_rates(&actor, Some("38"), 2025, false)
+        .await
+        .unwrap();
+    assert!(poverty.total.n_lists > 0 && poverty.total.tally.households > 0);
+    // The reports were made from the same data: a commune's frozen figures hold its money.
+    let dashboard = service
+        .report_dashboard(&actor, "6T", "2026-H1", Some("38"))
+        .await
+        .unwrap();
+    assert_eq!(dashboard.expected, 166);
+    assert!(dashboard.approved > 0 && dashboard.returned > 0);
+    let package = service
+        .report_package(&actor, ReportKey::new("6T", "2026-H1", "38"))
+        .await
+        .unwrap();
+    assert_eq!(
+        package.values["von.tong.kh_nam"],
+        money_plan_on(&service, "2026-06-30").await
+    );
+}
+
+async fn money_plan_on(service: &Service, day: &str) -> f64 {
+    service
+        .capital_summary(&Actor::system(), Some("38"), 2026, date(day), None)
+        .await
+        .unwrap()
+        .totals
+        .plan as f64
+}
