@@ -308,6 +308,14 @@ impl Locks {
     }
 }
 
+/// A field as the officer sees it: ô "Ngày ký (dd/mm/yyyy)" rather than "ngay_ky".
+fn field_label(key: &str, labels: &BTreeMap<String, String>) -> String {
+    match labels.get(key) {
+        Some(label) => format!("ô \"{label}\""),
+        None => format!("ô \"{key}\""),
+    }
+}
+
 /// A unit's report is written by the unit's own accounts; an administrator of the whole country may act for any.
 fn own_unit(actor: &Actor, context: &ReportContext) -> bool {
     match actor.scope_unit_id {
@@ -1044,17 +1052,26 @@ impl Service {
                 }
             }
         }
+        let mut labels: BTreeMap<String, String> = NARRATIVE_FIELDS
+            .iter()
+            .map(|(key, label)| ((*key).to_owned(), (*label).to_owned()))
+            .collect();
+        for code in &context.kind.forms {
+            if let Some(form) = reporting().forms.get(code) {
+                labels.extend(form.field_labels(&items, context.period));
+            }
+        }
         let mut problems = Vec::new();
         let mut kept = Fields::new();
         for (key, value) in fields {
             let value = value.trim().to_owned();
             match allowed.get(&key) {
-                None => problems.push(format!("trường \"{key}\" không thuộc báo cáo này")),
+                None => problems.push(format!("ô \"{key}\" không thuộc báo cáo này")),
                 Some(true) if !value.is_empty() => match vi::parse_number(&value) {
                     Ok(_) => {
                         kept.insert(key, value);
                     }
-                    Err(err) => problems.push(format!("trường \"{key}\": {err}")),
+                    Err(err) => problems.push(format!("{}: {err}", field_label(&key, &labels))),
                 },
                 Some(false)
                     if key == "ngay_ky"
@@ -1062,7 +1079,8 @@ impl Service {
                         && vi::parse_date(&value).is_none() =>
                 {
                     problems.push(format!(
-                        "trường \"ngay_ky\": ngày \"{value}\" không hợp lệ (dd/mm/yyyy)"
+                        "{}: ngày \"{value}\" không hợp lệ (dd/mm/yyyy)",
+                        field_label(&key, &labels)
                     ))
                 }
                 Some(_) => {

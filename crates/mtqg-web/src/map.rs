@@ -123,7 +123,7 @@ pub(crate) fn choropleth(
     let height = (max_y - min_y) * scale;
     let mut svg = format!(
         "<svg class=\"map\" viewBox=\"0 0 {width:.0} {:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\">",
-        height + 40.0,
+        height + 58.0,
         escape(title)
     );
     for province in all {
@@ -153,23 +153,25 @@ pub(crate) fn choropleth(
                 .unwrap_or_else(|| "chưa có số liệu".to_owned())
         ));
     }
+    // Two rows of three, so the labels never run into the next square; grey is "no data".
     for (i, (class, label)) in [
         ("map-0", "dưới 20%"),
         ("map-1", "20–40%"),
         ("map-2", "40–60%"),
         ("map-3", "60–80%"),
         ("map-4", "từ 80%"),
+        (band(None), "chưa có số liệu"),
     ]
     .iter()
     .enumerate()
     {
-        let x = 4.0 + i as f64 * 63.0;
+        let x = 4.0 + (i % 3) as f64 * 105.0;
+        let y = height + 14.0 + (i / 3) as f64 * 20.0;
         svg.push_str(&format!(
-            "<rect x=\"{x:.0}\" y=\"{:.0}\" width=\"12\" height=\"12\" class=\"{class}\"/>\
+            "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"12\" height=\"12\" class=\"{class}\"/>\
              <text x=\"{:.0}\" y=\"{:.0}\" class=\"value\">{label}</text>",
-            height + 16.0,
-            x + 15.0,
-            height + 26.0
+            x + 16.0,
+            y + 10.0
         ));
     }
     svg.push_str("</svg>");

@@ -173,8 +173,8 @@ async fn an_officer_who_types_a_bad_date_gets_the_page_back_with_the_error_and_w
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = readable(&refused.body);
     assert!(
-        body.contains("ngày \"32/13/2024\" không hợp lệ (dd/mm/yyyy)")
-            && body.contains("trường \"ntm.xa.kh\": \"mười\" không phải số"),
+        body.contains("Ngày ký (dd/mm/yyyy)\": ngày \"32/13/2024\" không hợp lệ (dd/mm/yyyy)")
+            && body.contains("Kế hoạch năm 2024 (số xã đạt)\": \"mười\" không phải số"),
         "{body}"
     );
     assert_eq!(input_value(&body, "so_hieu"), "12/BC-UBND");
