@@ -254,7 +254,10 @@ pub fn parse_amount(text: &str, unit: MoneyUnit, allow_negative: bool) -> Result
         return Err(format!("số tiền \"{}\" không được âm", text.trim()));
     }
     let scale = 10_i128.pow(number.decimals);
-    let dong = number.digits * unit.factor() as i128;
+    let dong = number
+        .digits
+        .checked_mul(unit.factor() as i128)
+        .ok_or_else(|| format!("số tiền \"{}\" quá lớn", text.trim()))?;
     if dong % scale != 0 {
         return Err(format!(
             "số tiền \"{}\" {} có phần lẻ dưới 1 đồng",
@@ -845,6 +848,13 @@ pub fn next_month(date: NaiveDate) -> NaiveDate {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_amount_too_large_for_the_ledger_is_refused_not_wrapped() {
+        let err =
+            parse_amount("340282366920938463463374607432", MoneyUnit::Billion, false).unwrap_err();
+        assert!(err.contains("quá lớn"), "{err}");
+    }
+
     use super::*;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

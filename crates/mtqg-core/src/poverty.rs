@@ -500,7 +500,7 @@ impl Standard {
         Ok(Classification {
             class,
             basis,
-            score_b: deprived.len() as u32 * self.score_b_per_indicator,
+            score_b: (deprived.len() as u32).saturating_mul(self.score_b_per_indicator),
             deprived,
             unanswered,
         })

@@ -279,6 +279,13 @@ impl Service {
             ));
         }
         let scope_unit_id = match &input.scope_code {
+            // A nationwide account only by a nationwide administrator: a scoped one cannot widen its own reach.
+            None if actor.scope_unit_id.is_some() => {
+                return Err(ServiceError::Invalid(
+                    "tài khoản phải có phạm vi trong đơn vị của bạn; chỉ quản trị toàn quốc tạo tài khoản toàn quốc"
+                        .to_owned(),
+                ))
+            }
             None => None,
             Some(code) => {
                 let unit = self
@@ -322,7 +329,19 @@ impl Service {
     /// Every account; only administrators may list them.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>, ServiceError> {
         actor.require(Permission::ManageUsers)?;
-        Ok(self.store.list_users().await?)
+        let users = self.store.list_users().await?;
+        let Some(scope) = actor.scope_unit_id else {
+            return Ok(users);
+        };
+        // A scoped administrator sees the accounts of its scope only.
+        let atlas = self.atlas().await?;
+        Ok(users
+            .into_iter()
+            .filter(|user| {
+                user.scope_unit_id
+                    .is_some_and(|unit| atlas.is_within(scope, unit))
+            })
+            .collect())
     }
 
     /// Refuses unless `unit_id` lies within the actor's scope.
@@ -345,10 +364,24 @@ impl Service {
         limit: i64,
     ) -> Result<Vec<mtqg_store::AuditRecord>, ServiceError> {
         actor.require(Permission::ReadAudit)?;
-        Ok(self
-            .store
-            .list_audit(entity_key, limit.clamp(1, 1000))
-            .await?)
+        let limit = limit.clamp(1, 1000);
+        if actor.scope_unit_id.is_none() {
+            return Ok(self.store.list_audit(entity_key, limit).await?);
+        }
+        // A scoped administrator reads what the accounts of its scope did (the system's own loads excluded), among the
+        // latest 100,000 entries.
+        let users: std::collections::HashSet<String> = self
+            .list_users(actor)
+            .await?
+            .into_iter()
+            .map(|user| user.username)
+            .collect();
+        let all = self.store.list_audit(entity_key, 100_000).await?;
+        Ok(all
+            .into_iter()
+            .filter(|entry| users.contains(&entry.actor))
+            .take(limit as usize)
+            .collect())
     }
 }
 

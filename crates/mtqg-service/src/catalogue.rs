@@ -226,12 +226,15 @@ impl Service {
     }
 
     /// Edits an item's name, legal basis, flag and note; the reason goes to the audit log with the old values.
+    /// `version` is the item's version the edit was made on (checked when given): when someone else edited the
+    /// item since, the edit is refused with a conflict and nothing is written.
     pub async fn edit_program_item(
         &self,
         actor: &Actor,
         code: &str,
         edit: &ItemEdit,
         reason: &str,
+        version: Option<i64>,
     ) -> Result<(), ServiceError> {
         let ItemEdit {
             name,
@@ -257,15 +260,24 @@ impl Service {
             .ok_or_else(|| {
                 ServiceError::NotFound(format!("mục chương trình mã \"{}\"", code.trim()))
             })?;
+        let stale = || ServiceError::stale(&format!("mục danh mục \"{}\"", item.code));
+        if version.is_some_and(|version| version != item.version) {
+            return Err(stale());
+        }
         let mut tx = self.store().begin().await?;
-        tx.update_program_item(
-            item.id,
-            mtqg_core::vi::nfc(name.trim()).as_str(),
-            legal_basis.trim(),
-            verify,
-            note.trim(),
-        )
-        .await?;
+        if !tx
+            .update_program_item(
+                item.id,
+                item.version,
+                mtqg_core::vi::nfc(name.trim()).as_str(),
+                legal_basis.trim(),
+                verify,
+                note.trim(),
+            )
+            .await?
+        {
+            return Err(stale());
+        }
         let mut entry = actor.audit("catalogue.edit", "program_item", item.code.clone());
         entry.before = Some(serde_json::json!({
             "name": item.name, "legal_basis": item.legal_basis, "verify": item.verify, "note": item.note,

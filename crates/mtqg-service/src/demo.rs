@@ -465,7 +465,8 @@ impl Service {
                 ));
                 month = mtqg_core::money::next_month(month);
             }
-            self.set_commitments(&actor, &project.code, months).await?;
+            self.set_commitments(&actor, &project.code, months, None)
+                .await?;
             let mut day = project.start + Duration::days(30);
             while day <= project.end.min(until) {
                 let t = (day - project.start).num_days() as f64

@@ -813,9 +813,11 @@ impl Service {
                 "cần nội dung khó khăn, vướng mắc".to_owned(),
             ));
         }
+        // Only an agency within the actor's reach (of its units or above), as for meetings: one of another province
+        // is "not found", so its existence does not leak either.
+        let all = self.store().agencies().await?;
         let agency = self
-            .store()
-            .agencies()
+            .in_reach(actor, &all)
             .await?
             .into_iter()
             .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
@@ -878,16 +880,28 @@ impl Service {
         self.require_scope(actor, agency_unit.unwrap_or(obstacle.unit_id))
             .await?;
         let today = chrono::Utc::now().date_naive();
+        if close && answer.trim().is_empty() && obstacle.answered_on.is_none() {
+            return Err(ServiceError::Invalid(
+                "chỉ đóng được kiến nghị đã có trả lời".to_owned(),
+            ));
+        }
         let mut tx = self.store().begin().await?;
+        // The guards of the updates (not answered yet; answered and not closed) make a second officer's answer or
+        // closing fail here, whatever either of them read first.
         if !answer.trim().is_empty() && !tx.answer_unit_obstacle(id, answer.trim(), today).await? {
             return Err(ServiceError::Conflict {
-                message: "kiến nghị này đã được trả lời".to_owned(),
+                message:
+                    "kiến nghị này đã được trả lời (có thể vừa bởi người khác); hãy tải lại trang, \
+                          câu trả lời của bạn chưa được ghi"
+                        .to_owned(),
             });
         }
         if close && !tx.close_unit_obstacle(id, today).await? {
-            return Err(ServiceError::Invalid(
-                "chỉ đóng được kiến nghị đã có trả lời và chưa đóng".to_owned(),
-            ));
+            return Err(ServiceError::Conflict {
+                message:
+                    "kiến nghị này đã được đóng (có thể vừa bởi người khác); hãy tải lại trang"
+                        .to_owned(),
+            });
         }
         let mut entry = actor.audit("obstacle.answer", "obstacles", id.to_string());
         entry.after = Some(serde_json::json!({ "closed": close }));

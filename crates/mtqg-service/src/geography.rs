@@ -693,6 +693,9 @@ impl Service {
     }
 
     /// Corrects one lineage edge (kind, weight, note); the reason is required and goes to the audit log.
+    /// `version` is the edge's version the correction was made on (checked when given): when someone else
+    /// corrected the edge since, the correction is refused with a conflict and nothing is written.
+    #[allow(clippy::too_many_arguments)]
     pub async fn correct_edge(
         &self,
         actor: &Actor,
@@ -701,6 +704,7 @@ impl Service {
         weight: Option<f64>,
         note: &str,
         reason: &str,
+        version: Option<i64>,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::CorrectLineage)?;
         if reason.trim().is_empty() {
@@ -710,16 +714,32 @@ impl Service {
             return Err(ServiceError::Invalid("tỷ trọng phải từ 0 đến 1".to_owned()));
         }
         let mut tx = self.store.begin().await?;
-        let (from, to, old_kind, old_weight, date, legal_basis, old_note) = tx
+        let edge = tx
             .edge_by_id(edge_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("cạnh chuyển đổi số {edge_id}")))?;
-        tx.update_edge(edge_id, kind, weight, &legal_basis, note.trim())
-            .await?;
+        let stale = || ServiceError::stale(&format!("quan hệ chuyển đổi số {edge_id}"));
+        if version.is_some_and(|version| version != edge.version) {
+            return Err(stale());
+        }
+        if !tx
+            .update_edge(
+                edge_id,
+                Some(edge.version),
+                kind,
+                weight,
+                &edge.legal_basis,
+                note.trim(),
+            )
+            .await?
+        {
+            return Err(stale());
+        }
         let mut entry = actor.audit("lineage.correct", "lineage_edge", edge_id.to_string());
-        entry.before = Some(
-            serde_json::json!({"from_unit_id": from, "to_unit_id": to, "date": date.to_string(), "kind": old_kind, "weight": old_weight, "note": old_note}),
-        );
+        entry.before = Some(serde_json::json!({
+            "from_unit_id": edge.from_unit_id, "to_unit_id": edge.to_unit_id,
+            "date": edge.effective_date.to_string(), "kind": edge.kind, "weight": edge.weight, "note": edge.note,
+        }));
         entry.after =
             Some(serde_json::json!({"kind": kind.key(), "weight": weight, "note": note.trim()}));
         entry.reason = Some(reason.trim().to_owned());
@@ -738,6 +758,8 @@ pub struct EdgeDetail {
     pub date: NaiveDate,
     pub legal_basis: String,
     pub note: String,
+    /// The version a correction made on this reading names.
+    pub version: i64,
     /// The old unit as it was the day before the change.
     pub from: Option<UnitAsOf>,
     /// The new unit on the day of the change.
@@ -753,19 +775,21 @@ impl Service {
     ) -> Result<EdgeDetail, ServiceError> {
         actor.require(Permission::CorrectLineage)?;
         let atlas = self.atlas().await?;
-        let (from_id, to_id, kind, weight, date, legal_basis, note) =
+        let edge =
             self.store.edge(edge_id).await?.ok_or_else(|| {
                 ServiceError::NotFound(format!("quan hệ chuyển đổi số {edge_id}"))
             })?;
+        let date = edge.effective_date;
         Ok(EdgeDetail {
             id: edge_id,
-            kind,
-            weight,
+            kind: edge.kind,
+            weight: edge.weight,
             date,
-            legal_basis,
-            note,
-            from: atlas.unit(from_id, date.pred_opt().unwrap_or(date)),
-            to: atlas.unit(to_id, date),
+            legal_basis: edge.legal_basis,
+            note: edge.note,
+            version: edge.version,
+            from: atlas.unit(edge.from_unit_id, date.pred_opt().unwrap_or(date)),
+            to: atlas.unit(edge.to_unit_id, date),
         })
     }
 }

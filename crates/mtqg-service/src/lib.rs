@@ -65,6 +65,18 @@ pub enum ServiceError {
     Other(#[from] anyhow::Error),
 }
 
+impl ServiceError {
+    /// The refusal of an edit made on a version someone else has changed since (optimistic concurrency): `what`
+    /// names the record ("mục danh mục \"X\"", "quan hệ chuyển đổi số 7"); nothing was written.
+    pub fn stale(what: &str) -> ServiceError {
+        ServiceError::Conflict {
+            message: format!(
+                "{what} vừa được người khác sửa; hãy tải lại trang, thay đổi của bạn chưa được ghi"
+            ),
+        }
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(err: StoreError) -> ServiceError {
         match err {

@@ -51,6 +51,24 @@ pub struct ReviewInput {
     pub score_a: Option<i64>,
     /// Codes of the indicators the household is deprived on.
     pub deprived: Vec<String>,
+    /// The version of the household's row the answers were entered on (checked when given: someone else's change
+    /// since is a conflict); `None` enters or replaces without checking.
+    pub version: Option<i64>,
+}
+
+/// New register fields of a household (the code and commune stay).
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdEdit {
+    pub head_name: String,
+    pub village: String,
+    pub address: String,
+    /// "rural" or "urban".
+    pub area: String,
+    pub ethnicity: String,
+    pub ethnic_minority: bool,
+    pub meritorious: bool,
+    pub social_protection: bool,
+    pub no_worker: bool,
 }
 
 /// A household's register entry, members and results in every list.
@@ -370,6 +388,90 @@ impl Service {
         })
     }
 
+    /// Corrects a household's register fields (head, village, address, area, ethnicity, policy flags). `version`
+    /// is the household's version the edit was made on (checked when given): when someone else edited the household
+    /// or an import rewrote it since, the edit is refused with a conflict and nothing is written. The audit entry
+    /// names the fields changed, never their values (personal data).
+    pub async fn edit_household(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        edit: &HouseholdEdit,
+        version: Option<i64>,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::RecordPoverty)?;
+        actor.require(Permission::ReadHouseholds)?;
+        let stored = self
+            .store()
+            .household(household_id)
+            .await
+            .map_err(|_| ServiceError::NotFound(format!("hộ số {household_id}")))?;
+        self.require_scope(actor, stored.commune_id).await?;
+        let head_name = mtqg_core::vi::nfc(edit.head_name.trim());
+        if head_name.is_empty() {
+            return Err(ServiceError::Invalid("cần họ tên chủ hộ".to_owned()));
+        }
+        let area = mtqg_core::poverty::Area::parse(edit.area.trim())
+            .ok_or_else(|| {
+                ServiceError::Invalid(format!("khu vực \"{}\" không hợp lệ", edit.area.trim()))
+            })?
+            .code();
+        let stale = || ServiceError::stale(&format!("hộ {}", stored.code));
+        if version.is_some_and(|version| version != stored.version) {
+            return Err(stale());
+        }
+        let village = mtqg_core::vi::nfc(edit.village.trim());
+        let address = mtqg_core::vi::nfc(edit.address.trim());
+        let ethnicity = mtqg_core::vi::nfc(edit.ethnicity.trim());
+        let row = mtqg_store::HouseholdRow {
+            id: stored.id,
+            commune_id: stored.commune_id,
+            code: &stored.code,
+            head_name: &head_name,
+            village: &village,
+            address: &address,
+            area,
+            ethnicity: &ethnicity,
+            ethnic_minority: edit.ethnic_minority,
+            meritorious: edit.meritorious,
+            social_protection: edit.social_protection,
+            no_worker: edit.no_worker,
+        };
+        let changed: Vec<&str> = [
+            ("head_name", stored.head_name != row.head_name),
+            ("village", stored.village != row.village),
+            ("address", stored.address != row.address),
+            ("area", stored.area != row.area),
+            ("ethnicity", stored.ethnicity != row.ethnicity),
+            (
+                "ethnic_minority",
+                stored.ethnic_minority != row.ethnic_minority,
+            ),
+            ("meritorious", stored.meritorious != row.meritorious),
+            (
+                "social_protection",
+                stored.social_protection != row.social_protection,
+            ),
+            ("no_worker", stored.no_worker != row.no_worker),
+        ]
+        .into_iter()
+        .filter_map(|(name, differs)| differs.then_some(name))
+        .collect();
+        let mut tx = self.store().begin().await?;
+        if !tx.update_household(&row, stored.version).await? {
+            return Err(stale());
+        }
+        let mut entry = actor.audit(
+            "poverty.household.edit",
+            "households",
+            household_id.to_string(),
+        );
+        entry.after = Some(serde_json::json!({ "fields": changed }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Every household of a list with its result, for a download (personal data: in scope only; the download is
     /// recorded in the audit log).
     pub async fn export_poverty_list(
@@ -457,8 +559,20 @@ impl Service {
         };
         // Every indicator of the list's standard was asked: stored as "".
         let mut tx = self.store().begin().await?;
-        tx.write_list_rows(list_id, "", std::slice::from_ref(&row), true)
-            .await?;
+        let written = match input.version {
+            None => {
+                tx.write_list_rows(list_id, "", std::slice::from_ref(&row), true)
+                    .await?;
+                true
+            }
+            Some(version) => tx.update_list_row(list_id, &row, version).await?,
+        };
+        if !written {
+            return Err(ServiceError::stale(&format!(
+                "kết quả rà soát của hộ {} trong danh sách số {list_id}",
+                input.household_code.trim()
+            )));
+        }
         let mut entry = actor.audit(
             "poverty.review.record",
             "poverty_lists",
@@ -995,7 +1109,9 @@ impl Service {
         })
     }
 
-    /// Sets a unit's poverty-reduction target for a year, in percentage points.
+    /// Sets a unit's poverty-reduction target for a year, in percentage points. `version` is the target's
+    /// version the change was made on (0: there was none), checked when given: when someone else set the target
+    /// since, the change is refused with a conflict and nothing is written.
     pub async fn set_poverty_target(
         &self,
         actor: &Actor,
@@ -1003,6 +1119,7 @@ impl Service {
         year: i32,
         target_points: f64,
         legal_basis: &str,
+        version: Option<i64>,
     ) -> Result<(), ServiceError> {
         actor.require(Permission::SetPovertyTargets)?;
         if !(0.0..=100.0).contains(&target_points) {
@@ -1012,16 +1129,25 @@ impl Service {
         }
         let unit = self.unit_at(actor, unit_code, review_day(year)).await?;
         let mut tx = self.store().begin().await?;
-        tx.set_poverty_target(
-            &PovertyTargetRecord {
-                unit_id: unit.id,
-                year: i64::from(year),
-                target_points,
-                legal_basis: legal_basis.trim().to_owned(),
-            },
-            actor.user_id,
-        )
-        .await?;
+        if !tx
+            .set_poverty_target(
+                &PovertyTargetRecord {
+                    unit_id: unit.id,
+                    year: i64::from(year),
+                    target_points,
+                    legal_basis: legal_basis.trim().to_owned(),
+                    version: 0,
+                },
+                version,
+                actor.user_id,
+            )
+            .await?
+        {
+            return Err(ServiceError::stale(&format!(
+                "chỉ tiêu giảm nghèo năm {year} của {}",
+                unit.name
+            )));
+        }
         let mut entry = actor.audit(
             "poverty.target.set",
             "poverty_targets",

@@ -274,12 +274,15 @@ impl Service {
         Ok(self.store().projects_of_units(&unit_ids, limit).await?)
     }
 
-    /// Replaces the investor's committed monthly disbursement schedule; audited.
+    /// Replaces the investor's committed monthly disbursement schedule; audited. `version` is the project's
+    /// version the schedule was edited on (checked when given): when someone else replaced the schedule since, the
+    /// change is refused with a conflict and nothing is written.
     pub async fn set_commitments(
         &self,
         actor: &Actor,
         code: &str,
         months: Vec<(NaiveDate, i64)>,
+        version: Option<i64>,
     ) -> Result<(), ServiceError> {
         let project = self.project_in_scope(actor, code).await?;
         self.require_scope_to_record(actor, project.unit_id).await?;
@@ -298,8 +301,22 @@ impl Service {
                 )
             })
             .collect();
+        let stale = || {
+            ServiceError::stale(&format!(
+                "kế hoạch giải ngân cam kết của dự án {}",
+                project.code
+            ))
+        };
+        if version.is_some_and(|version| version != project.version) {
+            return Err(stale());
+        }
         let mut tx = self.store().begin().await?;
-        tx.set_commitments(project.id, &months).await?;
+        if !tx
+            .set_commitments(project.id, project.version, &months)
+            .await?
+        {
+            return Err(stale());
+        }
         let mut entry = actor.audit("project.commitments", "project", project.code.clone());
         entry.after = Some(serde_json::json!(months
             .iter()
@@ -408,7 +425,15 @@ impl Service {
             )));
         }
         let mut tx = self.store().begin().await?;
-        tx.resolve_obstacle(obstacle_id, resolved_on).await?;
+        if !tx.resolve_obstacle(obstacle_id, resolved_on).await? {
+            return Err(ServiceError::Conflict {
+                message: format!(
+                    "vướng mắc số {obstacle_id} của dự án {} đã được ghi nhận xử lý xong (có thể bởi người khác); \
+                     hãy tải lại trang, không có gì được ghi thêm",
+                    project.code
+                ),
+            });
+        }
         let mut entry = actor.audit("project.obstacle_resolved", "project", project.code.clone());
         entry.after =
             Some(serde_json::json!({ "id": obstacle_id, "resolved_on": resolved_on.to_string() }));

@@ -526,9 +526,11 @@ impl Service {
             .revoke_recognition(id, revoked_on, decision.trim(), reason.trim())
             .await?
         {
-            return Err(ServiceError::Invalid(
-                "quyết định công nhận này đã bị thu hồi".to_owned(),
-            ));
+            return Err(ServiceError::Conflict {
+                message: "quyết định công nhận này đã bị thu hồi (có thể vừa bởi người khác); hãy tải lại trang, \
+                          thu hồi của bạn chưa được ghi"
+                    .to_owned(),
+            });
         }
         let code = atlas
             .stored(record.unit_id)

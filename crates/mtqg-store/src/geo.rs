@@ -39,11 +39,27 @@ pub struct EdgeRecord {
     pub other_name: Option<String>,
     pub other_parent_name: Option<String>,
     pub other_grandparent_name: Option<String>,
+    /// Bumped by every correction; a correction names the version it was made on.
+    pub version: i64,
 }
 
-/// One edge by id: from, to, kind, weight, date, legal basis, note.
+/// One lineage edge by id, as its correction form shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EdgeRow {
+    pub from_unit_id: i64,
+    pub to_unit_id: i64,
+    pub kind: String,
+    pub weight: Option<f64>,
+    pub effective_date: NaiveDate,
+    pub legal_basis: String,
+    pub note: String,
+    pub version: i64,
+}
+
+/// One edge by id: from, to, kind, weight, date, legal basis, note, version.
 const EDGE_BY_ID: &str =
-    "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note from lineage_edges where id = $1";
+    "select from_unit_id, to_unit_id, kind, weight, effective_date, legal_basis, note, version \
+     from lineage_edges where id = $1";
 
 /// `alias` is valid on the date bound to `$n`.
 fn valid_at(alias: &str, n: usize) -> String {
@@ -358,8 +374,12 @@ impl Tx {
                     row.note.clone()
                 ]),
                 EdgeChange::Changed { id, row } => {
-                    self.update_edge(*id, row.kind, row.weight, &row.legal_basis, &row.note)
-                        .await?;
+                    if !self
+                        .update_edge(*id, None, row.kind, row.weight, &row.legal_basis, &row.note)
+                        .await?
+                    {
+                        return Err(StoreError::NotFound);
+                    }
                 }
             }
         }
@@ -380,28 +400,37 @@ impl Tx {
         .await
     }
 
-    /// Corrects one edge in place; the caller records the reason in the audit log.
+    /// Corrects one edge in place, bumping its version; with `version`, only if the edge is still at it. False when
+    /// no edge changed (none with that id, or someone corrected it first). The caller records the reason in the
+    /// audit log.
     pub async fn update_edge(
         &mut self,
         id: i64,
+        version: Option<i64>,
         kind: LineageKind,
         weight: Option<f64>,
         legal_basis: &str,
         note: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.bump_geography_revision().await?;
-        let n_rows = self
-            .conn()
-            .execute(
-                "update lineage_edges set kind = $1, weight = $2, legal_basis = $3, note = $4, updated_at = current_timestamp \
-                 where id = $5",
-                args![kind.key(), weight, legal_basis, note, id],
-            )
-            .await?;
-        if n_rows == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let set = "update lineage_edges set kind = $1, weight = $2, legal_basis = $3, note = $4, \
+                   version = version + 1, updated_at = current_timestamp where id = $5";
+        let n_rows = match version {
+            None => {
+                self.conn()
+                    .execute(set, args![kind.key(), weight, legal_basis, note, id])
+                    .await?
+            }
+            Some(version) => {
+                self.conn()
+                    .execute(
+                        &format!("{set} and version = $6"),
+                        args![kind.key(), weight, legal_basis, note, id, version],
+                    )
+                    .await?
+            }
+        };
+        Ok(n_rows == 1)
     }
 
     /// Marks the geography changed, so every process rebuilds its atlas once this transaction commits.
@@ -416,11 +445,7 @@ impl Tx {
     }
 
     /// Reads one edge inside the transaction, e.g. to record its state before a correction.
-    pub async fn edge_by_id(
-        &mut self,
-        id: i64,
-    ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
-    {
+    pub async fn edge_by_id(&mut self, id: i64) -> Result<Option<EdgeRow>, StoreError> {
         self.conn().fetch_optional(EDGE_BY_ID, args![id]).await
     }
 }
@@ -584,7 +609,7 @@ impl Store {
         };
         let sql = format!(
             "select e.id, e.kind, e.weight, e.effective_date, e.legal_basis, e.note, o.id as other_id, o.code as other_code, \
-             ov.name as other_name, pv.name as other_parent_name, gv.name as other_grandparent_name \
+             ov.name as other_name, pv.name as other_parent_name, gv.name as other_grandparent_name, e.version \
              from lineage_edges e join units o on o.id = e.{other_side} \
              left join unit_versions ov on ov.unit_id = o.id and {ov} \
              left join unit_versions pv on pv.unit_id = ov.parent_id and {pv} \
@@ -598,11 +623,7 @@ impl Store {
     }
 
     /// One edge by id, seen from its new unit.
-    pub async fn edge(
-        &self,
-        id: i64,
-    ) -> Result<Option<(i64, i64, String, Option<f64>, NaiveDate, String, String)>, StoreError>
-    {
+    pub async fn edge(&self, id: i64) -> Result<Option<EdgeRow>, StoreError> {
         self.pool.conn().fetch_optional(EDGE_BY_ID, args![id]).await
     }
 

@@ -20,7 +20,7 @@ pub use crate::direction::{
     AgencyRecord, DirectionFile, MeetingRecord, NewTask, ObstacleRow, TargetRecord, TaskRecord,
     TaskUpdateRecord,
 };
-pub use crate::geo::{EdgeRecord, VersionRecord};
+pub use crate::geo::{EdgeRecord, EdgeRow, VersionRecord};
 pub use crate::money::{
     CapitalSums, DailyAmounts, DailyKey, EventRecord, EventRow, HolderRemaining, LedgerWrite,
     NewProgramItem, NewProject, ObstacleRecord, ProgramItemRecord, ProjectRecord,

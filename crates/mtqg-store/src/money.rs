@@ -24,6 +24,8 @@ pub struct ProgramItemRecord {
     pub verify: bool,
     pub maps_to_id: Option<i64>,
     pub note: String,
+    /// Bumped by every edit; an edit names the version it was made on.
+    pub version: i64,
 }
 
 /// A catalogue item to insert; parents and mapping targets by code, resolved in file order.
@@ -59,6 +61,8 @@ pub struct ProjectRecord {
     pub end_date: Option<NaiveDate>,
     pub status: String,
     pub contractors: String,
+    /// Bumped when the commitment schedule is replaced; a replacement names the version it was made on.
+    pub version: i64,
 }
 
 /// An obstacle of a project (khó khăn, vướng mắc) with who owns it.
@@ -292,27 +296,26 @@ impl Tx {
         Ok(())
     }
 
-    /// Updates the name, legal basis, flag and note of one catalogue item.
+    /// Updates the name, legal basis, flag and note of one catalogue item if it is still at `version`; false when
+    /// someone changed it first.
     pub async fn update_program_item(
         &mut self,
         id: i64,
+        version: i64,
         name: &str,
         legal_basis: &str,
         verify: bool,
         note: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let n = self
             .conn()
             .execute(
-                "update program_items set name = $1, legal_basis = $2, verify = $3, note = $4, updated_at = current_timestamp \
-                 where id = $5",
-                args![name, legal_basis, verify, note, id],
+                "update program_items set name = $1, legal_basis = $2, verify = $3, note = $4, version = version + 1, \
+                 updated_at = current_timestamp where id = $5 and version = $6",
+                args![name, legal_basis, verify, note, id, version],
             )
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Inserts a project with its locations; returns its id.
@@ -397,12 +400,25 @@ impl Tx {
         Ok(ids)
     }
 
-    /// Replaces a project's monthly disbursement commitments.
+    /// Replaces a project's monthly disbursement commitments if the project is still at `version` (bumping it);
+    /// false, with nothing written, when someone replaced them first.
     pub async fn set_commitments(
         &mut self,
         project_id: i64,
+        version: i64,
         months: &[(NaiveDate, i64)],
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn()
+            .execute(
+                "update projects set version = version + 1, updated_at = current_timestamp \
+                 where id = $1 and version = $2",
+                args![project_id, version],
+            )
+            .await?;
+        if n != 1 {
+            return Ok(false);
+        }
         self.conn()
             .execute(
                 "delete from project_commitments where project_id = $1",
@@ -419,7 +435,8 @@ impl Tx {
             &["project_id", "month", "amount"],
             rows,
         )
-        .await
+        .await?;
+        Ok(true)
     }
 
     /// Records a progress report of a project.
@@ -461,24 +478,21 @@ impl Tx {
         Ok(id)
     }
 
-    /// Marks an obstacle resolved.
+    /// Marks an open obstacle resolved; false when it was resolved already (by someone else, say).
     pub async fn resolve_obstacle(
         &mut self,
         id: i64,
         resolved_on: NaiveDate,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let n = self
             .conn()
             .execute(
                 "update project_obstacles set status = 'da_xu_ly', resolved_on = $1, updated_at = current_timestamp \
-                 where id = $2",
+                 where id = $2 and status = 'mo'",
                 args![resolved_on, id],
             )
             .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Records a deadline extension.
@@ -817,7 +831,7 @@ impl Store {
             .conn()
             .fetch_all(
                 "select id, code, parent_id, level, name, phase, valid_from, valid_to, legal_basis, verify, maps_to_id, \
-                 note from program_items order by code",
+                 note, version from program_items order by code",
                 vec![],
             )
             .await
@@ -890,7 +904,7 @@ impl Store {
             .conn()
             .fetch_optional(
                 "select id, code, name, unit_id, investor, item_id, capital_type, sources, total_investment, approval, \
-                 start_date, end_date, status, contractors from projects where code = $1",
+                 start_date, end_date, status, contractors, version from projects where code = $1",
                 args![code],
             )
             .await
@@ -918,7 +932,7 @@ impl Store {
                 .fetch_all(
                     &format!(
                         "select id, code, name, unit_id, investor, item_id, capital_type, sources, total_investment, \
-                         approval, start_date, end_date, status, contractors from projects where unit_id in ({list}) \
+                         approval, start_date, end_date, status, contractors, version from projects where unit_id in ({list}) \
                          order by code limit $1"
                     ),
                     args![limit],
@@ -937,7 +951,7 @@ impl Store {
             .conn()
             .fetch_all(
                 "select id, code, name, unit_id, investor, item_id, capital_type, sources, total_investment, approval, \
-                 start_date, end_date, status, contractors from projects order by code limit $1",
+                 start_date, end_date, status, contractors, version from projects order by code limit $1",
                 args![limit],
             )
             .await

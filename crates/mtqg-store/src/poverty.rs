@@ -164,6 +164,8 @@ pub struct ListedHousehold {
     pub score_a: Option<i64>,
     pub deprived: String,
     pub class: String,
+    /// The review row's version: bumped by every change, named by an edit made on it.
+    pub version: i64,
 }
 
 /// A household with every register field, and its version for optimistic edits.
@@ -191,6 +193,8 @@ pub struct PovertyTargetRecord {
     pub year: i64,
     pub target_points: f64,
     pub legal_basis: String,
+    /// Bumped by every change; ignored when writing (the expected version is an argument).
+    pub version: i64,
 }
 
 /// Ids per `in (…)` list.
@@ -538,7 +542,7 @@ impl Store {
             .fetch_all(
                 &format!(
                     "select h.id, h.code, h.head_name, h.village, h.ethnicity, r.ethnic_minority, r.area, r.income, \
-                     r.score_a, r.deprived, r.class from poverty_list_rows r join households h on h.id = r.household_id \
+                     r.score_a, r.deprived, r.class, r.version from poverty_list_rows r join households h on h.id = r.household_id \
                      where {filter} order by h.village, h.code limit $4 offset $5"
                 ),
                 args![list_id, class.map(str::to_owned), pattern, limit, offset],
@@ -611,7 +615,7 @@ impl Store {
         self.pool
             .conn()
             .fetch_all(
-                "select unit_id, year, target_points, legal_basis from poverty_targets where year = $1",
+                "select unit_id, year, target_points, legal_basis, version from poverty_targets where year = $1",
                 args![i64::from(year)],
             )
             .await
@@ -906,7 +910,8 @@ impl Tx {
         let then = if replace {
             " on conflict (list_id, household_id) do update set area = excluded.area, \
              ethnic_minority = excluded.ethnic_minority, income = excluded.income, score_a = excluded.score_a, \
-             deprived = excluded.deprived, answered = excluded.answered, class = excluded.class"
+             deprived = excluded.deprived, answered = excluded.answered, class = excluded.class, \
+             version = poverty_list_rows.version + 1"
         } else {
             ""
         };
@@ -941,6 +946,37 @@ impl Tx {
             .await?;
         }
         Ok(())
+    }
+
+    /// Replaces one household's row in an open list if the row is still at `version` (bumping it); false, with
+    /// nothing written, when the row is gone or someone changed it first. Every indicator of the list's standard
+    /// counts as asked.
+    pub async fn update_list_row(
+        &mut self,
+        list_id: i64,
+        row: &ListRow,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .execute(
+                "update poverty_list_rows set area = $3, ethnic_minority = $4, income = $5, score_a = $6, \
+                 deprived = $7, answered = '', class = $8, version = version + 1 \
+                 where list_id = $1 and household_id = $2 and version = $9",
+                args![
+                    list_id,
+                    row.household_id,
+                    Arg::Static(row.area),
+                    row.ethnic_minority,
+                    row.income,
+                    row.score_a,
+                    row.deprived.as_str(),
+                    Arg::Static(row.class),
+                    version
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
     }
 
     /// Removes households from an open list.
@@ -1049,26 +1085,55 @@ impl Tx {
         Ok(changed == 1)
     }
 
+    /// Sets a unit's target for a year. `version` is the target's version the change was made on: `None` writes
+    /// whatever is stored, `Some(0)` only when there is no target yet, `Some(n)` only while the target is at `n`.
+    /// False, with nothing written, when the target moved on.
     pub async fn set_poverty_target(
         &mut self,
         target: &PovertyTargetRecord,
+        version: Option<i64>,
         created_by: Option<i64>,
-    ) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "insert into poverty_targets (unit_id, year, target_points, legal_basis, created_by) \
-                 values ($1, $2, $3, $4, $5) on conflict (unit_id, year) do update set \
-                 target_points = excluded.target_points, legal_basis = excluded.legal_basis, \
-                 created_by = excluded.created_by",
-                args![
-                    target.unit_id,
-                    target.year,
-                    Some(target.target_points),
-                    target.legal_basis.as_str(),
-                    created_by
-                ],
-            )
-            .await?;
-        Ok(())
+    ) -> Result<bool, StoreError> {
+        let values = args![
+            target.unit_id,
+            target.year,
+            Some(target.target_points),
+            target.legal_basis.as_str(),
+            created_by
+        ];
+        let insert =
+            "insert into poverty_targets (unit_id, year, target_points, legal_basis, created_by) \
+                      values ($1, $2, $3, $4, $5) on conflict (unit_id, year)";
+        let changed = match version {
+            None => {
+                self.conn()
+                    .execute(
+                        &format!(
+                            "{insert} do update set target_points = excluded.target_points, \
+                             legal_basis = excluded.legal_basis, created_by = excluded.created_by, \
+                             version = poverty_targets.version + 1"
+                        ),
+                        values,
+                    )
+                    .await?
+            }
+            Some(0) => {
+                self.conn()
+                    .execute(&format!("{insert} do nothing"), values)
+                    .await?
+            }
+            Some(version) => {
+                let mut values = values;
+                values.push(Arg::from(version));
+                self.conn()
+                    .execute(
+                        "update poverty_targets set target_points = $3, legal_basis = $4, created_by = $5, \
+                         version = version + 1 where unit_id = $1 and year = $2 and version = $6",
+                        values,
+                    )
+                    .await?
+            }
+        };
+        Ok(changed == 1)
     }
 }

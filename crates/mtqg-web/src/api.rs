@@ -262,6 +262,9 @@ struct EdgeBody {
     #[serde(default)]
     note: String,
     reason: String,
+    /// The edge's version the correction was made on; checked when given.
+    #[serde(default)]
+    version: Option<i64>,
 }
 
 async fn correct_edge(
@@ -285,6 +288,7 @@ async fn correct_edge(
             body.weight,
             &body.note,
             &body.reason,
+            body.version,
         )
         .await
         .map_err(api_error)?;

@@ -3,7 +3,7 @@
 //! same under /api/v1 as JSON; XLSX exports of the tables shown.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -485,6 +485,9 @@ fn parse_commitments(text: &str, api: bool) -> Result<Vec<(NaiveDate, i64)>, App
 struct CommitmentsForm {
     csrf_token: String,
     lines: String,
+    /// The project's version the schedule was read at; empty: not checked.
+    #[serde(default)]
+    version: String,
 }
 
 async fn submit_commitments(
@@ -494,19 +497,42 @@ async fn submit_commitments(
     Form(form): Form<CommitmentsForm>,
 ) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
-    let months = parse_commitments(&form.lines, false)?;
-    state
-        .service
-        .set_commitments(&authed.session.actor, &code, months)
-        .await
-        .map_err(page_error)?;
-    Ok(Redirect::to(&format!("/projects/{code}")).into_response())
+    let months = match parse_commitments(&form.lines, false) {
+        Ok(months) => Ok(months),
+        Err(AppError::Invalid { message, .. }) => Err(ServiceError::Invalid(message)),
+        Err(other) => return Err(other),
+    };
+    let res = match (months, version_text(&form.version)) {
+        (Ok(months), Ok(version)) => {
+            state
+                .service
+                .set_commitments(&authed.session.actor, &code, months, version)
+                .await
+        }
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    };
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/projects/{code}")).into_response()),
+        Err(err) => {
+            let (status, message) = refused(err)?;
+            render_project(
+                &state,
+                &authed,
+                &code,
+                Some((status, message, Some(&form.lines))),
+            )
+            .await
+        }
+    }
 }
 
 #[derive(Deserialize)]
 struct CommitmentsBody {
     /// One "mm/yyyy: amount in triệu đồng" per line.
     lines: String,
+    /// The project's version the schedule was read at (`version` of GET /api/v1/projects/{code}); checked when given.
+    #[serde(default)]
+    version: Option<i64>,
 }
 
 async fn api_commitments(
@@ -520,7 +546,7 @@ async fn api_commitments(
     let months = parse_commitments(&body.lines, true)?;
     state
         .service
-        .set_commitments(&authed.session.actor, &code, months)
+        .set_commitments(&authed.session.actor, &code, months, body.version)
         .await
         .map_err(api_error)?;
     Ok(Json(serde_json::json!({"saved": true})).into_response())
@@ -869,7 +895,7 @@ fn project_view(page: &ProjectPage) -> serde_json::Value {
         "sources": project.sources, "total_investment": million(project.total_investment),
         "approval": project.approval, "start": project.start_date.map(vi::format_date),
         "end": project.end_date.map(vi::format_date), "status": label_of(&STATUSES, &project.status),
-        "contractors": project.contractors,
+        "contractors": project.contractors, "version": project.version,
         "allocated": million(page.allocated), "disbursed": million(page.disbursed),
         "rate": mtqg_core::money::rate(page.disbursed, page.allocated).map(vi::format_percent),
         "events": page.events.iter().map(|event| serde_json::json!({
@@ -896,22 +922,40 @@ async fn project_page(
     authed: Authed,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
+    render_project(&state, &authed, &code, None).await
+}
+
+/// The project page; after a refused form (`refused`: its status, the sentence and the commitment lines typed, if
+/// any), with the message and what was typed, on the project's latest state.
+async fn render_project(
+    state: &AppState,
+    authed: &Authed,
+    code: &str,
+    refused: Option<(StatusCode, String, Option<&str>)>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let page = state
         .service
-        .project_page(actor, &code)
+        .project_page(actor, code)
         .await
         .map_err(page_error)?;
-    render(
-        &state,
+    let (status, error, typed_lines) = match refused {
+        Some((status, error, lines)) => (status, Some(error), lines),
+        None => (StatusCode::OK, None, None),
+    };
+    let mut response = render(
+        state,
         "project.html",
         context! {
-            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "capital",
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token.clone(), nav => "capital",
             project => project_view(&page), today => vi::format_date(Utc::now().date_naive()),
             obstacle_kinds => OBSTACLE_KINDS.iter().map(|(key, label)| context!{key => key, label => label}).collect::<Vec<_>>(),
             can_record => actor.role.can(mtqg_core::access::Permission::RecordCapital),
+            error, typed_lines,
         },
-    )
+    )?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -992,15 +1036,46 @@ async fn submit_resolve(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
-    state
+    let res = state
         .service
         .resolve_obstacle(&authed.session.actor, &code, id, Utc::now().date_naive())
-        .await
-        .map_err(page_error)?;
-    Ok(Redirect::to(&format!("/projects/{code}")).into_response())
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/projects/{code}")).into_response()),
+        Err(err) => {
+            let (status, message) = refused(err)?;
+            render_project(&state, &authed, &code, Some((status, message, None))).await
+        }
+    }
 }
 
-fn catalogue_rows(items: &[mtqg_store::ProgramItemRecord]) -> Vec<serde_json::Value> {
+/// The catalogue's rows with their edit forms; a refused edit (`typed`: the item's code and what was typed) shows
+/// its form open with the typed values, on the item's latest version.
+fn catalogue_rows(
+    items: &[mtqg_store::ProgramItemRecord],
+    typed: Option<(&str, &ItemEditForm)>,
+) -> Vec<serde_json::Value> {
+    items
+        .iter()
+        .zip(catalogue_json(items))
+        .map(|(item, mut row)| {
+            row["form"] = match typed.filter(|(code, _)| *code == item.code) {
+                Some((_, form)) => serde_json::json!({
+                    "name": form.name, "legal_basis": form.legal_basis, "verify": form.verify.is_some(),
+                    "note": form.note, "reason": form.reason, "open": true,
+                }),
+                None => serde_json::json!({
+                    "name": item.name, "legal_basis": item.legal_basis, "verify": item.verify, "note": item.note,
+                    "reason": "", "open": false,
+                }),
+            };
+            row
+        })
+        .collect()
+}
+
+/// The catalogue's items as the API gives them (with the version an edit names).
+fn catalogue_json(items: &[mtqg_store::ProgramItemRecord]) -> Vec<serde_json::Value> {
     let depth = |item: &mtqg_store::ProgramItemRecord| item.code.matches('.').count();
     items
         .iter()
@@ -1009,6 +1084,7 @@ fn catalogue_rows(items: &[mtqg_store::ProgramItemRecord]) -> Vec<serde_json::Va
                 "code": item.code, "name": item.name, "level": item.level, "phase": item.phase,
                 "legal_basis": item.legal_basis, "verify": item.verify, "note": item.note, "depth": depth(item),
                 "maps_to": item.maps_to_id.and_then(|id| items.iter().find(|other| other.id == id)).map(|other| other.code.clone()),
+                "version": item.version,
             })
         })
         .collect()
@@ -1029,7 +1105,7 @@ async fn catalogue_page(
         "catalogue.html",
         context! {
             user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "catalogue",
-            items => catalogue_rows(&items), is_admin => actor.role == Role::Admin, error => None::<String>,
+            items => catalogue_rows(&items, None), is_admin => actor.role == Role::Admin, error => None::<String>,
         },
     )
 }
@@ -1079,7 +1155,7 @@ async fn submit_item(
                 "catalogue.html",
                 context! {
                     user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "catalogue",
-                    items => catalogue_rows(&items), is_admin => true, error => Some(message),
+                    items => catalogue_rows(&items, None), is_admin => true, error => Some(message),
                 },
             )
         }
@@ -1099,6 +1175,20 @@ struct ItemEditForm {
     note: String,
     #[serde(default)]
     reason: String,
+    /// The item's version the form was read at; empty: not checked.
+    #[serde(default)]
+    version: String,
+}
+
+/// The version a form was read at: empty for none (not checked).
+pub(crate) fn version_text(text: &str) -> Result<Option<i64>, ServiceError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|_| ServiceError::Invalid(format!("phiên bản \"{text}\" không hợp lệ"))),
+    }
 }
 
 async fn submit_item_edit(
@@ -1108,18 +1198,61 @@ async fn submit_item_edit(
     Form(form): Form<ItemEditForm>,
 ) -> Result<Response, AppError> {
     authed.check_csrf(&form.csrf_token)?;
+    let actor = &authed.session.actor;
     let edit = ItemEdit {
-        name: form.name,
-        legal_basis: form.legal_basis,
+        name: form.name.clone(),
+        legal_basis: form.legal_basis.clone(),
         verify: form.verify.is_some(),
-        note: form.note,
+        note: form.note.clone(),
     };
-    state
+    let res = match version_text(&form.version) {
+        Ok(version) => {
+            state
+                .service
+                .edit_program_item(actor, &code, &edit, &form.reason, version)
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    let (status, message) = match res {
+        Ok(()) => return Ok(Redirect::to("/catalogue").into_response()),
+        Err(err) => refused(err)?,
+    };
+    // The page again, on the latest catalogue, with what was typed in the item's form.
+    let items = state
         .service
-        .edit_program_item(&authed.session.actor, &code, &edit, &form.reason)
+        .program_items(actor)
         .await
         .map_err(page_error)?;
-    Ok(Redirect::to("/catalogue").into_response())
+    let mut page = render(
+        &state,
+        "catalogue.html",
+        context! {
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "catalogue",
+            items => catalogue_rows(&items, Some((code.as_str(), &form))), is_admin => actor.role == Role::Admin,
+            error => Some(message),
+        },
+    )?;
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// A refused form: the status and sentence its page shows again, with what was typed (a conflict says so); any
+/// other error is an error page.
+pub(crate) fn refused(err: ServiceError) -> Result<(StatusCode, String), AppError> {
+    let status = match &err {
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        _ => return Err(page_error(err)),
+    };
+    let mut message = vi::capitalise_first(&err.to_string());
+    if status == StatusCode::CONFLICT {
+        message.push_str(
+            ". Những gì bạn vừa nhập (chưa được ghi) vẫn ở trong biểu mẫu, trên bản mới nhất: \
+             kiểm tra lại rồi bấm Lưu nếu vẫn muốn ghi.",
+        );
+    }
+    Ok((status, message))
 }
 
 async fn api_summary(
@@ -1245,5 +1378,5 @@ async fn api_catalogue(
         .program_items(&authed.session.actor)
         .await
         .map_err(api_error)?;
-    Ok(Json(catalogue_rows(&items)).into_response())
+    Ok(Json(catalogue_json(&items)).into_response())
 }

@@ -509,7 +509,7 @@ fn back_to<T>(back: &str, res: Result<T, ServiceError>) -> Result<Response, AppE
 }
 
 /// Percent-encodes a message for a query string.
-fn url_escape(text: &str) -> String {
+pub(crate) fn url_escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

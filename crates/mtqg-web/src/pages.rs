@@ -463,12 +463,34 @@ async fn apply_import(
     )
 }
 
-fn edge_context(detail: &mtqg_service::geography::EdgeDetail) -> minijinja::Value {
+/// The correction form of an edge: its stored values, or (after a refusal) what was typed, on the latest version.
+fn edge_context(
+    detail: &mtqg_service::geography::EdgeDetail,
+    typed: Option<&EdgeForm>,
+) -> minijinja::Value {
+    let stored_weight = detail
+        .weight
+        .map(|weight| weight.to_string())
+        .unwrap_or_default();
+    let (kind, weight_text, note, reason) = match typed {
+        Some(form) => (
+            form.kind.clone(),
+            form.weight.clone(),
+            form.note.clone(),
+            form.reason.clone(),
+        ),
+        None => (
+            detail.kind.clone(),
+            stored_weight,
+            detail.note.clone(),
+            String::new(),
+        ),
+    };
     context! {
-        id => detail.id, kind => detail.kind, weight_text => detail.weight.map(|weight| weight.to_string()).unwrap_or_default(),
+        id => detail.id, kind, weight_text, note, reason, version => detail.version,
         date => vi::format_date(detail.date), date_iso => detail.date.to_string(),
         day_before_iso => detail.date.pred_opt().unwrap_or(detail.date).to_string(),
-        legal_basis => detail.legal_basis, note => detail.note,
+        legal_basis => detail.legal_basis,
         from_code => detail.from.as_ref().map(|unit| unit.code.clone()), from_name => detail.from.as_ref().map(|unit| unit.name.clone()),
         to_code => detail.to.as_ref().map(|unit| unit.code.clone()), to_name => detail.to.as_ref().map(|unit| unit.name.clone()),
     }
@@ -488,7 +510,7 @@ async fn show_edge(
     render(
         &state,
         "lineage.html",
-        context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, edge => edge_context(&detail) },
+        context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, edge => edge_context(&detail, None) },
     )
 }
 
@@ -499,6 +521,9 @@ struct EdgeForm {
     weight: String,
     note: String,
     reason: String,
+    /// The edge's version the form was read at; empty: not checked.
+    #[serde(default)]
+    version: String,
 }
 
 async fn correct_edge(
@@ -518,15 +543,16 @@ async fn correct_edge(
             .map(Some)
             .map_err(|_| format!("Tỷ trọng \"{text}\" không phải là số.")),
     };
-    let res = match (kind, weight) {
-        (Some(kind), Ok(weight)) => {
+    let res = match (kind, weight, crate::capital::version_text(&form.version)) {
+        (Some(kind), Ok(weight), Ok(version)) => {
             state
                 .service
-                .correct_edge(actor, id, kind, weight, &form.note, &form.reason)
+                .correct_edge(actor, id, kind, weight, &form.note, &form.reason, version)
                 .await
         }
-        (None, _) => Err(ServiceError::Invalid("Hình thức không hợp lệ.".to_owned())),
-        (_, Err(message)) => Err(ServiceError::Invalid(message)),
+        (None, _, _) => Err(ServiceError::Invalid("Hình thức không hợp lệ.".to_owned())),
+        (_, Err(message), _) => Err(ServiceError::Invalid(message)),
+        (_, _, Err(err)) => Err(err),
     };
     match res {
         Ok(()) => {
@@ -541,7 +567,9 @@ async fn correct_edge(
                 .unwrap_or_else(|| "/units".to_owned());
             Ok(Redirect::to(&target).into_response())
         }
-        Err(ServiceError::Invalid(message)) => {
+        Err(err) => {
+            let (status, message) = crate::capital::refused(err)?;
+            // The form again on the edge's latest version, with what was typed.
             let detail = state
                 .service
                 .lineage_edge(actor, id)
@@ -550,11 +578,10 @@ async fn correct_edge(
             let page = render(
                 &state,
                 "lineage.html",
-                context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, edge => edge_context(&detail), error => message },
+                context! { user => UserView::new(actor), csrf_token => authed.session.csrf_token, edge => edge_context(&detail, Some(&form)), error => message },
             )?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok((status, page).into_response())
         }
-        Err(err) => Err(page_error(err)),
     }
 }
 

@@ -18,7 +18,7 @@ use mtqg_core::poverty::{Area, Class, Household, Tally};
 use mtqg_core::vi;
 use mtqg_service::poverty::HouseholdImportOptions;
 use mtqg_service::poverty_lists::{
-    flow_values, FlowReport, ListSummary, RateLine, Rates, ReviewInput, FLOW_ROWS,
+    flow_values, FlowReport, HouseholdEdit, ListSummary, RateLine, Rates, ReviewInput, FLOW_ROWS,
 };
 use mtqg_service::ServiceError;
 use serde::Deserialize;
@@ -36,7 +36,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/poverty/rates.xlsx", get(rates_xlsx))
         .route("/poverty/import", post(import))
         .route("/poverty/members", post(import_members))
-        .route("/poverty/households/{id}", get(household_page))
+        .route(
+            "/poverty/households/{id}",
+            get(household_page).post(submit_household),
+        )
         .route("/poverty/targets", post(submit_target))
         .route("/poverty/xa", get(find_xa))
         .route("/poverty/xa/{code}", get(commune_page))
@@ -190,6 +193,22 @@ async fn overview(
     authed: Authed,
     Query(query): Query<StatsQuery>,
 ) -> Result<Response, AppError> {
+    render_overview(&state, &authed, &query, None).await
+}
+
+/// A refused target form: the status, the sentence and what was typed.
+struct TargetRefusal<'a> {
+    status: axum::http::StatusCode,
+    message: String,
+    form: &'a HashMap<String, String>,
+}
+
+async fn render_overview(
+    state: &AppState,
+    authed: &Authed,
+    query: &StatsQuery,
+    refused: Option<TargetRefusal<'_>>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let (unit, year, rebase) = (query.unit(), query.year(), query.rebase());
     let rates = state
@@ -321,7 +340,7 @@ async fn overview(
         }
     });
     crate::pages::render(
-        &state,
+        state,
         "poverty.html",
         context! {
             user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "poverty",
@@ -329,6 +348,24 @@ async fn overview(
             title_unit => rates.total.unit.as_ref().map(|u| u.name.clone()).unwrap_or_else(|| "Toàn quốc".to_owned()),
             total => line_view(&rates.total, year), reduction,
             target_basis => rates.target.as_ref().map(|t| t.legal_basis.clone()),
+            // The target form: the stored target's version (0: none yet), or what was typed in a refused form on the
+            // latest version.
+            target_form => match &refused {
+                Some(refused) => context! {
+                    points => field(refused.form, "points"), basis => field(refused.form, "basis"),
+                    version => if refused.status == axum::http::StatusCode::CONFLICT {
+                        rates.target.as_ref().map_or(0, |t| t.version).to_string()
+                    } else {
+                        field(refused.form, "version")
+                    },
+                },
+                None => context! {
+                    points => rates.target.as_ref().map(|t| vi::format_decimal(t.target_points, 2)).unwrap_or_default(),
+                    basis => rates.target.as_ref().map(|t| t.legal_basis.clone()).unwrap_or_default(),
+                    version => rates.target.as_ref().map_or(0, |t| t.version).to_string(),
+                },
+            },
+            target_error => refused.as_ref().map(|refused| refused.message.clone()),
             children => rates.children.iter().map(|line| line_view(line, year)).collect::<Vec<_>>(),
             children_chart => children_chart.map(minijinja::Value::from_safe_string),
             profile_chart => profile_chart.map(minijinja::Value::from_safe_string),
@@ -476,6 +513,17 @@ async fn household_page(
     authed: Authed,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    render_household(&state, &authed, id, None).await
+}
+
+/// The household page; after a refused edit (its status, sentence and form), with the message and what was typed,
+/// on the household's latest version when the refusal was a conflict.
+async fn render_household(
+    state: &AppState,
+    authed: &Authed,
+    id: i64,
+    refused: Option<(axum::http::StatusCode, String, &HashMap<String, String>)>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let page = state
         .service
@@ -483,11 +531,29 @@ async fn household_page(
         .await
         .map_err(page_error)?;
     let h = &page.household;
-    crate::pages::render(
-        &state,
+    let checked = |form: &HashMap<String, String>, name: &str| !field(form, name).is_empty();
+    let edit = match &refused {
+        Some((status, _, form)) => context! {
+            head => field(form, "head_name"), village => field(form, "village"), address => field(form, "address"),
+            area => field(form, "area"), ethnicity => field(form, "ethnicity"),
+            em => checked(form, "ethnic_minority"), meritorious => checked(form, "meritorious"),
+            social_protection => checked(form, "social_protection"), no_worker => checked(form, "no_worker"),
+            version => if *status == axum::http::StatusCode::CONFLICT { h.version.to_string() } else { field(form, "version") },
+            open => true,
+        },
+        None => context! {
+            head => h.head_name, village => h.village, address => h.address, area => h.area, ethnicity => h.ethnicity,
+            em => h.ethnic_minority, meritorious => h.meritorious, social_protection => h.social_protection,
+            no_worker => h.no_worker, version => h.version.to_string(), open => false,
+        },
+    };
+    let mut response = crate::pages::render(
+        state,
         "poverty_household.html",
         context! {
-            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "poverty",
+            id, edit, error => refused.as_ref().map(|(_, message, _)| message.clone()),
+            can_edit => actor.role.can(Permission::RecordPoverty),
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token.clone(), nav => "poverty",
             code => h.code, head => h.head_name, village => h.village, address => h.address,
             area => Area::parse(&h.area).map(Area::label), ethnicity => h.ethnicity, em => h.ethnic_minority,
             meritorious => h.meritorious, social_protection => h.social_protection, no_worker => h.no_worker,
@@ -506,7 +572,46 @@ async fn household_page(
                 n_deprived => deprived.split(',').filter(|c| !c.is_empty()).count(),
             }).collect::<Vec<_>>(),
         },
-    )
+    )?;
+    if let Some((status, ..)) = refused {
+        *response.status_mut() = status;
+    }
+    Ok(response)
+}
+
+async fn submit_household(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let res = async {
+        let version = crate::capital::version_text(&field(&form, "version"))?;
+        let edit = HouseholdEdit {
+            head_name: field(&form, "head_name"),
+            village: field(&form, "village"),
+            address: field(&form, "address"),
+            area: field(&form, "area"),
+            ethnicity: field(&form, "ethnicity"),
+            ethnic_minority: !field(&form, "ethnic_minority").is_empty(),
+            meritorious: !field(&form, "meritorious").is_empty(),
+            social_protection: !field(&form, "social_protection").is_empty(),
+            no_worker: !field(&form, "no_worker").is_empty(),
+        };
+        state
+            .service
+            .edit_household(&authed.session.actor, id, &edit, version)
+            .await
+    }
+    .await;
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/poverty/households/{id}")).into_response()),
+        Err(err) => {
+            let (status, message) = crate::capital::refused(err)?;
+            render_household(&state, &authed, id, Some((status, message, &form))).await
+        }
+    }
 }
 
 async fn submit_target(
@@ -522,24 +627,47 @@ async fn submit_target(
             api: false,
             message: "Năm không hợp lệ.".to_owned(),
         })?;
-    let points = vi::parse_number(&field(&form, "points"))
-        .map(|n| n.digits as f64 / 10f64.powi(n.decimals as i32))
-        .map_err(|message| AppError::Invalid {
-            api: false,
-            message,
-        })?;
-    state
-        .service
-        .set_poverty_target(
-            &authed.session.actor,
-            &unit,
-            year,
-            points,
-            &field(&form, "basis"),
-        )
-        .await
-        .map_err(page_error)?;
-    Ok(Redirect::to(&format!("/poverty?unit={unit}&year={year}")).into_response())
+    let res = async {
+        let points = vi::parse_number(&field(&form, "points"))
+            .map(|n| n.digits as f64 / 10f64.powi(n.decimals as i32))
+            .map_err(ServiceError::Invalid)?;
+        let version = crate::capital::version_text(&field(&form, "version"))?;
+        state
+            .service
+            .set_poverty_target(
+                &authed.session.actor,
+                &unit,
+                year,
+                points,
+                &field(&form, "basis"),
+                version,
+            )
+            .await
+    }
+    .await;
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/poverty?unit={}&year={year}",
+            crate::direction::url_escape(&unit)
+        ))
+        .into_response()),
+        Err(err) => {
+            let (status, message) = crate::capital::refused(err)?;
+            let query = StatsQuery {
+                unit: Some(unit.clone()),
+                year: Some(year),
+                ..StatsQuery::default()
+            };
+            let refused = TargetRefusal {
+                status,
+                message,
+                form: &form,
+            };
+            let mut response = render_overview(&state, &authed, &query, Some(refused)).await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -620,6 +748,60 @@ struct ListQuery {
     whatif: Option<String>,
     error: Option<String>,
     saved: Option<String>,
+    /// A household code whose answers the quick-entry form opens with, to correct them.
+    edit: Option<String>,
+}
+
+/// What the quick-entry form shows: a household's stored answers (to correct them), or what was typed in a refused
+/// form; `version` is the row's version the form was read at (empty: entered without checking).
+#[derive(Default)]
+struct Entry {
+    household: String,
+    income: String,
+    score_a: String,
+    area: String,
+    deprived: Vec<String>,
+    version: String,
+}
+
+impl Entry {
+    fn stored(h: &mtqg_store::ListedHousehold) -> Entry {
+        Entry {
+            household: h.code.clone(),
+            income: h.income.map(vi::format_int).unwrap_or_default(),
+            score_a: h.score_a.map(|a| a.to_string()).unwrap_or_default(),
+            area: h.area.clone(),
+            deprived: h
+                .deprived
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            version: h.version.to_string(),
+        }
+    }
+
+    fn typed(form: &HashMap<String, String>) -> Entry {
+        Entry {
+            household: field(form, "household"),
+            income: field(form, "income"),
+            score_a: field(form, "score_a"),
+            area: field(form, "area"),
+            deprived: form
+                .iter()
+                .filter(|(key, value)| key.starts_with("dep_") && !value.is_empty())
+                .map(|(key, _)| key.trim_start_matches("dep_").to_owned())
+                .collect(),
+            version: field(form, "version"),
+        }
+    }
+}
+
+/// A refused quick entry: what was typed, and whether it was refused for a conflict (then the form carries the row's
+/// latest version, so saving again is a deliberate overwrite).
+struct Refused<'a> {
+    form: &'a HashMap<String, String>,
+    conflict: bool,
 }
 
 async fn render_list(
@@ -628,8 +810,40 @@ async fn render_list(
     id: i64,
     query: &ListQuery,
     error: Option<String>,
+    refused: Option<Refused<'_>>,
 ) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
+    let entry_code = match &refused {
+        Some(refused) => Some(field(refused.form, "household")),
+        None => query.edit.clone(),
+    }
+    .map(|code| code.trim().to_owned())
+    .filter(|code| !code.is_empty());
+    let stored = match &entry_code {
+        Some(code) => state
+            .service
+            .poverty_list_page(actor, id, None, Some(code), 0, 50)
+            .await
+            .map_err(page_error)?
+            .households
+            .into_iter()
+            .find(|h| &h.code == code),
+        None => None,
+    };
+    let entry = match (&refused, &stored) {
+        (Some(refused), _) => {
+            let mut entry = Entry::typed(refused.form);
+            if refused.conflict {
+                entry.version = stored
+                    .as_ref()
+                    .map(|h| h.version.to_string())
+                    .unwrap_or_default();
+            }
+            entry
+        }
+        (None, Some(h)) => Entry::stored(h),
+        (None, None) => Entry::default(),
+    };
     let class = query.class.as_deref().and_then(Class::from_code);
     let page = state
         .service
@@ -654,7 +868,7 @@ async fn render_list(
         .map(|h| {
             let deprived: Vec<&str> = h.deprived.split(',').filter(|c| !c.is_empty()).collect();
             context! {
-                id => h.id, code => h.code, head => h.head_name, village => h.village, ethnicity => h.ethnicity,
+                id => h.id, code => h.code, edit => format!("?edit={}", crate::direction::url_escape(&h.code)), head => h.head_name, village => h.village, ethnicity => h.ethnicity,
                 em => h.ethnic_minority, area => Area::parse(&h.area).map(Area::label),
                 income => h.income.map(vi::format_int), score_a => h.score_a,
                 class => Class::from_code(&h.class).map(Class::label), class_code => h.class.clone(),
@@ -700,6 +914,11 @@ async fn render_list(
             classes => Class::ALL.iter().map(|c| context! { code => c.code(), label => c.label() }).collect::<Vec<_>>(),
             what_if, standards => standards.iter().map(|s| context! { code => s.code, name => s.name }).collect::<Vec<_>>(),
             can_record => actor.role.can(Permission::RecordPoverty),
+            entry => context! {
+                household => entry.household, income => entry.income, score_a => entry.score_a,
+                area => entry.area, deprived => entry.deprived, version => entry.version,
+                editing => stored.is_some() && refused.is_none(),
+            },
             error => error.or_else(|| query.error.clone()), saved => query.saved.clone(),
             today => vi::format_date(chrono::Utc::now().date_naive()),
         },
@@ -712,7 +931,7 @@ async fn list_page(
     Path(id): Path<i64>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    render_list(&state, &authed, id, &query, None).await
+    render_list(&state, &authed, id, &query, None, None).await
 }
 
 async fn list_xlsx(
@@ -775,6 +994,7 @@ fn review_input(form: &HashMap<String, String>) -> Result<ReviewInput, ServiceEr
         income,
         score_a,
         deprived,
+        version: crate::capital::version_text(&field(form, "version"))?,
     })
 }
 
@@ -794,7 +1014,28 @@ async fn submit_review(
             .map(|result| format!("Hộ {}: {}", input.household_code, result.class.label()))
     }
     .await;
-    after_form(&state, &authed, id, res).await
+    match res {
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
+            // The list again with what was typed in the quick-entry form.
+            let (status, message) = crate::capital::refused(err)?;
+            let refused = Refused {
+                form: &form,
+                conflict: status == axum::http::StatusCode::CONFLICT,
+            };
+            let mut response = render_list(
+                &state,
+                &authed,
+                id,
+                &ListQuery::default(),
+                Some(message),
+                Some(refused),
+            )
+            .await?;
+            *response.status_mut() = status;
+            Ok(response)
+        }
+        res => after_form(&state, &authed, id, res).await,
+    }
 }
 
 async fn after_form(
@@ -820,6 +1061,7 @@ async fn after_form(
                 id,
                 &ListQuery::default(),
                 Some(err.to_string()),
+                None,
             )
             .await?;
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -1018,6 +1260,7 @@ async fn api_list(
             "code": h.code, "head": h.head_name, "village": h.village, "ethnicity": h.ethnicity,
             "ethnic_minority": h.ethnic_minority, "area": h.area, "income": h.income, "score_a": h.score_a,
             "deprived": h.deprived.split(',').filter(|c| !c.is_empty()).collect::<Vec<_>>(), "class": h.class,
+            "version": h.version,
         })).collect::<Vec<_>>(),
     }))
     .into_response())

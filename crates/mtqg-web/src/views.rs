@@ -104,6 +104,8 @@ pub(crate) struct EdgeView {
     other_name: Option<String>,
     other_parent_name: Option<String>,
     other_grandparent_name: Option<String>,
+    /// The version a correction (`POST /api/v1/lineage/{id}`) names.
+    version: i64,
 }
 
 impl EdgeView {
@@ -128,6 +130,7 @@ impl EdgeView {
             other_name: edge.other_name.clone(),
             other_parent_name: edge.other_parent_name.clone(),
             other_grandparent_name: edge.other_grandparent_name.clone(),
+            version: edge.version,
         }
     }
 }

@@ -161,10 +161,19 @@ pub fn read_xlsx<R: Read + Seek>(
         cells.clear();
     };
     loop {
-        let cell = match cells_reader.next_cell() {
-            Ok(Some(cell)) => cell,
-            Ok(None) => break,
-            Err(err) => return Err(TableError::Xlsx(err.to_string())),
+        // calamine 0.31 panics on some malformed sheets (a shared-string cell pointing past the string table, found by
+        // the `xlsx_table` fuzz target): a damaged upload is an error to report, not a crash.
+        let next =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cells_reader.next_cell()));
+        let cell = match next {
+            Ok(Ok(Some(cell))) => cell,
+            Ok(Ok(None)) => break,
+            Ok(Err(err)) => return Err(TableError::Xlsx(err.to_string())),
+            Err(_) => {
+                return Err(TableError::Xlsx(
+                    "tệp XLSX bị hỏng (một ô trỏ tới dữ liệu không có trong tệp); hãy mở và lưu lại bằng Excel".to_owned(),
+                ))
+            }
         };
         let (row, col) = cell.get_position();
         if current != Some(row) {
@@ -304,6 +313,14 @@ pub fn write_xlsx_file(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_damaged_xlsx_is_an_error_not_a_crash() {
+        // A shared-string cell pointing past a missing string table: calamine panics on it (fuzz target xlsx_table).
+        let bytes = include_bytes!("../tests/data/shared-string-out-of-range.xlsx");
+        let err = read_xlsx(std::io::Cursor::new(&bytes[..]), None, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("bị hỏng"), "{err}");
+    }
+
     use super::*;
 
     type Rows = Vec<(usize, Vec<String>)>;

@@ -45,10 +45,20 @@ impl OcopScale {
     pub fn from_toml(text: &str) -> Result<OcopScale, Vec<String>> {
         let scale: OcopScale = toml::from_str(text).map_err(|err| vec![err.to_string()])?;
         let mut problems = Vec::new();
-        let total: i64 = scale.parts.iter().map(|part| part.max).sum();
-        if scale.parts.is_empty() || scale.parts.iter().any(|part| part.max <= 0) {
-            problems.push("mỗi phần điểm cần điểm tối đa dương".to_owned());
+        if scale.parts.len() != 3 {
+            problems.push(format!(
+                "cần đúng ba phần điểm (A, B, C), có {}",
+                scale.parts.len()
+            ));
         }
+        if scale
+            .parts
+            .iter()
+            .any(|part| !(1..=1000).contains(&part.max))
+        {
+            problems.push("mỗi phần điểm cần điểm tối đa từ 1 đến 1000".to_owned());
+        }
+        let total: i64 = scale.parts.iter().map(|part| part.max.clamp(0, 1000)).sum();
         if scale.tiers.is_empty() {
             problems.push("thiếu các hạng sao".to_owned());
         }
@@ -263,6 +273,23 @@ impl OcopRowParser {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_scale_without_three_bounded_parts_is_refused() {
+        // Found by the criteria_set fuzz target: one part with an i64::MAX maximum overflowed the total.
+        let problems = super::OcopScale::from_toml(include_str!(
+            "../../../../fuzz/artifacts-found/criteria_set/repro-ocop-one-part-stars-overflow.toml"
+        ))
+        .unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("ba phần điểm")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("từ 1 đến 1000")),
+            "{problems:?}"
+        );
+    }
+
     fn parse(lines: &[&str]) -> (Vec<OcopRow>, Vec<RowProblem>) {
         let split = |line: &str| line.split(';').map(str::to_owned).collect::<Vec<_>>();
         let mut parser = match OcopRowParser::new(&split(lines[0])) {

@@ -126,10 +126,10 @@ impl Calendar {
             let mut reporters = Vec::new();
             for (key, days) in &raw.due_days {
                 match Level::parse(key) {
-                    Some(level) if *days >= 0 => reporters.push((level, *days)),
-                    Some(_) => {
-                        problems.push(format!("{at}: hạn của cấp \"{key}\" là số ngày không âm"))
-                    }
+                    Some(level) if (0..=366).contains(days) => reporters.push((level, *days)),
+                    Some(_) => problems.push(format!(
+                        "{at}: hạn của cấp \"{key}\" là số ngày từ 0 đến 366 sau ngày cuối kỳ"
+                    )),
                     None => problems.push(format!("{at}: cấp \"{key}\" không hợp lệ")),
                 }
             }
@@ -214,6 +214,19 @@ impl Calendar {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_deadline_beyond_a_year_after_the_period_is_refused() {
+        let text = CALENDAR.replace(
+            "commune = 5, district = 10",
+            "commune = 99999999999, district = 10",
+        );
+        let problems = Calendar::from_toml(&text).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("từ 0 đến 366")),
+            "{problems:?}"
+        );
+    }
+
     use super::*;
 
     const CALENDAR: &str = r#"

@@ -155,8 +155,8 @@ impl FormDefinition {
                 "{at}: mã biểu phải khác rỗng, không có khoảng trắng, tối đa 31 ký tự"
             ));
         }
-        if raw.scale <= 0.0 {
-            problems.push(format!("{at}: scale phải dương"));
+        if !(raw.scale.is_finite() && raw.scale > 0.0) {
+            problems.push(format!("{at}: scale phải là số dương"));
         }
         let mut columns = Vec::new();
         for (idx, col) in raw.columns.into_iter().enumerate() {
@@ -577,6 +577,13 @@ fn has_sum_cycle(rows: &[RowSpec]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_scale_that_is_not_a_positive_number_is_refused() {
+        let text = FORM.replace("scale = 1000000", "scale = nan");
+        let problems = FormDefinition::from_toml(&text).unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("scale")), "{problems:?}");
+    }
+
     use super::*;
 
     const FORM: &str = r#"

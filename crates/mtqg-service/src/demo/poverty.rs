@@ -354,6 +354,7 @@ impl Service {
                 year,
                 1.0,
                 "Chỉ tiêu minh họa của dữ liệu demo",
+                None,
             )
             .await?;
             report.n_households = report.n_households.max(imported.n_rows);

@@ -496,7 +496,15 @@ async fn correcting_a_crosswalk_edge_needs_a_reason_and_is_audited() {
         .expect("edge exists");
     assert!(matches!(
         service
-            .correct_edge(&actor, edge.id, LineageKind::Partial, Some(0.6), "", " ")
+            .correct_edge(
+                &actor,
+                edge.id,
+                LineageKind::Partial,
+                Some(0.6),
+                "",
+                " ",
+                None
+            )
             .await,
         Err(ServiceError::Invalid(_))
     ));
@@ -508,6 +516,7 @@ async fn correcting_a_crosswalk_edge_needs_a_reason_and_is_audited() {
             Some(0.6),
             "",
             "NSO table says part",
+            Some(edge.version),
         )
         .await
         .expect("corrected");
@@ -711,6 +720,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/sqlite/0011_direction.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0012_ntm_rollup_indexes.sql"),
         include_str!("../../../mtqg-store/migrations/sqlite/0013_reporting.sql"),
+        include_str!("../../../mtqg-store/migrations/sqlite/0014_record_versions.sql"),
     ]
     .concat();
     let postgres = [
@@ -727,6 +737,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
         include_str!("../../../mtqg-store/migrations/postgres/0011_direction.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0012_ntm_rollup_indexes.sql"),
         include_str!("../../../mtqg-store/migrations/postgres/0013_reporting.sql"),
+        include_str!("../../../mtqg-store/migrations/postgres/0014_record_versions.sql"),
     ]
     .concat();
     for (table, column) in &schema {

@@ -161,6 +161,7 @@ async fn the_shipped_catalogue_holds_both_phases_and_flags_unverified_items() {
                 note: String::new(),
             },
             "đã đối chiếu",
+            Some(find("GNBV.DA1").version),
         )
         .await
         .expect("edit with a reason");
@@ -465,6 +466,7 @@ async fn a_project_receives_money_disburses_reports_progress_and_its_slow_pace_s
                 (date("2024-03-01"), 100 * MILLION),
                 (date("2024-10-01"), 200 * MILLION),
             ],
+            None,
         )
         .await
         .expect("commitments");

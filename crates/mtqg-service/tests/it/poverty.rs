@@ -122,6 +122,7 @@ async fn a_commune_list_is_imported_classified_frozen_and_then_refuses_every_cha
                 income: Some(1_400_000),
                 score_a: None,
                 deprived: vec!["bhyt".into(), "nha_tieu".into(), "viec_lam".into()],
+                version: None,
             },
         )
         .await
@@ -442,7 +443,7 @@ async fn flows_between_two_years_balance_and_follow_households_across_the_reform
 
     // Rates: 2025 against 2024 with the province's target.
     service
-        .set_poverty_target(&admin, "38", 2025, 10.0, "Nghị quyết HĐND tỉnh (thử)")
+        .set_poverty_target(&admin, "38", 2025, 10.0, "Nghị quyết HĐND tỉnh (thử)", None)
         .await
         .expect("target");
     let rates = service

@@ -140,7 +140,7 @@ async fn recognitions_are_counted_as_of_a_date_and_a_revocation_takes_the_status
         .revoke_recognition(&admin, earlier, date("2024-11-01"), "QĐ 100", "lần hai")
         .await;
     assert!(
-        matches!(&again, Err(ServiceError::Invalid(message)) if message.contains("đã bị thu hồi")),
+        matches!(&again, Err(ServiceError::Conflict { message }) if message.contains("đã bị thu hồi")),
         "{again:?}"
     );
     let trend = service

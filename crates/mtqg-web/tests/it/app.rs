@@ -692,7 +692,11 @@ async fn a_project_is_registered_in_a_form_and_its_page_takes_progress_and_obsta
         .post_form(Some(&admin), "/projects/DA-01/commitments", &bad)
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("dòng 2"), "{}", refused.body);
+    assert!(
+        refused.body.contains("Dòng 2") && refused.body.contains("13&#x2f;2024: 5</textarea>"),
+        "the page comes back with the reason and the lines typed: {}",
+        refused.body
+    );
     for uri in [
         "/projects.xlsx?unit=38",
         "/capital/lapse.xlsx?year=2024&date=2024-12-01",
@@ -1327,7 +1331,7 @@ async fn a_household_list_is_uploaded_reviewed_frozen_and_then_refuses_entry() {
             ),
         )
         .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(
         refused.body.contains("đã được công nhận"),
         "{}",
@@ -1598,4 +1602,222 @@ async fn the_direction_api_records_a_meeting_progress_and_an_obstacle() {
     let agency: serde_json::Value = serde_json::from_str(&agency.body).expect("json");
     assert_eq!(agency["tasks"][0]["status"], "Hoàn thành đúng hạn");
     assert!(agency["obstacles"][0]["closed_on"].is_string());
+}
+
+/// The value of an input named `name` after `after` in a page, as written (escaped).
+fn value_after(body: &str, after: &str, name: &str) -> String {
+    let from = body
+        .find(after)
+        .unwrap_or_else(|| panic!("no {after} in {body}"));
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = from
+        + body[from..]
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no input {name} after {after}"))
+        + marker.len();
+    body[start..]
+        .split('"')
+        .next()
+        .expect("a closing quote")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_catalogue_edit_from_a_stale_page_gets_409_and_the_form_keeps_what_was_typed() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let page = app.get(Some(&admin), "/catalogue").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let form = "action=\"/catalogue/GNBV.DA1\"";
+    let version = value_after(&page.body, form, "version");
+    let edit = |name: &'static str, reason: &'static str| {
+        form_encode(&[
+            ("csrf_token", admin.csrf.as_str()),
+            ("version", version.as_str()),
+            ("name", name),
+            ("legal_basis", "QĐ 90/QĐ-TTg"),
+            ("note", ""),
+            ("reason", reason),
+        ])
+    };
+    let first = app
+        .post_form(
+            Some(&admin),
+            "/catalogue/GNBV.DA1",
+            &edit("Bản đã lưu", "đối chiếu lần một"),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let stale = app
+        .post_form(
+            Some(&admin),
+            "/catalogue/GNBV.DA1",
+            &edit("Bản từ trang cũ", "đối chiếu lần hai"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains(
+            "Mục danh mục &quot;GNBV.DA1&quot; vừa được người khác sửa; hãy tải lại trang"
+        ) && stale.body.contains("vẫn ở trong biểu mẫu"),
+        "{}",
+        stale.body
+    );
+    assert_eq!(value_after(&stale.body, form, "name"), "Bản từ trang cũ");
+    assert_eq!(
+        value_after(&stale.body, form, "reason"),
+        "đối chiếu lần hai"
+    );
+    assert_ne!(
+        value_after(&stale.body, form, "version"),
+        version,
+        "the form now holds the latest version"
+    );
+    let catalogue = app.get(Some(&admin), "/api/v1/catalogue").await;
+    let items: serde_json::Value = serde_json::from_str(&catalogue.body).expect("json");
+    let item = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["code"] == "GNBV.DA1")
+        .expect("the item");
+    assert_eq!(item["name"], "Bản đã lưu");
+}
+
+#[tokio::test]
+async fn a_review_row_and_a_household_edited_from_stale_pages_get_409_with_what_was_typed() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let csv = "Mã xã,Mã hộ,Họ tên chủ hộ,Thôn,Khu vực,Dân tộc,Thu nhập bình quân,CS1,CS4,CS10\n\
+               14848,TC-001,Lò Văn Pánh,Bản Tà Cóm,Nông thôn,Thái,1.200.000,x,x,x\n\
+               14848,TC-002,Hà Thị Ún,Bản Tà Cóm,Nông thôn,Thái,1.400.000,x,,\n";
+    let (content_type, body) = multipart_with(
+        &admin.csrf,
+        "ho.csv",
+        csv,
+        true,
+        &[("year", "2024"), ("kind", "annual")],
+    );
+    let reply = app
+        .send(
+            Request::post("/poverty/import")
+                .header(header::COOKIE, &admin.cookie)
+                .header(header::CONTENT_TYPE, content_type)
+                .body(Body::from(body))
+                .expect("request builds"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let at = reply
+        .body
+        .find("/poverty/lists/")
+        .expect("link to the list");
+    let list_url = reply.body[at..].split('"').next().expect("href").to_owned();
+
+    // Two officers open TC-002's answers to correct them; the first saves, the second is refused.
+    let officer = app.login("xa").await;
+    let opened = app
+        .get(Some(&officer), &format!("{list_url}?edit=TC-002"))
+        .await;
+    assert_eq!(opened.status, StatusCode::OK);
+    let entry = "id=\"nhap-nhanh\"";
+    assert_eq!(value_after(&opened.body, entry, "household"), "TC-002");
+    assert_eq!(value_after(&opened.body, entry, "income"), "1.400.000");
+    let version = value_after(&opened.body, entry, "version");
+    let reviews = format!("{list_url}/reviews");
+    let first = app
+        .post_form(
+            Some(&officer),
+            &reviews,
+            &form_encode(&[
+                ("csrf_token", officer.csrf.as_str()),
+                ("version", version.as_str()),
+                ("household", "TC-002"),
+                ("income", "1.300.000"),
+            ]),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let stale = app
+        .post_form(
+            Some(&officer),
+            &reviews,
+            &form_encode(&[
+                ("csrf_token", officer.csrf.as_str()),
+                ("version", version.as_str()),
+                ("household", "TC-002"),
+                ("income", "9.000.000"),
+                ("dep_bhyt", "1"),
+            ]),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains("vừa được người khác sửa"),
+        "{}",
+        stale.body
+    );
+    assert_eq!(value_after(&stale.body, entry, "income"), "9.000.000");
+    assert!(
+        stale.body.contains("name=\"dep_bhyt\" value=\"1\" checked"),
+        "{}",
+        stale.body
+    );
+    assert_ne!(value_after(&stale.body, entry, "version"), version);
+    let list = app
+        .get(Some(&officer), &format!("/api/v1{list_url}?q=TC-002"))
+        .await;
+    let list: serde_json::Value = serde_json::from_str(&list.body).expect("json");
+    assert_eq!(list["households"][0]["income"], 1_300_000);
+    let current = list["households"][0]["version"]
+        .as_i64()
+        .expect("a version");
+    let api_stale = app
+        .post_json(
+            &officer,
+            &format!("/api/v1{reviews}"),
+            serde_json::json!({ "household": "TC-002", "income": "1.000.000", "version": current - 1 }),
+        )
+        .await;
+    assert_eq!(api_stale.status, StatusCode::CONFLICT, "{}", api_stale.body);
+    let api_fresh = app
+        .post_json(
+            &officer,
+            &format!("/api/v1{reviews}"),
+            serde_json::json!({ "household": "TC-002", "income": "1.000.000", "version": current }),
+        )
+        .await;
+    assert_eq!(api_fresh.status, StatusCode::OK, "{}", api_fresh.body);
+
+    // The household's register fields, the same way.
+    let link = opened.body.find("\">TC-002</a>").expect("TC-002's link");
+    let at = opened.body[..link]
+        .rfind("/poverty/households/")
+        .expect("household link");
+    let household = opened.body[at..link].to_owned();
+    let page = app.get(Some(&officer), &household).await;
+    let form = format!("action=\"{household}\"");
+    let version = value_after(&page.body, &form, "version");
+    let edit = |village: &'static str| {
+        form_encode(&[
+            ("csrf_token", officer.csrf.as_str()),
+            ("version", version.as_str()),
+            ("head_name", "Hà Thị Ún"),
+            ("village", village),
+            ("area", "rural"),
+            ("ethnicity", "Thái"),
+            ("ethnic_minority", "1"),
+        ])
+    };
+    let first = app
+        .post_form(Some(&officer), &household, &edit("Bản Pá Búa"))
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let stale = app
+        .post_form(Some(&officer), &household, &edit("Bản Ún"))
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(value_after(&stale.body, &form, "village"), "Bản Ún");
+    let page = app.get(Some(&officer), &household).await;
+    assert_eq!(value_after(&page.body, &form, "village"), "Bản Pá Búa");
 }

@@ -2,4 +2,5 @@
 
 mod app;
 mod home;
+mod matrix;
 mod report;
