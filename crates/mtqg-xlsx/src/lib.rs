@@ -116,13 +116,26 @@ pub fn read_csv<R: Read>(
 /// Reads one worksheet of an XLSX file: the named one, or the first. Cells are streamed from the sheet's XML, so
 /// memory holds the shared strings and one row, not the whole sheet: a million-row list reads in bounded memory.
 /// The first non-empty row is the header; row numbers are the spreadsheet's.
+/// Runs one calamine call, turning its error, or its panic, into `TableError::Xlsx`. calamine 0.31 panics on some
+/// malformed files (a shared-string cell pointing past the string table, and others the `xlsx_table` fuzz target
+/// finds): a damaged upload is an error to report, not a crash. Only calamine's calls are guarded, so a panic in our
+/// own parsers still surfaces.
+fn guarded<T, E: std::fmt::Display>(call: impl FnOnce() -> Result<T, E>) -> Result<T, TableError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(TableError::Xlsx(err.to_string())),
+        Err(_) => Err(TableError::Xlsx(
+            "tệp XLSX bị hỏng (có phần trỏ tới dữ liệu không có trong tệp); hãy mở và lưu lại bằng Excel".to_owned(),
+        )),
+    }
+}
+
 pub fn read_xlsx<R: Read + Seek>(
     reader: R,
     sheet: Option<&str>,
     mut visit: impl FnMut(TableEvent<'_>),
 ) -> Result<(), TableError> {
-    let mut workbook: Xlsx<R> =
-        Xlsx::new(reader).map_err(|err| TableError::Xlsx(err.to_string()))?;
+    let mut workbook: Xlsx<R> = guarded(|| Xlsx::new(reader))?;
     let names = workbook.sheet_names();
     let sheet_name = match sheet {
         Some(name) => match names.iter().find(|candidate| candidate.as_str() == name) {
@@ -136,9 +149,7 @@ pub fn read_xlsx<R: Read + Seek>(
         },
         None => names.first().cloned().ok_or(TableError::NoSheet)?,
     };
-    let mut cells_reader = workbook
-        .worksheet_cells_reader(&sheet_name)
-        .map_err(|err| TableError::Xlsx(err.to_string()))?;
+    let mut cells_reader = guarded(|| workbook.worksheet_cells_reader(&sheet_name))?;
     let mut head: Option<TableHead> = None;
     let mut cells: Vec<String> = Vec::new();
     let mut current: Option<u32> = None;
@@ -161,19 +172,9 @@ pub fn read_xlsx<R: Read + Seek>(
         cells.clear();
     };
     loop {
-        // calamine 0.31 panics on some malformed sheets (a shared-string cell pointing past the string table, found by
-        // the `xlsx_table` fuzz target): a damaged upload is an error to report, not a crash.
-        let next =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cells_reader.next_cell()));
-        let cell = match next {
-            Ok(Ok(Some(cell))) => cell,
-            Ok(Ok(None)) => break,
-            Ok(Err(err)) => return Err(TableError::Xlsx(err.to_string())),
-            Err(_) => {
-                return Err(TableError::Xlsx(
-                    "tệp XLSX bị hỏng (một ô trỏ tới dữ liệu không có trong tệp); hãy mở và lưu lại bằng Excel".to_owned(),
-                ))
-            }
+        let cell = match guarded(|| cells_reader.next_cell())? {
+            Some(cell) => cell,
+            None => break,
         };
         let (row, col) = cell.get_position();
         if current != Some(row) {
