@@ -171,11 +171,7 @@ pub fn read_xlsx<R: Read + Seek>(
         }
         cells.clear();
     };
-    loop {
-        let cell = match guarded(|| cells_reader.next_cell())? {
-            Some(cell) => cell,
-            None => break,
-        };
+    while let Some(cell) = guarded(|| cells_reader.next_cell())? {
         let (row, col) = cell.get_position();
         if current != Some(row) {
             if let Some(previous) = current {
