@@ -625,14 +625,7 @@ impl Service {
                 context.kind.forms.join(", ")
             )));
         }
-        let submission = self
-            .store()
-            .submission(
-                &context.kind.code,
-                &context.period.to_string(),
-                context.unit.id,
-            )
-            .await?;
+        let submission = self.submission_of(&context).await?;
         let fields = submission
             .as_ref()
             .map(|record| parse_fields(&record.fields))
@@ -655,6 +648,18 @@ impl Service {
         };
         form.fill(&heading, &values, &fields, &figures.items)
             .map_err(|problems| ServiceError::Invalid(problems.join("; ")))
+    }
+
+    /// The unit's submission of the context's report and period, if it has one.
+    async fn submission_of(
+        &self,
+        context: &ReportContext,
+    ) -> Result<Option<SubmissionRecord>, ServiceError> {
+        let period = context.period.to_string();
+        Ok(self
+            .store()
+            .submission(&context.kind.code, &period, context.unit.id)
+            .await?)
     }
 
     async fn issuer_lines(&self, context: &ReportContext) -> Result<Vec<String>, ServiceError> {
@@ -689,12 +694,7 @@ impl Service {
         }
         let figures = self.report_figures(actor, &context).await?;
         let fields = self
-            .store()
-            .submission(
-                &context.kind.code,
-                &context.period.to_string(),
-                context.unit.id,
-            )
+            .submission_of(&context)
             .await?
             .map(|record| parse_fields(&record.fields))
             .unwrap_or_default();
@@ -886,12 +886,7 @@ impl Service {
         let context = self.report_context(actor, key).await?;
         let figures = self.report_figures(actor, &context).await?;
         let fields = self
-            .store()
-            .submission(
-                &context.kind.code,
-                &context.period.to_string(),
-                context.unit.id,
-            )
+            .submission_of(&context)
             .await?
             .map(|record| parse_fields(&record.fields))
             .unwrap_or_default();
@@ -918,14 +913,7 @@ impl Service {
     ) -> Result<SubmissionPage, ServiceError> {
         actor.require(Permission::ReadCapital)?;
         let context = self.report_context(actor, key).await?;
-        let submission = self
-            .store()
-            .submission(
-                &context.kind.code,
-                &context.period.to_string(),
-                context.unit.id,
-            )
-            .await?;
+        let submission = self.submission_of(&context).await?;
         let steps = match &submission {
             Some(record) => self.store().report_steps(record.id).await?,
             None => Vec::new(),

@@ -7,7 +7,7 @@ use mtqg_service::direction::AgencyInput;
 use mtqg_service::geography::ImportOptions;
 use mtqg_service::{Actor, Service, ServiceError};
 
-use crate::support::{date, import_csv, service};
+use crate::support::{account, date, import_csv, service};
 
 const UNITS: &str = "code,name,type,parent_code\n\
 38,Tỉnh Thanh Hóa,Tỉnh,\n\
@@ -28,31 +28,6 @@ async fn two_provinces() -> (mtqg_test_support::TestDb, Service) {
     .await;
     assert!(report.applied, "{:?}", report.problems);
     (db, service)
-}
-
-async fn account(service: &Service, username: &str, role: Role, scope: Option<&str>) -> Actor {
-    service
-        .add_user(
-            &Actor::system(),
-            UserInput {
-                username: username.to_owned(),
-                display_name: username.to_owned(),
-                password: "mat-khau-dai".to_owned(),
-                role,
-                scope_code: scope.map(str::to_owned),
-            },
-        )
-        .await
-        .expect("account is added");
-    let session = service
-        .login(username, "mat-khau-dai", "test")
-        .await
-        .expect("login");
-    service
-        .session(&session.token)
-        .await
-        .expect("session")
-        .actor
 }
 
 #[tokio::test]

@@ -6,14 +6,13 @@ use mtqg_core::direction::Deadline;
 use mtqg_core::money::{CapitalType, EventKind, Source};
 use mtqg_core::ntm::Status;
 use mtqg_core::report::period::Period;
-use mtqg_service::auth::UserInput;
 use mtqg_service::direction::{MeetingInput, TaskInput};
 use mtqg_service::geography::ImportOptions;
 use mtqg_service::money::EventInput;
 use mtqg_service::recognition::RecognitionInput;
 use mtqg_service::{Actor, Service, ServiceError};
 
-use crate::support::{date, import_csv, service};
+use crate::support::{account, date, import_csv, service};
 
 const UNITS: &str = "code,name,type,parent_code\n\
 38,Tỉnh Thanh Hóa,Tỉnh,\n\
@@ -50,31 +49,6 @@ fn allocation(to: &str, million: i64) -> EventInput {
         to_unit_code: Some(to.to_owned()),
         ..event(EventKind::Allocation, "38", million, "2024-01-20")
     }
-}
-
-async fn user(service: &Service, username: &str, role: Role, scope: &str) -> Actor {
-    service
-        .add_user(
-            &Actor::system(),
-            UserInput {
-                username: username.to_owned(),
-                display_name: format!("Người dùng {username}"),
-                password: "mat-khau-dai".to_owned(),
-                role,
-                scope_code: Some(scope.to_owned()),
-            },
-        )
-        .await
-        .expect("user is added");
-    let session = service
-        .login(username, "mat-khau-dai", "test")
-        .await
-        .expect("login");
-    service
-        .session(&session.token)
-        .await
-        .expect("session")
-        .actor
 }
 
 /// Thanh Hóa holds 1.000 triệu for 2024, passes 400 to Tam Chung and 200 to Pù Nhi; 100 and 50 are disbursed
@@ -129,7 +103,7 @@ async fn province_with_money_and_one_recognition() -> (mtqg_test_support::TestDb
 #[tokio::test]
 async fn a_steering_member_sees_the_province_figures_and_the_parts_without_data_are_missing() {
     let (_db, service) = province_with_money_and_one_recognition().await;
-    let steering = user(&service, "bcd-tinh", Role::Steering, "38").await;
+    let steering = account(&service, "bcd-tinh", Role::Steering, Some("38")).await;
     let home = service
         .home(&steering, None, date("2024-09-30"))
         .await
@@ -189,7 +163,7 @@ async fn a_steering_member_sees_the_province_figures_and_the_parts_without_data_
 #[tokio::test]
 async fn a_commune_officer_gets_the_commune_figures_not_the_province_ones() {
     let (_db, service) = province_with_money_and_one_recognition().await;
-    let officer = user(&service, "xa-tam-chung", Role::Commune, "14848").await;
+    let officer = account(&service, "xa-tam-chung", Role::Commune, Some("14848")).await;
     let home = service
         .home(&officer, None, date("2024-09-30"))
         .await
@@ -277,7 +251,7 @@ async fn overdue_tasks_are_counted_for_the_meetings_within_the_unit_only() {
         )
         .await
         .expect("meeting is recorded");
-    let steering = user(&service, "bcd-tinh", Role::Steering, "38").await;
+    let steering = account(&service, "bcd-tinh", Role::Steering, Some("38")).await;
     let home = service
         .home(&steering, None, date("2024-09-30"))
         .await
@@ -291,7 +265,7 @@ async fn overdue_tasks_are_counted_for_the_meetings_within_the_unit_only() {
         .collect();
     assert_eq!(overdue, ["1"], "due 31/08/2024, not done by 30/09/2024");
 
-    let officer = user(&service, "xa-tam-chung", Role::Commune, "14848").await;
+    let officer = account(&service, "xa-tam-chung", Role::Commune, Some("14848")).await;
     let commune = service
         .home(&officer, None, date("2024-09-30"))
         .await

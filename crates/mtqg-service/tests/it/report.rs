@@ -8,13 +8,12 @@ use mtqg_core::access::Role;
 use mtqg_core::money::{CapitalType, EventKind, Source};
 use mtqg_core::report::layout::FormCell;
 use mtqg_core::report::submission::{Action, Status};
-use mtqg_service::auth::UserInput;
 use mtqg_service::geography::ImportOptions;
 use mtqg_service::money::EventInput;
 use mtqg_service::report::{self, Package, ReportKey};
 use mtqg_service::{Actor, Service, ServiceError};
 
-use crate::support::{date, import_csv, service};
+use crate::support::{account, date, import_csv, service};
 
 const UNITS: &str = "code,name,short_name,type,parent_code\n\
 38,Tỉnh Thanh Hóa,Thanh Hóa,Tỉnh,\n\
@@ -115,31 +114,6 @@ async fn with_money() -> (mtqg_test_support::TestDb, Service) {
     (db, service)
 }
 
-async fn user(service: &Service, username: &str, role: Role, scope: &str) -> Actor {
-    service
-        .add_user(
-            &Actor::system(),
-            UserInput {
-                username: username.to_owned(),
-                display_name: username.to_owned(),
-                password: "mat-khau-dai".to_owned(),
-                role,
-                scope_code: Some(scope.to_owned()),
-            },
-        )
-        .await
-        .expect("user is added");
-    let session = service
-        .login(username, "mat-khau-dai", "test")
-        .await
-        .expect("login");
-    service
-        .session(&session.token)
-        .await
-        .expect("session")
-        .actor
-}
-
 fn fields(pairs: &[(&str, &str)]) -> mtqg_core::report::form::Fields {
     pairs
         .iter()
@@ -151,8 +125,8 @@ fn fields(pairs: &[(&str, &str)]) -> mtqg_core::report::form::Fields {
 async fn a_commune_submits_the_district_returns_then_approves_and_approval_locks_the_communes_money(
 ) {
     let (_db, service) = with_money().await;
-    let officer = user(&service, "xa14848", Role::Commune, "14848").await;
-    let district = user(&service, "bcd384", Role::Steering, "384").await;
+    let officer = account(&service, "xa14848", Role::Commune, Some("14848")).await;
+    let district = account(&service, "bcd384", Role::Steering, Some("384")).await;
     let saved = service
         .save_submission(
             &officer,
@@ -323,8 +297,8 @@ async fn a_commune_submits_the_district_returns_then_approves_and_approval_locks
 #[tokio::test]
 async fn a_unit_cannot_approve_its_own_report_nor_one_outside_its_scope_nor_write_a_lower_units() {
     let (_db, service) = with_money().await;
-    let commune_chief = user(&service, "bcd14848", Role::Steering, "14848").await;
-    let neighbour = user(&service, "bcd14849", Role::Steering, "14849").await;
+    let commune_chief = account(&service, "bcd14848", Role::Steering, Some("14848")).await;
+    let neighbour = account(&service, "bcd14849", Role::Steering, Some("14849")).await;
     service
         .save_submission(
             &Actor::system(),
@@ -335,7 +309,7 @@ async fn a_unit_cannot_approve_its_own_report_nor_one_outside_its_scope_nor_writ
         )
         .await
         .unwrap();
-    let district = user(&service, "bcd384", Role::Steering, "384").await;
+    let district = account(&service, "bcd384", Role::Steering, Some("384")).await;
     let written_for = service
         .save_submission(
             &district,
@@ -494,7 +468,7 @@ async fn the_narrative_states_the_figures_with_the_amount_in_words_and_renders_t
 #[tokio::test]
 async fn the_dashboard_counts_who_reported_and_bulk_approval_decides_each_unit_on_its_own() {
     let (_db, service) = with_money().await;
-    let district = user(&service, "bcd384", Role::Steering, "384").await;
+    let district = account(&service, "bcd384", Role::Steering, Some("384")).await;
     for code in ["14846", "14848"] {
         service
             .save_submission(
@@ -548,7 +522,7 @@ async fn the_dashboard_counts_who_reported_and_bulk_approval_decides_each_unit_o
 #[tokio::test]
 async fn a_package_from_a_unit_without_the_system_is_checked_whole_and_enters_the_approval_flow() {
     let (_db, service) = with_money().await;
-    let district = user(&service, "bcd384", Role::Steering, "384").await;
+    let district = account(&service, "bcd384", Role::Steering, Some("384")).await;
     let package = service
         .report_package(&Actor::system(), ReportKey::new("6T", "2024-H1", "14849"))
         .await
@@ -641,7 +615,7 @@ async fn a_package_from_a_unit_without_the_system_is_checked_whole_and_enters_th
     );
     let outside = service
         .import_package(
-            &user(&service, "xa14848", Role::Commune, "14848").await,
+            &account(&service, "xa14848", Role::Commune, Some("14848")).await,
             "14849.csv",
             &csv,
             false,
@@ -654,8 +628,8 @@ async fn a_package_from_a_unit_without_the_system_is_checked_whole_and_enters_th
 #[tokio::test]
 async fn the_second_of_two_officers_saving_the_same_report_gets_a_conflict_and_nothing_is_lost() {
     let (_db, service) = with_money().await;
-    let first = user(&service, "xa1", Role::Commune, "14848").await;
-    let second = user(&service, "xa2", Role::Commune, "14848").await;
+    let first = account(&service, "xa1", Role::Commune, Some("14848")).await;
+    let second = account(&service, "xa2", Role::Commune, Some("14848")).await;
     service
         .save_submission(
             &first,

@@ -53,3 +53,34 @@ pub(crate) async fn import_csv(
         .await
         .expect("import runs")
 }
+
+/// Adds an account (scoped to `scope`, or the whole country) and logs it in: the actor its session carries.
+pub(crate) async fn account(
+    service: &Service,
+    username: &str,
+    role: mtqg_core::access::Role,
+    scope: Option<&str>,
+) -> Actor {
+    service
+        .add_user(
+            &Actor::system(),
+            mtqg_service::auth::UserInput {
+                username: username.to_owned(),
+                display_name: format!("Người dùng {username}"),
+                password: "mat-khau-dai".to_owned(),
+                role,
+                scope_code: scope.map(str::to_owned),
+            },
+        )
+        .await
+        .expect("account is added");
+    let session = service
+        .login(username, "mat-khau-dai", "test")
+        .await
+        .expect("login");
+    service
+        .session(&session.token)
+        .await
+        .expect("session")
+        .actor
+}
