@@ -527,7 +527,7 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
             ));
         }
         let today = chrono::Utc::now().date_naive();
-        if service.store().recognitions(today).await?.is_empty() {
+        if service.store().recognitions(today, None).await?.is_empty() {
             let progress =
                 output::spinner("Đang tạo dữ liệu nông thôn mới demo cho tỉnh Thanh Hóa");
             let report = service
@@ -557,7 +557,7 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
         }
         if service
             .store()
-            .frozen_poverty_lists(2000, 2100)
+            .frozen_poverty_lists(2000, 2100, None)
             .await?
             .is_empty()
         {

@@ -1228,18 +1228,27 @@ impl Service {
             .remaining_of_year(plan_year, unit_ids.as_deref())
             .await?;
         let window_start = as_of - chrono::Duration::days(PACE_WINDOW_DAYS - 1);
+        // A scope reads the pace of its own holders only; the country reads the whole window at once.
+        let holders: Option<Vec<Holder>> = unit_ids.is_some().then(|| {
+            remaining
+                .iter()
+                .map(|row| match row.holder_kind.as_str() {
+                    "unit" => Holder::Unit(row.holder_id),
+                    _ => Holder::Project(row.holder_id),
+                })
+                .collect()
+        });
         let recent = self
             .store()
-            .disbursed_between(plan_year, window_start, as_of)
+            .disbursed_between(plan_year, window_start, as_of, holders.as_deref())
             .await?;
         let deadlines = self.deadlines().await?;
-        let projects: HashMap<i64, String> = self
-            .store()
-            .project_keys()
-            .await?
-            .into_iter()
-            .map(|(id, code, ..)| (id, code))
+        let project_ids: Vec<i64> = remaining
+            .iter()
+            .filter(|row| row.holder_kind != "unit")
+            .map(|row| row.holder_id)
             .collect();
+        let projects = self.store().project_codes(&project_ids).await?;
         let mut res: Vec<LapseRow> = Vec::new();
         for row in remaining {
             let (Some(source), Some(ctype)) = (

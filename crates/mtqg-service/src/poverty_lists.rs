@@ -757,7 +757,12 @@ impl Service {
         let today = chrono::Utc::now().date_naive();
         let root = self.poverty_root(actor, unit_code, year).await?;
         let atlas = self.atlas().await?;
-        let lists = latest_lists(self.store().frozen_poverty_lists(year - 1, year).await?);
+        let reach = root.as_ref().map(|unit| atlas.reach(unit.id));
+        let lists = latest_lists(
+            self.store()
+                .frozen_poverty_lists(year - 1, year, reach.as_deref())
+                .await?,
+        );
         let mut rates =
             self.rates_with(&atlas, root.as_ref(), &lists, year, rebase.then_some(today));
         if !rebase && rates.total.n_lists == 0 {
@@ -923,9 +928,10 @@ impl Service {
         let root_id = root.as_ref().map(|unit| unit.id);
         let atlas = self.atlas().await?;
         let today = chrono::Utc::now().date_naive();
+        let reach = root_id.map(|root| atlas.reach(root));
         let lists = latest_lists(
             self.store()
-                .frozen_poverty_lists(from_year, to_year)
+                .frozen_poverty_lists(from_year, to_year, reach.as_deref())
                 .await?,
         );
         let end_day = if rebase { today } else { review_day(to_year) };
@@ -1032,7 +1038,12 @@ impl Service {
         let root_id = root.as_ref().map(|unit| unit.id);
         let standard = self.poverty_standard(standard_code).await?;
         let atlas = self.atlas().await?;
-        let lists = latest_lists(self.store().frozen_poverty_lists(year, year).await?);
+        let reach = root_id.map(|root| atlas.reach(root));
+        let lists = latest_lists(
+            self.store()
+                .frozen_poverty_lists(year, year, reach.as_deref())
+                .await?,
+        );
         let today = chrono::Utc::now().date_naive();
         let mut placed: Vec<(i64, Option<i64>, NaiveDate)> = Vec::new();
         for rebase_to in [None, Some(today)] {

@@ -779,7 +779,10 @@ impl Service {
         let registered: HashSet<String> = self
             .store()
             // Every product ever registered (dates are stored as text: a real far date, not `NaiveDate::MAX`).
-            .ocop_products(NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date"))
+            .ocop_products(
+                NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid date"),
+                None,
+            )
             .await?
             .into_iter()
             .map(|product| product.code)
@@ -912,12 +915,16 @@ impl Service {
             .map(|record| family(&sets, &record.code).into_iter().collect())
             .unwrap_or_default();
         let store = self.store();
+        // A unit's roll-up reads only the rows of its reach (its units of any date and those they were formed from:
+        // every xã counted, every predecessor a merged xã looks back to); the country's reads everything.
+        let reach = root.map(|root| atlas.reach(root));
+        let reach = reach.as_deref();
         let (recognition_records, results, registrations, local, products) = tokio::try_join!(
-            store.recognitions(as_of),
-            store.assessment_results(year - 1, year, &family_codes),
-            store.registrations(year),
-            store.local_recognitions(as_of),
-            store.ocop_products(as_of),
+            store.recognitions(as_of, reach),
+            store.assessment_results(year - 1, year, &family_codes, reach),
+            store.registrations(year, reach),
+            store.local_recognitions(as_of, reach),
+            store.ocop_products(as_of, reach),
         )?;
         let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
         for record in recognition_records {
@@ -1373,7 +1380,7 @@ impl Service {
         let codes: Vec<String> = family(&sets, &set.code).into_iter().collect();
         let latest = latest_by_unit(
             self.store()
-                .assessment_results(as_of.year() - 1, as_of.year(), &codes)
+                .assessment_results(as_of.year() - 1, as_of.year(), &codes, Some(&ids))
                 .await?,
         );
         let rows = xa
@@ -1490,7 +1497,7 @@ impl Service {
             (None, None) => None,
         };
         let mut recognitions: HashMap<i64, Vec<Recognition>> = HashMap::new();
-        for record in self.store().recognitions(as_of).await? {
+        for record in self.store().recognitions(as_of, None).await? {
             recognitions
                 .entry(record.unit_id)
                 .or_default()

@@ -380,6 +380,14 @@ impl Service {
         context: &ReportContext,
     ) -> Result<ReportFigures, ServiceError> {
         let mut figures = ReportFigures::default();
+        let started = std::time::Instant::now();
+        let lap = |part: &str| {
+            tracing::debug!(
+                part,
+                elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+                "report figures"
+            );
+        };
         let code = context.unit.code.as_str();
         let period = context.period;
         let year = period.year();
@@ -430,9 +438,11 @@ impl Service {
                 }
             }
         }
+        lap("capital summaries");
         let lapse = self
             .will_lapse(actor, Some(code), year, end, 10_000)
             .await?;
+        lap("will lapse");
         let will_lapse: i64 = lapse.iter().map(|row| row.will_lapse).sum();
         figures
             .values
@@ -484,8 +494,10 @@ impl Service {
                     .collect(),
             });
         }
+        lap("capital by program");
         // New-rural: recognised statuses and criteria met as of the period's last day.
         let rollup = self.ntm_rollup(actor, Some(code), end).await?;
+        lap("new-rural roll-up");
         let recognised = rollup
             .by_status
             .iter()
@@ -549,10 +561,11 @@ impl Service {
         } else {
             year - 1
         };
-        if let Ok(rates) = self
+        let rates = self
             .poverty_rates(actor, Some(code), poverty_year, false)
-            .await
-        {
+            .await;
+        lap("poverty rates");
+        if let Ok(rates) = rates {
             if rates.total.n_lists > 0 {
                 let tally = &rates.total.tally;
                 let values = &mut figures.values;
@@ -601,6 +614,7 @@ impl Service {
                 figures.poverty = Some(part);
             }
         }
+        lap("poverty flows");
         Ok(figures)
     }
 

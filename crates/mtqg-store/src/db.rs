@@ -719,6 +719,27 @@ pub(crate) async fn sync_identity(tx: &mut Tx, table: &str) -> Result<(), StoreE
     Ok(())
 }
 
+/// ` and {column} in (…)` restricting a read to some units (`None`: every unit; an empty list: none). Ids are
+/// integers written into the statement: a province's reach is a few thousand at most, and no parameter limit
+/// applies.
+pub(crate) fn unit_filter(column: &str, unit_ids: Option<&[i64]>) -> String {
+    match unit_ids {
+        None => String::new(),
+        Some([]) => " and 1 = 0".to_owned(),
+        Some(ids) => {
+            let mut res = format!(" and {column} in (");
+            for (idx, id) in ids.iter().enumerate() {
+                if idx > 0 {
+                    res.push(',');
+                }
+                res.push_str(&id.to_string());
+            }
+            res.push(')');
+            res
+        }
+    }
+}
+
 /// A packed integer field.
 pub(crate) fn parse_int(text: &str) -> Result<i64, StoreError> {
     text.parse()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use mtqg_core::money::{Balance, Bucket, CapitalType, Extension, Holder, Source};
 
-use crate::db::{args, insert_many, insert_rows, other, Arg, Tx};
+use crate::db::{args, insert_many, insert_rows, other, unit_filter, Arg, Tx};
 use crate::{Store, StoreError};
 
 /// One item of the program catalogue.
@@ -872,6 +872,26 @@ impl Store {
             .await
     }
 
+    /// The codes of some projects, by id.
+    pub async fn project_codes(&self, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
+        let mut res = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(5_000) {
+            let rows: Vec<(i64, String)> = self
+                .pool
+                .conn()
+                .fetch_all(
+                    &format!(
+                        "select id, code from projects where 1 = 1{}",
+                        unit_filter("id", Some(chunk))
+                    ),
+                    vec![],
+                )
+                .await?;
+            res.extend(rows);
+        }
+        Ok(res)
+    }
+
     /// The id, code, managing unit, program item and capital type of the projects with these codes.
     pub async fn project_keys_of(
         &self,
@@ -1131,14 +1151,7 @@ impl Store {
         plan_year: i32,
         unit_ids: Option<&[i64]>,
     ) -> Result<Vec<HolderRemaining>, StoreError> {
-        let filter = match unit_ids {
-            None => String::new(),
-            Some([]) => " and 1 = 0".to_owned(),
-            Some(ids) => format!(
-                " and unit_id in ({})",
-                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-            ),
-        };
+        let filter = unit_filter("unit_id", unit_ids);
         self.pool
             .conn()
             .fetch_all(
@@ -1152,23 +1165,63 @@ impl Store {
             .await
     }
 
-    /// Disbursed per holder in `[from, to]`, for the recent pace of disbursement.
+    /// Disbursed per holder in `[from, to]`, for the recent pace of disbursement: of every holder (`None`), or of
+    /// the given ones (a scope's, read through the project and unit indexes instead of the country's window).
     pub async fn disbursed_between(
         &self,
         plan_year: i32,
         from: NaiveDate,
         to: NaiveDate,
+        holders: Option<&[Holder]>,
     ) -> Result<HashMap<Holder, i64>, StoreError> {
-        let rows: Vec<(i64, Option<i64>, i64)> = self
-            .pool
-            .conn()
-            .fetch_all(
-                "select unit_id, project_id, cast(sum(amount) as bigint) from capital_events where kind in ('disbursement', 'adjustment') \
-                 and (kind = 'disbursement' or adjusts = 'disbursement') and plan_year = $1 and event_date >= $2 \
-                 and event_date <= $3 group by unit_id, project_id",
-                args![i64::from(plan_year), from, to],
-            )
-            .await?;
+        const SELECT: &str = "select unit_id, project_id, cast(sum(amount) as bigint) from capital_events \
+             where kind in ('disbursement', 'adjustment') and (kind = 'disbursement' or adjusts = 'disbursement') \
+             and plan_year = $1 and event_date >= $2 and event_date <= $3";
+        let statements = match holders {
+            None => vec![format!("{SELECT} group by unit_id, project_id")],
+            Some(holders) => {
+                let projects: Vec<i64> = holders
+                    .iter()
+                    .filter_map(|holder| match holder {
+                        Holder::Project(id) => Some(*id),
+                        Holder::Unit(_) => None,
+                    })
+                    .collect();
+                let units: Vec<i64> = holders
+                    .iter()
+                    .filter_map(|holder| match holder {
+                        Holder::Unit(id) => Some(*id),
+                        Holder::Project(_) => None,
+                    })
+                    .collect();
+                let mut statements = Vec::new();
+                for chunk in projects.chunks(5_000) {
+                    statements.push(format!(
+                        "{SELECT}{} group by unit_id, project_id",
+                        unit_filter("project_id", Some(chunk))
+                    ));
+                }
+                for chunk in units.chunks(5_000) {
+                    statements.push(format!(
+                        "{SELECT} and project_id is null{} group by unit_id, project_id",
+                        unit_filter("unit_id", Some(chunk))
+                    ));
+                }
+                statements
+            }
+        };
+        let mut rows: Vec<(i64, Option<i64>, i64)> = Vec::new();
+        for sql in statements {
+            rows.extend(
+                self.pool
+                    .conn()
+                    .fetch_all::<(i64, Option<i64>, i64)>(
+                        &sql,
+                        args![i64::from(plan_year), from, to],
+                    )
+                    .await?,
+            );
+        }
         let mut res = HashMap::new();
         for (unit_id, project_id, amount) in rows {
             let holder = match project_id {

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{args, parse_day, parse_int, Tx};
+use crate::db::{args, parse_day, parse_int, unit_filter, Tx};
 use crate::{Store, StoreError};
 
 /// A stored criteria set.
@@ -314,11 +314,12 @@ const RECOGNITION_COLUMNS: &str = "id, unit_id, tier, set_code, decision, decide
      revocation_decision, revocation_reason";
 
 impl Store {
-    /// Recognition decisions taken on or before `until`, of every commune (a few per xã: one packed read serves a
-    /// national roll-up). The decision texts are left empty.
+    /// Recognition decisions taken on or before `until`, of every commune (`None`; a few per xã: one packed read
+    /// serves a national roll-up) or of some. The decision texts are left empty.
     pub async fn recognitions(
         &self,
         until: NaiveDate,
+        unit_ids: Option<&[i64]>,
     ) -> Result<Vec<RecognitionRecord>, StoreError> {
         let rows = self
             .pool
@@ -332,7 +333,10 @@ impl Store {
                     "decided_on",
                     "revoked_on",
                 ],
-                "ntm_recognitions where decided_on <= $1",
+                &format!(
+                    "ntm_recognitions where decided_on <= $1{}",
+                    unit_filter("unit_id", unit_ids)
+                ),
                 args![until],
             )
             .await?;
@@ -394,8 +398,12 @@ impl Store {
             .await
     }
 
-    /// Registrations for a target year.
-    pub async fn registrations(&self, year: i32) -> Result<Vec<RegistrationRecord>, StoreError> {
+    /// Registrations for a target year, of every xã (`None`) or of some.
+    pub async fn registrations(
+        &self,
+        year: i32,
+        unit_ids: Option<&[i64]>,
+    ) -> Result<Vec<RegistrationRecord>, StoreError> {
         let rows = self
             .pool
             .conn()
@@ -407,7 +415,10 @@ impl Store {
                     "registered_on",
                     "legal_basis",
                 ],
-                "ntm_registrations where target_year = $1",
+                &format!(
+                    "ntm_registrations where target_year = $1{}",
+                    unit_filter("unit_id", unit_ids)
+                ),
                 args![i64::from(year)],
             )
             .await?;
@@ -424,13 +435,14 @@ impl Store {
             .collect()
     }
 
-    /// Assessments for the years `from..=to` against the given sets, every commune (packed): the roll-up keeps the
-    /// latest of each.
+    /// Assessments for the years `from..=to` against the given sets, of every commune (`None`) or of some
+    /// (packed): the roll-up keeps the latest of each.
     pub async fn assessment_results(
         &self,
         from: i32,
         to: i32,
         set_codes: &[String],
+        unit_ids: Option<&[i64]>,
     ) -> Result<Vec<AssessmentResult>, StoreError> {
         if set_codes.is_empty() {
             return Ok(Vec::new());
@@ -455,7 +467,8 @@ impl Store {
                     "met_criteria",
                 ],
                 &format!(
-                    "ntm_assessments where year >= $1 and year <= $2 and set_code in ({sets})"
+                    "ntm_assessments where year >= $1 and year <= $2 and set_code in ({sets}){}",
+                    unit_filter("unit_id", unit_ids)
                 ),
                 args![i64::from(from), i64::from(to)],
             )
@@ -476,18 +489,22 @@ impl Store {
             .collect()
     }
 
-    /// Village-level recognitions decided on or before `until` (packed: a national count reads many). Names and
-    /// decisions are left empty.
+    /// Village-level recognitions decided on or before `until`, in every commune (`None`) or some (packed: a
+    /// national count reads many). Names and decisions are left empty.
     pub async fn local_recognitions(
         &self,
         until: NaiveDate,
+        commune_ids: Option<&[i64]>,
     ) -> Result<Vec<LocalRecognitionRecord>, StoreError> {
         let rows = self
             .pool
             .conn()
             .fetch_packed(
                 &["id", "kind", "commune_id", "village_id", "decided_on"],
-                "ntm_local_recognitions where decided_on <= $1",
+                &format!(
+                    "ntm_local_recognitions where decided_on <= $1{}",
+                    unit_filter("commune_id", commune_ids)
+                ),
                 args![until],
             )
             .await?;
@@ -508,13 +525,20 @@ impl Store {
             .collect()
     }
 
-    /// OCOP products recognised on or before `until`.
-    pub async fn ocop_products(&self, until: NaiveDate) -> Result<Vec<OcopRecord>, StoreError> {
+    /// OCOP products recognised on or before `until`, in every commune (`None`) or some.
+    pub async fn ocop_products(
+        &self,
+        until: NaiveDate,
+        commune_ids: Option<&[i64]>,
+    ) -> Result<Vec<OcopRecord>, StoreError> {
         self.pool
             .conn()
             .fetch_all(
-                "select id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, stars, decision, \
-                 decided_on from ocop_products where decided_on <= $1 order by decided_on, id",
+                &format!(
+                    "select id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, stars, \
+                     decision, decided_on from ocop_products where decided_on <= $1{} order by decided_on, id",
+                    unit_filter("commune_id", commune_ids)
+                ),
                 args![until],
             )
             .await

@@ -5,7 +5,9 @@
 
 use chrono::NaiveDate;
 
-use crate::db::{args, insert_rows, parse_bool, parse_int, parse_opt_int, sync_identity, Arg, Tx};
+use crate::db::{
+    args, insert_rows, parse_bool, parse_int, parse_opt_int, sync_identity, unit_filter, Arg, Tx,
+};
 use crate::{Store, StoreError};
 
 /// A stored poverty standard.
@@ -372,18 +374,21 @@ impl Store {
         Ok(found)
     }
 
-    /// Frozen lists of every commune for years `from..=to` (a national roll-up reads tallies only).
+    /// Frozen lists for years `from..=to` of every commune (`None`; a national roll-up reads tallies only) or of
+    /// some.
     pub async fn frozen_poverty_lists(
         &self,
         from: i32,
         to: i32,
+        commune_ids: Option<&[i64]>,
     ) -> Result<Vec<PovertyListRecord>, StoreError> {
         self.pool
             .conn()
             .fetch_all(
                 &format!(
-                    "select {LIST_COLUMNS} from poverty_lists where year >= $1 and year <= $2 and status = 'frozen' \
-                     order by year, id"
+                    "select {LIST_COLUMNS} from poverty_lists where year >= $1 and year <= $2 and status = 'frozen'{} \
+                     order by year, id",
+                    unit_filter("commune_id", commune_ids)
                 ),
                 args![i64::from(from), i64::from(to)],
             )

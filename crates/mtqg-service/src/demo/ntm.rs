@@ -322,7 +322,7 @@ impl Service {
             if year == 2024 && !revoked_one {
                 let card = self
                     .store()
-                    .recognitions(day(2024, 12, 31))
+                    .recognitions(day(2024, 12, 31), None)
                     .await?
                     .into_iter()
                     .find(|r| r.set_code == "QD1980-2016-XA" && r.revoked_on.is_none());

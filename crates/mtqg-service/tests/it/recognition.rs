@@ -529,7 +529,7 @@ async fn the_demo_generates_a_province_with_assessments_recognitions_a_revocatio
     assert!(end_2024.registered[0].1.registered >= end_2024.registered[0].1.achieved);
     let revoked = service
         .store()
-        .recognitions(date("2026-11-23"))
+        .recognitions(date("2026-11-23"), None)
         .await
         .expect("recognitions")
         .iter()

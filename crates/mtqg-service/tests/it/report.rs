@@ -748,3 +748,110 @@ async fn money_plan_on(service: &Service, day: &str) -> f64 {
         .totals
         .plan as f64
 }
+
+/// A unit's roll-ups read only its own rows (its reach): what they count must be exactly its share of the country's.
+#[tokio::test]
+async fn a_provinces_roll_ups_read_from_its_own_rows_equal_its_share_of_the_countrys() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let today = chrono::Utc::now().date_naive();
+    let plan = mtqg_service::demo::DemoPlan {
+        provinces: vec!["38".to_owned(), "40".to_owned()],
+        plan_years: vec![2025, 2026],
+        projects_per_commune: 0.05,
+        until: today,
+        details: false,
+        seed: 12,
+    };
+    service
+        .generate_everything(&plan, today, &|_| {})
+        .await
+        .unwrap();
+    let actor = Actor::system();
+
+    // New-rural, on the old tree (Thanh Hóa's xã and the merged ones looking back) and on today's.
+    for day in ["2024-12-31", "2025-06-30", "2025-12-31"] {
+        let country = service.ntm_rollup(&actor, None, date(day)).await.unwrap();
+        let province = service
+            .ntm_rollup(&actor, Some("38"), date(day))
+            .await
+            .unwrap();
+        let share = country
+            .children
+            .iter()
+            .find(|child| child.code == "38")
+            .expect("Thanh Hóa is in the country's breakdown");
+        assert_eq!((province.n_xa, 0), (share.n_xa, 0), "{day}");
+        let recognised: usize = province
+            .by_status
+            .iter()
+            .filter(|(status, _)| *status >= mtqg_core::ntm::Status::Standard)
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(recognised, share.recognised, "{day}");
+        assert!(country.n_xa > province.n_xa, "two provinces hold data");
+    }
+
+    // Poverty: rates and flows of the province are its line of the country's.
+    let country = service
+        .poverty_rates(&actor, None, 2025, false)
+        .await
+        .unwrap();
+    let province = service
+        .poverty_rates(&actor, Some("38"), 2025, false)
+        .await
+        .unwrap();
+    let line = country
+        .children
+        .iter()
+        .find(|line| line.unit.as_ref().is_some_and(|unit| unit.code == "38"))
+        .expect("Thanh Hóa has a line");
+    assert!(province.total.tally.households > 0);
+    assert_eq!(province.total.tally, line.tally);
+    assert_eq!(province.total.previous, line.previous);
+    assert!(country.total.tally.households > province.total.tally.households);
+    let country = service
+        .poverty_flows(&actor, None, 2024, 2025, false)
+        .await
+        .unwrap();
+    let province = service
+        .poverty_flows(&actor, Some("38"), 2024, 2025, false)
+        .await
+        .unwrap();
+    let (_, share) = country
+        .children
+        .iter()
+        .find(|(unit, _)| unit.code == "38")
+        .expect("Thanh Hóa has flows");
+    assert_eq!(&province.total, share);
+
+    // Money: the province's will-lapse list is the country's rows of its units, with the same recent pace.
+    let rows = |list: Vec<mtqg_service::money::LapseRow>| {
+        let mut rows: Vec<(String, i64, i64)> = list
+            .into_iter()
+            .map(|row| (format!("{:?}", row.holder), row.recent, row.will_lapse))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let country = service
+        .will_lapse(&actor, None, 2026, today, usize::MAX)
+        .await
+        .unwrap();
+    let atlas = service.atlas().await.unwrap();
+    let thanh_hoa = atlas.unit_by_code("38", today).unwrap().id;
+    let country_in_province: Vec<_> = country
+        .into_iter()
+        .filter(|row| {
+            row.unit
+                .as_ref()
+                .is_some_and(|unit| atlas.is_within(thanh_hoa, unit.id))
+        })
+        .collect();
+    let province = service
+        .will_lapse(&actor, Some("38"), 2026, today, usize::MAX)
+        .await
+        .unwrap();
+    assert!(!province.is_empty(), "money will lapse in the demo");
+    assert!(province.iter().any(|row| row.recent > 0), "some pace");
+    assert_eq!(rows(province), rows(country_in_province));
+}
