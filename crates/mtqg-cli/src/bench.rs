@@ -24,6 +24,8 @@ pub(crate) enum Suite {
     Report,
     /// The deadline storm: every commune logs in and sends its report over loopback HTTP (--users, --concurrency)
     Storm,
+    /// Every issue's figures over one generated dataset of --scale (generated first on an empty database)
+    Product,
 }
 
 /// How much generated data.
@@ -274,7 +276,7 @@ async fn file_import(service: &Service, actor: &Actor, plan_year: i32) -> anyhow
     Ok(())
 }
 
-fn percentile(samples: &mut [Duration], pct: f64) -> f64 {
+pub(crate) fn percentile(samples: &mut [Duration], pct: f64) -> f64 {
     samples.sort();
     let idx = ((samples.len() as f64 * pct).ceil() as usize).clamp(1, samples.len()) - 1;
     samples[idx].as_secs_f64() * 1000.0

@@ -7,6 +7,7 @@ mod ntm;
 mod ops;
 mod output;
 mod poverty;
+mod product_bench;
 mod report;
 mod storm;
 
@@ -113,6 +114,9 @@ enum Command {
         /// Clients at a time for the storm suite
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// The half-year the storm's communes send (another than 2026-H1 on generated data, whose reports exist)
+        #[arg(long, default_value = "2026-H1")]
+        period: String,
     },
     /// Write a consistent copy of the SQLite database while the server runs (checked after writing); for
     /// PostgreSQL use pg_dump (docs/operations.md)
@@ -346,6 +350,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             households,
             users,
             concurrency,
+            period,
         } => match suite {
             bench::Suite::Geography => bench::run(&service, iterations).await,
             bench::Suite::Capital => bench::capital(&service, iterations, scale).await,
@@ -355,7 +360,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             bench::Suite::Poverty => bench::poverty(&service, iterations, households).await,
             bench::Suite::Report => bench::report(&service, iterations).await,
-            bench::Suite::Storm => storm::storm(&service, users, concurrency).await,
+            bench::Suite::Storm => storm::storm(&service, users, concurrency, &period).await,
+            bench::Suite::Product => product_bench::run(&service, iterations, scale).await,
             bench::Suite::PovertyNational => {
                 bench::poverty_national(&service, iterations, households).await
             }
@@ -586,7 +592,7 @@ async fn serve(service: &Service, store: &Store, listen: &str, demo: bool) -> an
         }
         if service
             .store()
-            .submissions_of_period("6T", "2026-H1")
+            .submissions_of_period("6T", "2026-H1", None)
             .await?
             .is_empty()
         {

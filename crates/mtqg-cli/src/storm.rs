@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use chrono::NaiveDate;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -18,7 +17,6 @@ use mtqg_service::Service;
 use crate::output;
 
 const PASSWORD: &str = "mat-khau-bao-cao-2026";
-const PERIOD: &str = "2026-H1";
 
 /// One HTTP request over a new connection; returns the status, headers and body.
 async fn request(
@@ -66,7 +64,7 @@ fn input_value(page: &str, name: &str) -> Option<String> {
 async fn commune_submits(
     addr: SocketAddr,
     username: String,
-    code: String,
+    path: String,
 ) -> Vec<(usize, Duration, bool)> {
     let mut timings = Vec::with_capacity(3);
     let started = Instant::now();
@@ -94,7 +92,6 @@ async fn commune_submits(
     let Some(cookie) = cookie else {
         return timings;
     };
-    let path = format!("/reports/6T/{PERIOD}/{code}");
     let started = Instant::now();
     let page = request(addr, Method::GET, &path, Some(&cookie), None).await;
     let form = match &page {
@@ -138,11 +135,14 @@ fn percentile(samples: &mut [Duration], pct: f64) -> f64 {
     samples[idx].as_secs_f64() * 1000.0
 }
 
-/// Runs the storm with `users` communes (at most the country's 3,321) and `concurrency` clients at a time.
+/// Runs the storm with `users` communes (at most the country's 3,321) and `concurrency` clients at a time, each
+/// sending its half-year report of `period` (2026-H1 on an empty database; another half-year on generated data,
+/// whose 2026-H1 reports are already sent).
 pub(crate) async fn storm(
     service: &Service,
     users: usize,
     concurrency: usize,
+    period: &str,
 ) -> anyhow::Result<()> {
     let store = service.store();
     store.migrate().await.context("while migrating")?;
@@ -150,7 +150,10 @@ pub(crate) async fn storm(
     service.load_shipped_catalogue().await?;
     service.load_shipped_criteria_sets().await?;
     service.load_shipped_poverty_standards().await?;
-    let end = NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date");
+    let end = mtqg_core::report::period::Period::parse(period)
+        .map_err(|err| anyhow::anyhow!(err))
+        .with_context(|| format!("period {period}"))?
+        .end();
     let communes: Vec<_> = service
         .atlas()
         .await?
@@ -187,9 +190,10 @@ pub(crate) async fn storm(
     let mut tasks = Vec::with_capacity(communes.len());
     for commune in &communes {
         let permit = Arc::clone(&limit).acquire_owned().await?;
-        let (username, code) = (format!("xa.{}", commune.code), commune.code.clone());
+        let username = format!("xa.{}", commune.code);
+        let path = format!("/reports/6T/{period}/{}", commune.code);
         tasks.push(tokio::spawn(async move {
-            let timings = commune_submits(addr, username, code).await;
+            let timings = commune_submits(addr, username, path).await;
             drop(permit);
             timings
         }));
@@ -212,7 +216,7 @@ pub(crate) async fn storm(
     let _ = stop.send(());
     server.await??;
     let sent = store
-        .submissions_of_period("6T", PERIOD)
+        .submissions_of_period("6T", period, None)
         .await?
         .iter()
         .filter(|record| record.status == "submitted")

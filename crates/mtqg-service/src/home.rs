@@ -164,12 +164,12 @@ impl Service {
         if summary.totals.plan == 0 && summary.totals.disbursed == 0 {
             return Ok(None);
         }
-        let lapsing = optional(self.will_lapse(actor, code, year, date, usize::MAX).await)?
-            .unwrap_or_default();
+        let (will_lapse, n_lapsing) =
+            optional(self.will_lapse_total(actor, code, year, date).await)?.unwrap_or_default();
         Ok(Some(MoneyPart {
             summary,
-            will_lapse: lapsing.iter().map(|row| row.will_lapse).sum(),
-            n_lapsing: lapsing.len(),
+            will_lapse,
+            n_lapsing,
         }))
     }
 

@@ -1203,7 +1203,7 @@ impl Service {
             .collect())
     }
 
-    /// Holders in scope whose money of `plan_year` will lapse at its deadline at the current pace, largest first.
+    /// The holders whose money is projected to lapse, largest first, at most `limit` (see `lapse_projection`).
     pub async fn will_lapse(
         &self,
         actor: &Actor,
@@ -1212,6 +1212,59 @@ impl Service {
         as_of: NaiveDate,
         limit: usize,
     ) -> Result<Vec<LapseRow>, ServiceError> {
+        let mut rows = self
+            .lapse_projection(actor, unit_code, plan_year, as_of)
+            .await?;
+        rows.truncate(limit);
+        // Names only for the rows shown: a country's list has tens of thousands of holders.
+        let project_ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|(row, _)| match row.holder {
+                Holder::Project(id) => Some(id),
+                Holder::Unit(_) => None,
+            })
+            .collect();
+        let projects = self.store().project_codes(&project_ids).await?;
+        let atlas = self.atlas().await?;
+        Ok(rows
+            .into_iter()
+            .map(|(mut row, unit_id)| {
+                row.label = match row.holder {
+                    Holder::Project(id) => {
+                        format!("Dự án {}", projects.get(&id).cloned().unwrap_or_default())
+                    }
+                    Holder::Unit(_) => "Vốn chưa phân bổ cho dự án".to_owned(),
+                };
+                row.unit = atlas.unit(unit_id, as_of);
+                row
+            })
+            .collect())
+    }
+
+    /// How much is projected to lapse in all and for how many holders (the dashboard's card).
+    pub async fn will_lapse_total(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        plan_year: i32,
+        as_of: NaiveDate,
+    ) -> Result<(i64, usize), ServiceError> {
+        let rows = self
+            .lapse_projection(actor, unit_code, plan_year, as_of)
+            .await?;
+        Ok((rows.iter().map(|(row, _)| row.will_lapse).sum(), rows.len()))
+    }
+
+    /// Every holder of `plan_year`'s money under a unit (or the actor's scope, or the country) whose money left is
+    /// projected to lapse at its deadline at the recent pace, largest first, with the holder's unit id; labels and
+    /// units are left for the caller to fill.
+    async fn lapse_projection(
+        &self,
+        actor: &Actor,
+        unit_code: Option<&str>,
+        plan_year: i32,
+        as_of: NaiveDate,
+    ) -> Result<Vec<(LapseRow, i64)>, ServiceError> {
         actor.require(Permission::ReadCapital)?;
         let atlas = self.atlas().await?;
         let root = match (unit_code, actor.scope_unit_id) {
@@ -1228,29 +1281,24 @@ impl Service {
             .remaining_of_year(plan_year, unit_ids.as_deref())
             .await?;
         let window_start = as_of - chrono::Duration::days(PACE_WINDOW_DAYS - 1);
+        let holder_of = |row: &mtqg_store::HolderRemaining| {
+            if row.holder_kind == "unit" {
+                Holder::Unit(row.holder_id)
+            } else {
+                Holder::Project(row.holder_id)
+            }
+        };
         // A scope reads the pace of its own holders only; the country reads the whole window at once.
-        let holders: Option<Vec<Holder>> = unit_ids.is_some().then(|| {
-            remaining
-                .iter()
-                .map(|row| match row.holder_kind.as_str() {
-                    "unit" => Holder::Unit(row.holder_id),
-                    _ => Holder::Project(row.holder_id),
-                })
-                .collect()
-        });
+        let holders: Option<Vec<Holder>> = unit_ids
+            .is_some()
+            .then(|| remaining.iter().map(holder_of).collect());
         let recent = self
             .store()
             .disbursed_between(plan_year, window_start, as_of, holders.as_deref())
             .await?;
         let deadlines = self.deadlines().await?;
-        let project_ids: Vec<i64> = remaining
-            .iter()
-            .filter(|row| row.holder_kind != "unit")
-            .map(|row| row.holder_id)
-            .collect();
-        let projects = self.store().project_codes(&project_ids).await?;
-        let mut res: Vec<LapseRow> = Vec::new();
-        for row in remaining {
+        let mut res = Vec::new();
+        for row in &remaining {
             let (Some(source), Some(ctype)) = (
                 Source::parse(&row.source),
                 CapitalType::parse(&row.capital_type),
@@ -1266,37 +1314,29 @@ impl Service {
             let deadline = deadlines
                 .deadline(&bucket)
                 .max(row.carry_deadline.unwrap_or(NaiveDate::MIN));
-            let holder = if row.holder_kind == "unit" {
-                Holder::Unit(row.holder_id)
-            } else {
-                Holder::Project(row.holder_id)
-            };
+            let holder = holder_of(row);
             let left = row.received - row.to_projects - row.disbursed - row.lapsed;
             let pace = recent.get(&holder).copied().unwrap_or(0);
             let will_lapse = projected_lapse(left, pace, PACE_WINDOW_DAYS, as_of, deadline);
             if will_lapse <= 0 {
                 continue;
             }
-            let label = match holder {
-                Holder::Project(id) => {
-                    format!("Dự án {}", projects.get(&id).cloned().unwrap_or_default())
-                }
-                Holder::Unit(_) => "Vốn chưa phân bổ cho dự án".to_owned(),
-            };
-            res.push(LapseRow {
-                holder,
-                label,
-                unit: atlas.unit(row.unit_id, as_of),
-                source: source.label().to_owned(),
-                capital_type: ctype.label().to_owned(),
-                remaining: left,
-                recent: pace,
-                deadline,
-                will_lapse,
-            });
+            res.push((
+                LapseRow {
+                    holder,
+                    label: String::new(),
+                    unit: None,
+                    source: source.label().to_owned(),
+                    capital_type: ctype.label().to_owned(),
+                    remaining: left,
+                    recent: pace,
+                    deadline,
+                    will_lapse,
+                },
+                row.unit_id,
+            ));
         }
-        res.sort_by_key(|row| std::cmp::Reverse(row.will_lapse));
-        res.truncate(limit);
+        res.sort_by_key(|(row, _)| std::cmp::Reverse(row.will_lapse));
         Ok(res)
     }
 

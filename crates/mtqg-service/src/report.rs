@@ -439,11 +439,8 @@ impl Service {
             }
         }
         lap("capital summaries");
-        let lapse = self
-            .will_lapse(actor, Some(code), year, end, 10_000)
-            .await?;
+        let (will_lapse, _) = self.will_lapse_total(actor, Some(code), year, end).await?;
         lap("will lapse");
-        let will_lapse: i64 = lapse.iter().map(|row| row.will_lapse).sum();
         figures
             .values
             .insert("von.tong.kh_nam".to_owned(), current.totals.plan as f64);
@@ -1388,9 +1385,14 @@ impl Service {
         .into_iter()
         .filter(|child| kind.submitted_by(child.level))
         .collect();
+        let ids: Vec<i64> = reporters
+            .iter()
+            .map(|reporter| reporter.id)
+            .chain(unit.as_ref().map(|unit| unit.id))
+            .collect();
         let submissions = self
             .store()
-            .submissions_of_period(&kind.code, &period.to_string())
+            .submissions_of_period(&kind.code, &period.to_string(), Some(&ids))
             .await?;
         let by_unit: BTreeMap<i64, &SubmissionRecord> = submissions
             .iter()

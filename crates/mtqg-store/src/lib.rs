@@ -59,6 +59,13 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Rows of the main tables and bytes on disk (`Store::data_size`).
+#[derive(Debug, Clone)]
+pub struct DataSize {
+    pub rows: Vec<(&'static str, i64)>,
+    pub bytes: i64,
+}
+
 /// The database: a pool on one of the two backends. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -131,6 +138,39 @@ impl Store {
             )
             .await?;
         Ok((verdict, applied))
+    }
+
+    /// The size of the stored data: rows of the main tables (named in the code, never from input) and the
+    /// database's bytes on disk, for benchmarks and operators.
+    pub async fn data_size(&self) -> Result<DataSize, StoreError> {
+        const TABLES: [&str; 9] = [
+            "units",
+            "projects",
+            "capital_events",
+            "ntm_assessments",
+            "ntm_recognitions",
+            "households",
+            "poverty_list_rows",
+            "tasks",
+            "report_submissions",
+        ];
+        let mut rows = Vec::with_capacity(TABLES.len());
+        for table in TABLES {
+            let (n,): (i64,) = self
+                .pool
+                .conn()
+                .fetch_one(&format!("select count(*) from {table}"), vec![])
+                .await?;
+            rows.push((table, n));
+        }
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "select page_count * page_size from pragma_page_count(), pragma_page_size()"
+            }
+            Backend::Postgres => "select pg_database_size(current_database())",
+        };
+        let (bytes,): (i64,) = self.pool.conn().fetch_one(sql, vec![]).await?;
+        Ok(DataSize { rows, bytes })
     }
 
     /// How many migrations the database has applied (a cheap query, for readiness checks).

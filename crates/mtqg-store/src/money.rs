@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use mtqg_core::money::{Balance, Bucket, CapitalType, Extension, Holder, Source};
 
-use crate::db::{args, insert_many, insert_rows, other, unit_filter, Arg, Tx};
+use crate::db::{
+    args, insert_many, insert_rows, other, parse_day, parse_int, parse_opt_int, unit_filter, Arg,
+    Tx,
+};
 use crate::{Store, StoreError};
 
 /// One item of the program catalogue.
@@ -1152,17 +1155,56 @@ impl Store {
         unit_ids: Option<&[i64]>,
     ) -> Result<Vec<HolderRemaining>, StoreError> {
         let filter = unit_filter("unit_id", unit_ids);
-        self.pool
+        // Packed: a country's year holds tens of thousands of holders with money left.
+        let packed = self
+            .pool
             .conn()
-            .fetch_all(
+            .fetch_packed(
+                &[
+                    "holder_kind",
+                    "holder_id",
+                    "unit_id",
+                    "item_id",
+                    "source",
+                    "capital_type",
+                    "plan_year",
+                    "received",
+                    "to_projects",
+                    "disbursed",
+                    "lapsed",
+                    "carried",
+                    "disbursed_late",
+                    "carry_deadline",
+                ],
                 &format!(
-                    "select holder_kind, holder_id, unit_id, item_id, source, capital_type, plan_year, received, \
-                     to_projects, disbursed, lapsed, carried, disbursed_late, carry_deadline from capital_balances \
-                     where plan_year = $1 and received - to_projects - disbursed - lapsed > 0{filter}"
+                    "capital_balances where plan_year = $1 and received - to_projects - disbursed - lapsed > 0{filter}"
                 ),
                 args![i64::from(plan_year)],
             )
-            .await
+            .await?;
+        packed
+            .rows()
+            .map(|row| {
+                Ok(HolderRemaining {
+                    holder_kind: row[0].to_owned(),
+                    holder_id: parse_int(row[1])?,
+                    unit_id: parse_int(row[2])?,
+                    item_id: parse_int(row[3])?,
+                    source: row[4].to_owned(),
+                    capital_type: row[5].to_owned(),
+                    plan_year: parse_int(row[6])?,
+                    received: parse_int(row[7])?,
+                    to_projects: parse_int(row[8])?,
+                    disbursed: parse_int(row[9])?,
+                    lapsed: parse_int(row[10])?,
+                    carried: parse_int(row[11])?,
+                    disbursed_late: parse_int(row[12])?,
+                    carry_deadline: (!row[13].is_empty())
+                        .then(|| parse_day(row[13]))
+                        .transpose()?,
+                })
+            })
+            .collect()
     }
 
     /// Disbursed per holder in `[from, to]`, for the recent pace of disbursement: of every holder (`None`), or of
@@ -1174,11 +1216,13 @@ impl Store {
         to: NaiveDate,
         holders: Option<&[Holder]>,
     ) -> Result<HashMap<Holder, i64>, StoreError> {
-        const SELECT: &str = "select unit_id, project_id, cast(sum(amount) as bigint) from capital_events \
+        // Packed (one text per statement): a country's window groups into tens of thousands of holders.
+        const SELECT: &str = "(select unit_id, project_id, sum(amount) as amount from capital_events \
              where kind in ('disbursement', 'adjustment') and (kind = 'disbursement' or adjusts = 'disbursement') \
              and plan_year = $1 and event_date >= $2 and event_date <= $3";
+        const GROUP: &str = " group by unit_id, project_id) as paced";
         let statements = match holders {
-            None => vec![format!("{SELECT} group by unit_id, project_id")],
+            None => vec![format!("{SELECT}{GROUP}")],
             Some(holders) => {
                 let projects: Vec<i64> = holders
                     .iter()
@@ -1197,13 +1241,13 @@ impl Store {
                 let mut statements = Vec::new();
                 for chunk in projects.chunks(5_000) {
                     statements.push(format!(
-                        "{SELECT}{} group by unit_id, project_id",
+                        "{SELECT}{}{GROUP}",
                         unit_filter("project_id", Some(chunk))
                     ));
                 }
                 for chunk in units.chunks(5_000) {
                     statements.push(format!(
-                        "{SELECT} and project_id is null{} group by unit_id, project_id",
+                        "{SELECT} and project_id is null{}{GROUP}",
                         unit_filter("unit_id", Some(chunk))
                     ));
                 }
@@ -1211,16 +1255,23 @@ impl Store {
             }
         };
         let mut rows: Vec<(i64, Option<i64>, i64)> = Vec::new();
-        for sql in statements {
-            rows.extend(
-                self.pool
-                    .conn()
-                    .fetch_all::<(i64, Option<i64>, i64)>(
-                        &sql,
-                        args![i64::from(plan_year), from, to],
-                    )
-                    .await?,
-            );
+        for from_where in statements {
+            let packed = self
+                .pool
+                .conn()
+                .fetch_packed(
+                    &["unit_id", "project_id", "amount"],
+                    &from_where,
+                    args![i64::from(plan_year), from, to],
+                )
+                .await?;
+            for row in packed.rows() {
+                rows.push((
+                    parse_int(row[0])?,
+                    parse_opt_int(row[1])?,
+                    parse_int(row[2])?,
+                ));
+            }
         }
         let mut res = HashMap::new();
         for (unit_id, project_id, amount) in rows {

@@ -6,7 +6,8 @@
 use chrono::NaiveDate;
 
 use crate::db::{
-    args, insert_rows, parse_bool, parse_int, parse_opt_int, sync_identity, unit_filter, Arg, Tx,
+    args, insert_rows, parse_bool, parse_day, parse_int, parse_opt_int, sync_identity, unit_filter,
+    Arg, Tx,
 };
 use crate::{Store, StoreError};
 
@@ -374,25 +375,72 @@ impl Store {
         Ok(found)
     }
 
-    /// Frozen lists for years `from..=to` of every commune (`None`; a national roll-up reads tallies only) or of
-    /// some.
+    /// Frozen lists for years `from..=to` of every commune (`None`) or of some, read packed (a national roll-up
+    /// reads tens of thousands of tallies). Decision numbers and notes, free text, are left empty.
     pub async fn frozen_poverty_lists(
         &self,
         from: i32,
         to: i32,
         commune_ids: Option<&[i64]>,
     ) -> Result<Vec<PovertyListRecord>, StoreError> {
-        self.pool
+        let packed = self
+            .pool
             .conn()
-            .fetch_all(
+            .fetch_packed(
+                &[
+                    "id",
+                    "commune_id",
+                    "year",
+                    "kind",
+                    "standard_code",
+                    "status",
+                    "replaces_id",
+                    "decided_on",
+                    "n_households",
+                    "n_poor",
+                    "n_near_poor",
+                    "n_average",
+                    "n_em",
+                    "n_em_poor",
+                    "n_em_near_poor",
+                    "poor_deprived",
+                ],
                 &format!(
-                    "select {LIST_COLUMNS} from poverty_lists where year >= $1 and year <= $2 and status = 'frozen'{} \
-                     order by year, id",
+                    "poverty_lists where year >= $1 and year <= $2 and status = 'frozen'{}",
                     unit_filter("commune_id", commune_ids)
                 ),
                 args![i64::from(from), i64::from(to)],
             )
-            .await
+            .await?;
+        let mut lists = packed
+            .rows()
+            .map(|row| {
+                Ok(PovertyListRecord {
+                    id: parse_int(row[0])?,
+                    commune_id: parse_int(row[1])?,
+                    year: parse_int(row[2])?,
+                    kind: row[3].to_owned(),
+                    standard_code: row[4].to_owned(),
+                    status: row[5].to_owned(),
+                    replaces_id: parse_opt_int(row[6])?,
+                    decision: None,
+                    decided_on: (!row[7].is_empty())
+                        .then(|| parse_day(row[7]))
+                        .transpose()?,
+                    note: String::new(),
+                    n_households: parse_opt_int(row[8])?,
+                    n_poor: parse_opt_int(row[9])?,
+                    n_near_poor: parse_opt_int(row[10])?,
+                    n_average: parse_opt_int(row[11])?,
+                    n_em: parse_opt_int(row[12])?,
+                    n_em_poor: parse_opt_int(row[13])?,
+                    n_em_near_poor: parse_opt_int(row[14])?,
+                    poor_deprived: (!row[15].is_empty()).then(|| row[15].to_owned()),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        lists.sort_by_key(|list| (list.year, list.id));
+        Ok(lists)
     }
 
     pub async fn poverty_list(&self, id: i64) -> Result<PovertyListRecord, StoreError> {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::db::{args, Tx};
+use crate::db::{args, unit_filter, Tx};
 use crate::{Store, StoreError};
 
 /// A unit's submission of a report for a period.
@@ -105,17 +105,23 @@ impl Store {
             .await
     }
 
-    /// Every submission of a report and period (the dashboard keeps those of the units it expects).
+    /// The submissions of a report and period, of every unit (`None`) or of some (a dashboard's expected units),
+    /// without their entered fields and frozen figures (left empty: a dashboard reads statuses and dates, and a
+    /// country's season holds megabytes of figures).
     pub async fn submissions_of_period(
         &self,
         report_code: &str,
         period: &str,
+        unit_ids: Option<&[i64]>,
     ) -> Result<Vec<SubmissionRecord>, StoreError> {
         self.pool
             .conn()
             .fetch_all(
                 &format!(
-                    "select {COLUMNS} from report_submissions where report_code = $1 and period = $2 order by id"
+                    "select {} from report_submissions where report_code = $1 and period = $2{} order by id",
+                    COLUMNS
+                        .replace("fields, figures", "'{}' as fields, null as figures"),
+                    unit_filter("unit_id", unit_ids)
                 ),
                 args![report_code, period],
             )
