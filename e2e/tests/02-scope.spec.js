@@ -26,8 +26,9 @@ test('a province account sees its province and drills into a commune but is refu
   expect(refused.status()).toBe(403);
   await expect(heading).toHaveText('Không có quyền truy cập');
   await expect(page.locator('main')).toContainText('ngoài phạm vi');
-  // The error page has no header menu: log out from the dashboard.
-  await page.goto('/');
+  // The error page keeps the header menu and the logout button.
+  await expect(page.locator('header.top nav')).toContainText('Tổng quan');
+  await expect(page.getByRole('button', { name: 'Đăng xuất' })).toBeVisible();
   await logout(page);
 
   // The commune account: its own commune, nothing above or beside it.

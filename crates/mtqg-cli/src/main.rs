@@ -114,7 +114,8 @@ enum Command {
         /// Clients at a time for the storm suite
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
-        /// The half-year the storm's communes send (another than 2026-H1 on generated data, whose reports exist)
+        /// What the storm's communes send: a half-year report ("2026-H1") or the annual one ("2026", on generated
+        /// data, whose half-year reports exist)
         #[arg(long, default_value = "2026-H1")]
         period: String,
     },

@@ -136,8 +136,8 @@ fn percentile(samples: &mut [Duration], pct: f64) -> f64 {
 }
 
 /// Runs the storm with `users` communes (at most the country's 3,321) and `concurrency` clients at a time, each
-/// sending its half-year report of `period` (2026-H1 on an empty database; another half-year on generated data,
-/// whose 2026-H1 reports are already sent).
+/// sending its report of `period`: the half-year report of "2026-H1" (on an empty database), or the annual report
+/// of "2026" (on generated data, whose half-year reports are already sent).
 pub(crate) async fn storm(
     service: &Service,
     users: usize,
@@ -150,10 +150,19 @@ pub(crate) async fn storm(
     service.load_shipped_catalogue().await?;
     service.load_shipped_criteria_sets().await?;
     service.load_shipped_poverty_standards().await?;
-    let end = mtqg_core::report::period::Period::parse(period)
+    use mtqg_core::report::period::Period;
+    let parsed = Period::parse(period)
         .map_err(|err| anyhow::anyhow!(err))
-        .with_context(|| format!("period {period}"))?
-        .end();
+        .with_context(|| format!("period {period}"))?;
+    // The half-year report for a first half, the annual report for a year.
+    let report = match parsed {
+        Period::FirstHalf(_) => "6T",
+        Period::Year(_) => "NAM",
+        _ => anyhow::bail!(
+            "the storm sends a half-year (2026-H1) or annual (2026) report, not {period}"
+        ),
+    };
+    let end = parsed.end();
     let communes: Vec<_> = service
         .atlas()
         .await?
@@ -191,7 +200,7 @@ pub(crate) async fn storm(
     for commune in &communes {
         let permit = Arc::clone(&limit).acquire_owned().await?;
         let username = format!("xa.{}", commune.code);
-        let path = format!("/reports/6T/{period}/{}", commune.code);
+        let path = format!("/reports/{report}/{period}/{}", commune.code);
         tasks.push(tokio::spawn(async move {
             let timings = commune_submits(addr, username, path).await;
             drop(permit);
@@ -216,7 +225,7 @@ pub(crate) async fn storm(
     let _ = stop.send(());
     server.await??;
     let sent = store
-        .submissions_of_period("6T", period, None)
+        .submissions_of_period(report, period, None)
         .await?
         .iter()
         .filter(|record| record.status == "submitted")

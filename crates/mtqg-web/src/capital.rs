@@ -483,6 +483,8 @@ fn parse_commitments(text: &str, api: bool) -> Result<Vec<(NaiveDate, i64)>, App
 
 #[derive(Deserialize)]
 struct CommitmentsForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     lines: String,
     /// The project's version the schedule was read at; empty: not checked.
@@ -791,6 +793,8 @@ async fn projects_page(
 
 #[derive(Deserialize)]
 struct ProjectForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     code: String,
     name: String,
@@ -960,6 +964,8 @@ async fn render_project(
 
 #[derive(Deserialize)]
 struct ProgressForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     date: String,
     pct: String,
@@ -996,6 +1002,8 @@ async fn submit_progress(
 
 #[derive(Deserialize)]
 struct ObstacleForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     kind: String,
     description: String,
@@ -1026,6 +1034,8 @@ async fn submit_obstacle(
 
 #[derive(Deserialize)]
 struct CsrfForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -1112,6 +1122,8 @@ async fn catalogue_page(
 
 #[derive(Deserialize)]
 struct ItemForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     code: String,
     #[serde(default)]
@@ -1165,6 +1177,8 @@ async fn submit_item(
 
 #[derive(Deserialize)]
 struct ItemEditForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     name: String,
     #[serde(default)]

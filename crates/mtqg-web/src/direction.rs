@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -312,6 +312,45 @@ async fn meeting_page(
     Path(id): Path<i64>,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
+    render_meeting(&state, &authed, id, query.error, None).await
+}
+
+/// A form the user sent that was refused: shown again filled in with what they typed, next to the reason, so that a
+/// conflict with another officer or a mistake loses nothing.
+#[derive(Debug, Default, serde::Serialize)]
+struct Draft {
+    /// The task or obstacle the form was about.
+    id: i64,
+    /// What was typed: the progress note or the answer.
+    text: String,
+    reported_on: String,
+    /// The "Hoàn thành" or "Đóng" box.
+    checked: bool,
+}
+
+/// The status a page shown again after a refused form answers with.
+fn refused_status(err: &ServiceError) -> StatusCode {
+    match err {
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The page shown again with a refused form's text; other errors as error pages.
+fn shown_again(page: Result<Response, AppError>, err: &ServiceError) -> Result<Response, AppError> {
+    let mut page = page?;
+    *page.status_mut() = refused_status(err);
+    Ok(page)
+}
+
+async fn render_meeting(
+    state: &AppState,
+    authed: &Authed,
+    id: i64,
+    error: Option<String>,
+    draft: Option<Draft>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let (meeting, unit, tasks) = state
         .service
@@ -340,10 +379,11 @@ async fn meeting_page(
         .map(|(m, _)| link(m))
         .collect();
     crate::pages::render(
-        &state,
+        state,
         "direction_meeting.html",
         context! {
-            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "direction",
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token.clone(), nav => "direction",
+            draft,
             meeting => context! {
                 id => meeting.id, held_on => vi::format_date(meeting.held_on), title => meeting.title,
                 chair => meeting.chair, notice => meeting.notice_number,
@@ -368,7 +408,7 @@ async fn meeting_page(
             can_record => actor.role.can(Permission::RecordMeetings),
             today => vi::format_date(today()),
             can_report => actor.role.can(Permission::ReportDirection),
-            error => query.error,
+            error,
         },
     )
 }
@@ -469,7 +509,6 @@ async fn submit_report(
         .task(id)
         .await
         .map_err(|err| page_error(err.into()))?;
-    let back = format!("/direction/meetings/{}", task.meeting_id);
     let res = async {
         let day = vi::parse_date(&field(&form, "reported_on"))
             .ok_or_else(|| ServiceError::Invalid("ngày báo cáo không hợp lệ".to_owned()))?;
@@ -489,7 +528,33 @@ async fn submit_report(
             .await
     }
     .await;
-    back_to(&back, res)
+    match res {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/direction/meetings/{}", task.meeting_id)).into_response())
+        }
+        Err(
+            err @ (ServiceError::Invalid(_)
+            | ServiceError::Conflict { .. }
+            | ServiceError::NotFound(_)),
+        ) => {
+            let draft = Draft {
+                id,
+                text: field(&form, "note"),
+                reported_on: field(&form, "reported_on"),
+                checked: form.get("done").is_some_and(|v| v == "1"),
+            };
+            let page = render_meeting(
+                &state,
+                &authed,
+                task.meeting_id,
+                Some(err.to_string()),
+                Some(draft),
+            )
+            .await;
+            shown_again(page, &err)
+        }
+        Err(err) => Err(page_error(err)),
+    }
 }
 
 /// After a form: back to the page, or back with the user's mistake (invalid input, a conflict, something not found)
@@ -526,17 +591,28 @@ async fn agency_page(
     Path(code): Path<String>,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
+    render_agency(&state, &authed, &code, query.error, None).await
+}
+
+async fn render_agency(
+    state: &AppState,
+    authed: &Authed,
+    code: &str,
+    error: Option<String>,
+    draft: Option<Draft>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let dashboard = state
         .service
-        .agency_dashboard(actor, &code, today())
+        .agency_dashboard(actor, code, today())
         .await
         .map_err(page_error)?;
     crate::pages::render(
-        &state,
+        state,
         "direction_agency.html",
         context! {
-            user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "direction",
+            user => UserView::new(actor), csrf_token => authed.session.csrf_token.clone(), nav => "direction",
+            draft,
             agency => context! { code => dashboard.agency.code, name => dashboard.agency.name },
             tasks => dashboard.tasks.iter().map(task_view).collect::<Vec<_>>(),
             overdue => dashboard.overdue, due_within_week => dashboard.due_within_week,
@@ -546,7 +622,7 @@ async fn agency_page(
                 answered_on => o.answered_on.map(vi::format_date), closed => o.closed_on.is_some(), late => *late,
             }).collect::<Vec<_>>(),
             can_report => actor.role.can(Permission::ReportDirection),
-            error => query.error,
+            error,
         },
     )
 }
@@ -636,19 +712,35 @@ async fn submit_answer(
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
-    let back = format!("/direction/agencies/{}", field(&form, "agency"));
-    back_to(
-        &back,
-        state
-            .service
-            .answer_unit_obstacle(
-                &authed.session.actor,
+    let agency = field(&form, "agency");
+    let res = state
+        .service
+        .answer_unit_obstacle(
+            &authed.session.actor,
+            id,
+            &field(&form, "answer"),
+            form.get("close").is_some_and(|v| v == "1"),
+        )
+        .await;
+    match res {
+        Ok(()) => Ok(Redirect::to(&format!("/direction/agencies/{agency}")).into_response()),
+        Err(
+            err @ (ServiceError::Invalid(_)
+            | ServiceError::Conflict { .. }
+            | ServiceError::NotFound(_)),
+        ) => {
+            let draft = Draft {
                 id,
-                &field(&form, "answer"),
-                form.get("close").is_some_and(|v| v == "1"),
-            )
-            .await,
-    )
+                text: field(&form, "answer"),
+                reported_on: String::new(),
+                checked: form.get("close").is_some_and(|v| v == "1"),
+            };
+            let page =
+                render_agency(&state, &authed, &agency, Some(err.to_string()), Some(draft)).await;
+            shown_again(page, &err)
+        }
+        Err(err) => Err(page_error(err)),
+    }
 }
 
 #[derive(Deserialize)]

@@ -113,20 +113,96 @@ impl IntoResponse for AppError {
             let body = serde_json::json!({ "error": heading, "message": message, "request_id": request_id });
             return (status, axum::Json(body)).into_response();
         }
-        // The error page is rendered without the layout's user menu, so it needs no session.
-        let env = minijinja::Environment::new();
-        let mut env = env;
-        env.add_template("base.html", include_str!("../templates/base.html"))
-            .expect("bundled template is valid");
-        env.add_template("error.html", include_str!("../templates/error.html"))
-            .expect("bundled template is valid");
-        let html = env
+        // Rendered here without the layout's user menu (no session at hand); `with_user_menu` renders it again with
+        // the menu when the request carries a valid session.
+        let page = ErrorPage {
+            heading,
+            message,
+            request_id,
+        };
+        let mut response = (status, Html(page.render(&bare_templates(), None))).into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+/// The content of an HTML error page, kept on the response so that the layout can be rendered around it.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorPage {
+    heading: &'static str,
+    message: String,
+    request_id: Option<String>,
+}
+
+impl ErrorPage {
+    /// The page, with the user menu and logout button when `user` is the logged-in user and their CSRF token.
+    fn render(
+        &self,
+        templates: &minijinja::Environment<'_>,
+        user: Option<(crate::views::UserView, &str)>,
+    ) -> String {
+        let (user, csrf_token) = match user {
+            Some((user, csrf_token)) => (Some(user), csrf_token),
+            None => (None, ""),
+        };
+        templates
             .get_template("error.html")
             .and_then(|template| {
-                template.render(minijinja::context! { heading, message, request_id })
+                template.render(minijinja::context! {
+                    heading => self.heading,
+                    message => self.message,
+                    request_id => self.request_id,
+                    user,
+                    csrf_token,
+                })
             })
-            .unwrap_or_else(|_| "Lỗi hệ thống".to_owned());
-        (status, Html(html)).into_response()
+            .unwrap_or_else(|_| "Lỗi hệ thống".to_owned())
+    }
+}
+
+/// The two templates of an error page without a session.
+fn bare_templates() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("base.html", include_str!("../templates/base.html"))
+        .expect("bundled template is valid");
+    env.add_template("error.html", include_str!("../templates/error.html"))
+        .expect("bundled template is valid");
+    env
+}
+
+/// Renders an HTML error page again with the layout's menu and logout button when the request carries a valid
+/// session: a user who hits a 403 or 404 keeps their way around. Other responses pass untouched.
+pub(crate) async fn with_user_menu(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let token = crate::auth::cookie_token(request.headers());
+    let response = next.run(request).await;
+    let (Some(page), Some(token)) = (response.extensions().get::<ErrorPage>().cloned(), token)
+    else {
+        return response;
+    };
+    let Ok(session) = state.service.session(&token).await else {
+        return response;
+    };
+    let html = page.render(
+        &state.templates,
+        Some((
+            crate::views::UserView::new(&session.actor),
+            &session.csrf_token,
+        )),
+    );
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
+
+/// Any path no route matches: a 404 page (JSON under /api/).
+pub(crate) async fn not_found(uri: axum::http::Uri) -> AppError {
+    AppError::NotFound {
+        api: uri.path().starts_with("/api/"),
+        message: format!("Không có trang {}.", uri.path()),
     }
 }
 

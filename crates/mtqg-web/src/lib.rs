@@ -193,7 +193,12 @@ pub fn app_router(state: AppState) -> Router {
         )
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .fallback(error::not_found)
         .route_layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::with_user_menu,
+        ))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .with_state(state)
 }

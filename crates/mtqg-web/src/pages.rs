@@ -160,6 +160,8 @@ async fn submit_login(
 
 #[derive(Deserialize)]
 struct CsrfForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -415,6 +417,8 @@ async fn preview_import(
 
 #[derive(Deserialize)]
 struct ApplyForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     pending: String,
     accept_valid: Option<String>,
@@ -516,6 +520,8 @@ async fn show_edge(
 
 #[derive(Deserialize)]
 struct EdgeForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     kind: String,
     weight: String,
@@ -608,6 +614,8 @@ async fn list_users(State(state): State<AppState>, authed: Authed) -> Result<Res
 
 #[derive(Deserialize, serde::Serialize)]
 struct UserForm {
+    /// Absent: refused by the token check (403), not by the form's parser.
+    #[serde(default)]
     csrf_token: String,
     username: String,
     display_name: String,

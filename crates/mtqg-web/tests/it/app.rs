@@ -1821,3 +1821,113 @@ async fn a_review_row_and_a_household_edited_from_stale_pages_get_409_with_what_
     let page = app.get(Some(&officer), &household).await;
     assert_eq!(value_after(&page.body, &form, "village"), "Bản Pá Búa");
 }
+
+#[tokio::test]
+async fn a_second_officers_progress_or_answer_refused_by_a_conflict_is_shown_again_with_what_they_typed(
+) {
+    let app = TestApp::init().await;
+    let first = app.login("admin").await;
+    let second = app.login("admin").await;
+    app.post_form(
+        Some(&first),
+        "/direction/agencies",
+        &format!(
+            "csrf_token={}&unit=38&code=STC&name={}",
+            first.csrf,
+            form_value("Sở Tài chính")
+        ),
+    )
+    .await;
+    let created = app
+        .post_json(
+            &first,
+            "/api/v1/direction/meetings",
+            serde_json::json!({
+                "unit": "38", "held_on": "06/09/2023", "title": "Họp",
+                "tasks": [{"number": "1", "content": "Bố trí vốn", "lead": "STC", "deadline": "31/12/2023"}],
+            }),
+        )
+        .await;
+    let id: serde_json::Value = serde_json::from_str(&created.body).expect("json");
+    let page = format!("/direction/meetings/{}", id["id"]);
+    // Both officers open the meeting page; the first records progress.
+    let read = app.get(Some(&second), &page).await;
+    let version = value_after(&read.body, "/report\"", "version");
+    let task_form = read
+        .body
+        .split("action=\"/direction/tasks/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the task's form")
+        .to_owned();
+    let report = |client: &crate::app::Client, version: &str, note: &str| {
+        format!(
+            "csrf_token={}&version={version}&note={}&reported_on=20%2F12%2F2023",
+            client.csrf,
+            form_value(note)
+        )
+    };
+    let uri = format!("/direction/tasks/{task_form}/report");
+    let done = app
+        .post_form(Some(&first), &uri, &report(&first, &version, "Đã trình"))
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // The second sends with the version they read: refused, and their text is on the page again.
+    let typed = "Đã làm việc với Kho bạc về hồ sơ thanh toán";
+    let refused = app
+        .post_form(Some(&second), &uri, &report(&second, &version, typed))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("Chưa ghi:"), "{}", refused.body);
+    assert!(
+        refused.body.contains(&format!("value=\"{typed}\"")),
+        "the note is kept: {}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .replace("&#x2f;", "/")
+            .contains("value=\"20/12/2023\""),
+        "the date typed is kept"
+    );
+    let fresh = value_after(&refused.body, "/report\"", "version");
+    assert_ne!(fresh, version, "the form now carries the current version");
+    let again = app
+        .post_form(Some(&second), &uri, &report(&second, &fresh, typed))
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+
+    // An obstacle answered by one officer while another typed an answer.
+    let raised = app
+        .post_json(
+            &first,
+            "/api/v1/direction/obstacles",
+            serde_json::json!({"unit": "38", "agency": "STC", "title": "Vướng thủ tục thanh toán"}),
+        )
+        .await;
+    let obstacle: serde_json::Value = serde_json::from_str(&raised.body).expect("json");
+    let uri = format!("/direction/obstacles/{}/answer", obstacle["id"]);
+    let answer = |client: &crate::app::Client, text: &str| {
+        format!(
+            "csrf_token={}&agency=STC&answer={}",
+            client.csrf,
+            form_value(text)
+        )
+    };
+    let answered = app
+        .post_form(Some(&first), &uri, &answer(&first, "Đã hướng dẫn"))
+        .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+    let typed = "Đề nghị Kho bạc tỉnh hướng dẫn lại mẫu hồ sơ";
+    let refused = app
+        .post_form(Some(&second), &uri, &answer(&second, typed))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body.contains("đã được trả lời") && refused.body.contains(typed),
+        "the answer is kept on the page: {}",
+        refused.body
+    );
+    assert!(refused.body.contains("Đã hướng dẫn"), "the answer that won");
+}

@@ -212,3 +212,42 @@ async fn an_anonymous_visitor_is_sent_to_login_and_lands_on_the_dashboard_after_
     assert_eq!(login.status, StatusCode::SEE_OTHER);
     assert_eq!(login.location.as_deref(), Some("/"));
 }
+
+#[tokio::test]
+async fn a_refused_or_missing_page_keeps_the_menu_and_logout_of_a_logged_in_user() {
+    let app = home_app().await;
+    let nghe_an = app.login("bcd-nghe-an").await;
+    for (uri, status, heading) in [
+        (
+            "/?unit=38",
+            StatusCode::FORBIDDEN,
+            "Không có quyền truy cập",
+        ),
+        ("/?unit=99", StatusCode::NOT_FOUND, "Không tìm thấy"),
+        (
+            "/khong-co-trang-nay",
+            StatusCode::NOT_FOUND,
+            "Không có trang /khong-co-trang-nay.",
+        ),
+    ] {
+        let page = app.get(Some(&nghe_an), uri).await;
+        assert_eq!(page.status, status, "{uri}");
+        let body = readable(&page.body);
+        assert!(body.contains(heading), "{uri}: {body}");
+        assert!(
+            body.contains("<a href=\"/capital\"") && body.contains("action=\"/logout\""),
+            "{uri}: the menu and the logout button: {body}"
+        );
+        assert!(
+            body.contains("Người dùng bcd-nghe-an"),
+            "{uri}: who is logged in"
+        );
+    }
+    // Without a session the same page has no menu, and the API answers JSON.
+    let anonymous = app.get(None, "/khong-co-trang-nay").await;
+    assert_eq!(anonymous.status, StatusCode::NOT_FOUND);
+    assert!(!anonymous.body.contains("action=\"/logout\""));
+    let api = app.get(Some(&nghe_an), "/api/v1/khong-co").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.body.starts_with('{'), "{}", api.body);
+}
