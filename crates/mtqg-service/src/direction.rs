@@ -217,11 +217,23 @@ impl Service {
             .into_iter()
             .find(|a| a.code.eq_ignore_ascii_case(agency_code.trim()))
             .ok_or_else(|| ServiceError::NotFound(format!("cơ quan mã {agency_code}")))?;
+        let not_found = || ServiceError::NotFound(format!("tài khoản {}", username.trim()));
         let user = self
             .store()
             .user_by_username(username.trim())
             .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("tài khoản {}", username.trim())))?;
+            .ok_or_else(not_found)?;
+        // Only accounts within the actor's scope: a province's steering committee neither staffs its agencies with
+        // another province's officers nor learns which accounts exist there (the same answer as an unknown name).
+        let atlas = self.atlas().await?;
+        let in_reach = match (actor.scope_unit_id, user.scope_unit_id) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(scope), Some(unit)) => atlas.is_within(scope, unit),
+        };
+        if !in_reach {
+            return Err(not_found());
+        }
         let mut tx = self.store().begin().await?;
         tx.add_agency_member(agency.id, user.id).await?;
         let mut entry = actor.audit("agency.member", "agencies", agency.code.clone());

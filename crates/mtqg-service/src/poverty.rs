@@ -646,15 +646,12 @@ impl Service {
                     Some(key.id)
                 }
                 (Some(_), Some(key)) => {
-                    let name = atlas
-                        .stored(key.commune_id)
-                        .map(|unit| unit.code.clone())
-                        .unwrap_or_default();
+                    let commune = holding_commune(actor, &atlas, key.commune_id);
                     problems.push(problem(
                         line.row,
                         Some("Mã hộ"),
                         format!(
-                            "hộ {} đã thuộc xã mã {name}: một hộ không thể thuộc hai xã (chuyển hộ bằng chức năng sửa hộ)",
+                            "hộ {} đã thuộc {commune}: một hộ không thể thuộc hai xã (chuyển hộ bằng chức năng sửa hộ)",
                             line.code
                         ),
                     ));
@@ -807,7 +804,7 @@ impl Service {
             return match err {
                 StoreError::Conflict { constraint } => {
                     let problems = self
-                        .diagnose_conflict(&lines, &existing, &constraint)
+                        .diagnose_conflict(actor, &lines, &existing, &constraint)
                         .await?;
                     report.n_problems = problems.len();
                     report.problems = problems;
@@ -1087,9 +1084,10 @@ impl Service {
     }
 
     /// After a write failed on a unique constraint: which rows hold a household code or an ID number that
-    /// another commune's household already has.
+    /// another commune's household already has. A commune outside the actor's scope is not named.
     async fn diagnose_conflict(
         &self,
+        actor: &Actor,
         lines: &[HouseholdLine],
         existing: &[Option<i64>],
         constraint: &str,
@@ -1121,15 +1119,12 @@ impl Service {
         for (line, known) in lines.iter().zip(existing) {
             if known.is_none() {
                 if let Some(key) = elsewhere.get(&line.code) {
-                    let code = atlas
-                        .stored(key.commune_id)
-                        .map(|unit| unit.code.clone())
-                        .unwrap_or_default();
+                    let commune = holding_commune(actor, &atlas, key.commune_id);
                     problems.push(problem(
                         line.row,
                         Some("Mã hộ"),
                         format!(
-                            "hộ {} đã thuộc xã mã {code}: một hộ không thể thuộc hai xã",
+                            "hộ {} đã thuộc {commune}: một hộ không thể thuộc hai xã",
                             line.code
                         ),
                     ));
@@ -1155,6 +1150,18 @@ impl Service {
             ));
         }
         Ok(problems)
+    }
+}
+
+/// The commune that already holds a household code, as an import's problem names it: by code within the actor's
+/// scope, unnamed outside it (an import must not tell which commune of another province holds a household).
+fn holding_commune(actor: &Actor, atlas: &mtqg_core::atlas::Atlas, commune_id: i64) -> String {
+    let visible = actor
+        .scope_unit_id
+        .is_none_or(|scope| atlas.is_within(scope, commune_id));
+    match atlas.stored(commune_id) {
+        Some(unit) if visible => format!("xã mã {}", unit.code),
+        _ => "một xã ngoài phạm vi của tài khoản".to_owned(),
     }
 }
 

@@ -127,3 +127,42 @@ async fn an_obstacle_goes_only_to_an_agency_within_the_units_reach() {
         .await
         .expect("a unit of the agency's province raises it");
 }
+
+#[tokio::test]
+async fn a_province_staffs_its_agencies_only_with_accounts_of_its_own_scope() {
+    let (_db, service) = two_provinces().await;
+    service
+        .add_agency(
+            &Actor::system(),
+            &AgencyInput {
+                unit_code: "38".to_owned(),
+                code: "STC".to_owned(),
+                name: "Sở Tài chính Thanh Hóa".to_owned(),
+                ..AgencyInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let steering = account(&service, "bcd.38", Role::Steering, Some("38")).await;
+    account(&service, "xa.16600", Role::Commune, Some("16600")).await;
+    account(&service, "quocgia", Role::Steering, None).await;
+    account(&service, "xa.14848", Role::Commune, Some("14848")).await;
+    for outsider in ["xa.16600", "quocgia", "khong-co"] {
+        let refused = service
+            .add_agency_member(&steering, "STC", outsider)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, ServiceError::NotFound(what) if what == &format!("tài khoản {outsider}")),
+            "{outsider}: the same answer as an unknown name: {refused}"
+        );
+    }
+    service
+        .add_agency_member(&steering, "STC", "xa.14848")
+        .await
+        .expect("an account of the province");
+    service
+        .add_agency_member(&Actor::system(), "STC", "quocgia")
+        .await
+        .expect("the country adds anyone");
+}

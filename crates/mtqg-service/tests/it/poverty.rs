@@ -695,3 +695,51 @@ async fn members_are_imported_for_stored_households_and_bad_rows_are_named() {
     assert_eq!(stored[1].birth_year, Some(2012));
     assert_eq!(stored[0].national_id.as_deref(), Some("038070000001"));
 }
+
+#[tokio::test]
+async fn an_import_does_not_name_a_commune_outside_the_accounts_scope_that_holds_a_household_code()
+{
+    let (_db, service) = setup().await;
+    let admin = Actor::system();
+    let first = import(
+        &service,
+        &admin,
+        2024,
+        &[row("15103", "D1", "1.000.000", 0, "Kinh")],
+        false,
+    )
+    .await;
+    assert!(first.applied, "{:?}", first.problems);
+    let officer = crate::support::account(&service, "xa.15106", Role::Commune, Some("15106")).await;
+    let refused = import(
+        &service,
+        &officer,
+        2024,
+        &[row("15106", "D1", "1.000.000", 0, "Kinh")],
+        false,
+    )
+    .await;
+    assert!(!refused.applied);
+    let message = &refused.problems[0].message;
+    assert!(message.contains("hai xã"), "{message}");
+    assert!(
+        message.contains("ngoài phạm vi") && !message.contains("15103"),
+        "the other commune is not named: {message}"
+    );
+    // The province's administrator, whose scope holds both, is told which commune it is.
+    let province = crate::support::account(&service, "tinh", Role::Admin, Some("38")).await;
+    let told = import(
+        &service,
+        &province,
+        2024,
+        &[row("15106", "D1", "1.000.000", 0, "Kinh")],
+        false,
+    )
+    .await;
+    assert!(!told.applied);
+    assert!(
+        told.problems[0].message.contains("xã mã 15103"),
+        "{:?}",
+        told.problems
+    );
+}
