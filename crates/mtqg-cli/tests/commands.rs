@@ -511,12 +511,16 @@ async fn killing_an_import_midway_leaves_nothing_written_and_a_rerun_writes_ever
         }
         child.kill().expect("SIGKILL is sent");
         child.wait().expect("the killed process is reaped");
-        kills += 1;
         let written = db.store.count_households().await.expect("count");
-        assert_eq!(
-            written, 0,
+        // All or nothing: the kill may land after the commit, while the process is still exiting.
+        assert!(
+            written == 0 || written == rows,
             "killed after {delay:?}: {written} of {rows} households were left behind"
         );
+        if written == rows {
+            break;
+        }
+        kills += 1;
         delay = delay.mul_f64(1.6);
     }
     assert!(

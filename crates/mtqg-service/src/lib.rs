@@ -61,8 +61,18 @@ pub enum ServiceError {
     Conflict { message: String },
     #[error("tệp có {} lỗi; không có thay đổi nào được ghi", .0.len())]
     Import(Vec<RowProblem>),
+    /// Fields of a form that are not valid, each with its key (so that a page shows the message next to it).
+    #[error("{}", .0.iter().map(|problem| problem.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Fields(Vec<FieldProblem>),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// A form field that is not valid: its key and the message, which names the field by its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub key: String,
+    pub message: String,
 }
 
 impl ServiceError {

@@ -1064,33 +1064,34 @@ impl Service {
         let mut kept = Fields::new();
         for (key, value) in fields {
             let value = value.trim().to_owned();
-            match allowed.get(&key) {
-                None => problems.push(format!("ô \"{key}\" không thuộc báo cáo này")),
+            let message = match allowed.get(&key) {
+                None => Some(format!("ô \"{key}\" không thuộc báo cáo này")),
                 Some(true) if !value.is_empty() => match vi::parse_number(&value) {
-                    Ok(_) => {
-                        kept.insert(key, value);
-                    }
-                    Err(err) => problems.push(format!("{}: {err}", field_label(&key, &labels))),
+                    Ok(_) => None,
+                    Err(err) => Some(format!("{}: {err}", field_label(&key, &labels))),
                 },
                 Some(false)
                     if key == "ngay_ky"
                         && !value.is_empty()
                         && vi::parse_date(&value).is_none() =>
                 {
-                    problems.push(format!(
+                    Some(format!(
                         "{}: ngày \"{value}\" không hợp lệ (dd/mm/yyyy)",
                         field_label(&key, &labels)
                     ))
                 }
-                Some(_) => {
-                    if !value.is_empty() {
-                        kept.insert(key, value);
-                    }
+                Some(_) => None,
+            };
+            match message {
+                Some(message) => problems.push(crate::FieldProblem { key, message }),
+                None if !value.is_empty() => {
+                    kept.insert(key, value);
                 }
+                None => {}
             }
         }
         if !problems.is_empty() {
-            return Err(ServiceError::Invalid(problems.join("; ")));
+            return Err(ServiceError::Fields(problems));
         }
         let figures = if action == Action::Submit {
             let figures = self.report_figures(actor, &context).await?;

@@ -56,10 +56,13 @@ impl AppError {
                 api,
                 message: err.to_string(),
             },
-            err @ (ServiceError::Invalid(_) | ServiceError::Import(_)) => AppError::Invalid {
-                api,
-                message: err.to_string(),
-            },
+            err
+            @ (ServiceError::Invalid(_) | ServiceError::Import(_) | ServiceError::Fields(_)) => {
+                AppError::Invalid {
+                    api,
+                    message: err.to_string(),
+                }
+            }
             ServiceError::Other(cause) => AppError::Internal { api, cause },
         }
     }

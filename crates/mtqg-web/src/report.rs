@@ -412,6 +412,8 @@ struct DoneQuery {
 #[derive(Default)]
 struct SubmissionExtra<'a> {
     error: Option<String>,
+    /// The problem of each field refused, by key.
+    field_errors: HashMap<String, String>,
     /// The fields as typed in the form that failed, shown instead of the stored ones.
     typed: Option<&'a HashMap<String, String>>,
     /// The decision comment as typed.
@@ -483,12 +485,17 @@ async fn render_submission(
     };
     let narrative_fields: Vec<minijinja::Value> = NARRATIVE_FIELDS
         .iter()
-        .map(|(key, label)| context! { key, label, value => value(key), long => LONG_FIELDS.contains(key) })
+        .map(|(key, label)| {
+            context! {
+                key, label, value => value(key), long => LONG_FIELDS.contains(key),
+                error => extra.field_errors.get(*key),
+            }
+        })
         .collect();
     let numeric_fields: Vec<minijinja::Value> = page
         .form_fields
         .iter()
-        .map(|(key, label)| context! { key, label, value => value(key) })
+        .map(|(key, label)| context! { key, label, value => value(key), error => extra.field_errors.get(key) })
         .collect();
     // What the user typed when the report can no longer be edited (someone else submitted or approved it in
     // between): listed so nothing is lost.
@@ -608,11 +615,26 @@ async fn refused(
     comment: Option<String>,
 ) -> Result<Response, AppError> {
     let status = match &err {
-        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Invalid(_) | ServiceError::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
         _ => return Err(page_error(err)),
     };
-    let mut error = sentence(&err);
+    // Each field's problem goes next to the field; the top of the page says how many there are.
+    let field_errors: HashMap<String, String> = match &err {
+        ServiceError::Fields(problems) => problems
+            .iter()
+            .map(|problem| (problem.key.clone(), vi::capitalise_first(&problem.message)))
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let mut error = match &err {
+        ServiceError::Fields(problems) => format!(
+            "Chưa ghi: {} ô chưa hợp lệ, xem ghi chú cạnh từng ô ({}).",
+            problems.len(),
+            sentence(&err)
+        ),
+        _ => sentence(&err),
+    };
     if matches!(err, ServiceError::Conflict { .. }) && typed.is_some() {
         error.push_str(
             ". Các giá trị bạn vừa nhập (chưa ghi) vẫn ở dưới đây, trên bản mới nhất của báo cáo: kiểm tra lại rồi bấm Lưu nếu muốn ghi đè.",
@@ -620,6 +642,7 @@ async fn refused(
     }
     let extra = SubmissionExtra {
         error: Some(error),
+        field_errors,
         typed,
         comment,
         done: None,

@@ -177,6 +177,24 @@ async fn an_officer_who_types_a_bad_date_gets_the_page_back_with_the_error_and_w
             && body.contains("Kế hoạch năm 2024 (số xã đạt)\": \"mười\" không phải số"),
         "{body}"
     );
+    // Each problem is also shown next to its field, and only there.
+    let next_to = |name: &str| {
+        let at = body
+            .find(&format!("name=\"{name}\""))
+            .unwrap_or_else(|| panic!("no field {name}"));
+        let rest = &body[at..];
+        rest[..rest[1..].find("<label").map_or(rest.len(), |end| end + 1)].to_owned()
+    };
+    assert!(
+        next_to("ngay_ky").contains("aria-invalid=\"true\"")
+            && next_to("ngay_ky")
+                .contains("field-error\">Ô \"Ngày ký (dd/mm/yyyy)\": ngày \"32/13/2024\""),
+        "{}",
+        next_to("ngay_ky")
+    );
+    assert!(next_to("ntm.xa.kh").contains("\"mười\" không phải số"));
+    assert!(!next_to("so_hieu").contains("field-error"));
+    assert!(body.contains("Chưa ghi: 2 ô chưa hợp lệ"), "{body}");
     assert_eq!(input_value(&body, "so_hieu"), "12/BC-UBND");
     assert_eq!(input_value(&body, "ngay_ky"), "32/13/2024");
     assert_eq!(input_value(&body, "ntm.xa.kh"), "mười");
