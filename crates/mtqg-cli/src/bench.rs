@@ -106,25 +106,8 @@ pub(crate) async fn capital(
         .cloned()
         .unwrap_or_else(|| "38".to_owned());
     let atlas = service.atlas().await?;
-    let province_id = atlas
-        .unit_by_code(&province, tree)
-        .context("province exists")?
-        .id;
     // A commune of the province with a project that still has money, for the commune summary and the single event.
-    let descendants = atlas.descendant_ids(province_id, tree);
-    let prefix = format!("DA{year}-");
-    let mut project = None;
-    for (_, code, unit_id, ..) in store.project_keys().await? {
-        if !descendants.contains(&unit_id) || !code.starts_with(&prefix) {
-            continue;
-        }
-        let page = service.project_page(&actor, &code).await?;
-        if page.allocated - page.disbursed > 1_000_000 {
-            project = Some(page.project);
-            break;
-        }
-    }
-    let project = project.context("a project with money left exists")?;
+    let project = project_with_money_left(service, &province, year).await?;
     let commune = atlas
         .unit(project.unit_id, tree)
         .context("commune exists")?
@@ -155,33 +138,7 @@ pub(crate) async fn capital(
             timings[idx].1.push(t.elapsed());
         }
     }
-    let mut single = Vec::new();
-    for i in 0..iterations.min(100) {
-        let input = mtqg_service::money::EventInput {
-            kind: mtqg_core::money::EventKind::Disbursement,
-            unit_code: None,
-            project_code: Some(project.code.clone()),
-            to_unit_code: None,
-            to_project_code: None,
-            item_code: None,
-            source: mtqg_core::money::Source::parse(&project.sources)
-                .unwrap_or(mtqg_core::money::Source::Central),
-            capital_type: None,
-            plan_year: project
-                .start_date
-                .map(|d| chrono::Datelike::year(&d))
-                .unwrap_or(year),
-            amount: 1_000,
-            date: project.end_date.unwrap_or(tree) - chrono::Duration::days(i as i64 % 5),
-            legal_basis: String::new(),
-            adjusts: None,
-            deadline: None,
-            reason: String::new(),
-        };
-        let t = Instant::now();
-        service.record_event(&actor, input).await?;
-        single.push(t.elapsed());
-    }
+    let mut single = one_more_disbursement(service, &project, year, iterations.min(100)).await?;
     file_import(
         service,
         &actor,
@@ -205,6 +162,72 @@ pub(crate) async fn capital(
         percentile(&mut single, 0.95)
     ));
     Ok(())
+}
+
+/// A project of `plan_year` managed within `province` that still has more than a million đồng allocated and not
+/// disbursed: the target of the single-event timing.
+pub(crate) async fn project_with_money_left(
+    service: &Service,
+    province: &str,
+    plan_year: i32,
+) -> anyhow::Result<mtqg_store::ProjectRecord> {
+    let actor = Actor::system();
+    let tree = NaiveDate::from_ymd_opt(plan_year, 6, 1).expect("valid date");
+    let atlas = service.atlas().await?;
+    let province_id = atlas
+        .unit_by_code(province, tree)
+        .context("province exists")?
+        .id;
+    let descendants: HashSet<i64> = atlas.descendant_ids(province_id, tree).into_iter().collect();
+    let prefix = format!("DA{plan_year}-");
+    for (_, code, unit_id, ..) in service.store().project_keys().await? {
+        if !descendants.contains(&unit_id) || !code.starts_with(&prefix) {
+            continue;
+        }
+        let page = service.project_page(&actor, &code).await?;
+        if page.allocated - page.disbursed > 1_000_000 {
+            return Ok(page.project);
+        }
+    }
+    anyhow::bail!("no project of {plan_year} in {province} has money left")
+}
+
+/// Records `runs` disbursements of 1.000 đồng on `project` (checks, event, balances, aggregates, audit), each timed.
+pub(crate) async fn one_more_disbursement(
+    service: &Service,
+    project: &mtqg_store::ProjectRecord,
+    plan_year: i32,
+    runs: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let tree = NaiveDate::from_ymd_opt(plan_year, 6, 1).expect("valid date");
+    let mut single = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let input = mtqg_service::money::EventInput {
+            kind: mtqg_core::money::EventKind::Disbursement,
+            unit_code: None,
+            project_code: Some(project.code.clone()),
+            to_unit_code: None,
+            to_project_code: None,
+            item_code: None,
+            source: mtqg_core::money::Source::parse(&project.sources)
+                .unwrap_or(mtqg_core::money::Source::Central),
+            capital_type: None,
+            plan_year: project
+                .start_date
+                .map(|d| chrono::Datelike::year(&d))
+                .unwrap_or(plan_year),
+            amount: 1_000,
+            date: project.end_date.unwrap_or(tree) - chrono::Duration::days(i as i64 % 5),
+            legal_basis: String::new(),
+            adjusts: None,
+            deadline: None,
+            reason: String::new(),
+        };
+        let t = Instant::now();
+        service.record_event(&Actor::system(), input).await?;
+        single.push(t.elapsed());
+    }
+    Ok(single)
 }
 
 /// A disbursement report as a file: five small disbursements for each project of `plan_year`, written as CSV and

@@ -14,7 +14,7 @@ use mtqg_core::geo::Level;
 use mtqg_service::report::{self, ReportKey};
 use mtqg_service::{Actor, Service};
 
-use crate::bench::{demo_plan, percentile, Scale};
+use crate::bench::{self, demo_plan, percentile, Scale};
 use crate::output;
 
 /// The province every scoped figure is read for (it exists under the same code in every era).
@@ -170,6 +170,15 @@ pub(crate) async fn run(service: &Service, iterations: usize, scale: Scale) -> a
             .await?,
         );
     }
+
+    // One more disbursement on a project of the province with money left (checks, event, balances, aggregates,
+    // audit): the write every weekly report repeats.
+    let project = bench::project_with_money_left(service, PROVINCE, year).await?;
+    add(
+        "money",
+        "one more disbursement (checks, event, balances, aggregates, audit)".to_owned(),
+        bench::one_more_disbursement(service, &project, year, iterations).await?,
+    );
 
     // New-rural (issue 4): the roll-up on the old tree (30/6/2025) and on today's.
     let old_tree = day(2025, 6, 30);
