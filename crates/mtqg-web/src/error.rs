@@ -201,8 +201,15 @@ pub(crate) async fn with_user_menu(
     Response::from_parts(parts, axum::body::Body::from(html))
 }
 
-/// Any path no route matches: a 404 page (JSON under /api/).
-pub(crate) async fn not_found(uri: axum::http::Uri) -> AppError {
+/// Any path no route matches: a 404 page (JSON under /api/). Logged like a routed request (the route layer does not
+/// see it), without the path, which may hold anything.
+pub(crate) async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> AppError {
+    tracing::info!(
+        http.method = %method,
+        http.route = "(không khớp)",
+        http.status = 404,
+        "request"
+    );
     AppError::NotFound {
         api: uri.path().starts_with("/api/"),
         message: format!("Không có trang {}.", uri.path()),
