@@ -430,8 +430,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             progress.finish_and_clear();
             for step in steps {
                 output::line(&format!(
-                    "{}: {} ({:.1} giây)",
-                    step.capability, step.made, step.seconds
+                    "{}: {} ({} giây)",
+                    step.capability,
+                    step.made,
+                    vi::format_decimal(step.seconds, 1)
                 ));
             }
             Ok(())
@@ -482,10 +484,10 @@ async fn load_shipped(service: &Service) -> anyhow::Result<()> {
         // The reports also count lineage edges and grouping memberships: count the units themselves.
         let (n_units, _, _) = service.store().geo_totals().await?;
         output::line(&format!(
-            "Đã nạp danh mục đơn vị hành chính ({} đơn vị, {} tệp) trong {:.1} giây.",
+            "Đã nạp danh mục đơn vị hành chính ({} đơn vị, {} tệp) trong {} giây.",
             vi::format_int(n_units),
             reports.len(),
-            started.elapsed().as_secs_f64()
+            vi::format_decimal(started.elapsed().as_secs_f64(), 1)
         ));
     }
     let n_items = service

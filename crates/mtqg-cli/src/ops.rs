@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use mtqg_core::vi;
 use mtqg_store::Store;
 
 use crate::output;
@@ -60,10 +61,10 @@ pub(crate) async fn backup(store: &Store, out: &Path) -> anyhow::Result<()> {
     copy.close().await;
     let size = std::fs::metadata(out).map(|meta| meta.len()).unwrap_or(0);
     output::line(&format!(
-        "Đã sao lưu vào {} ({:.1} MB, {applied} bước cấu trúc, {:.1} giây); bản sao đã được kiểm tra toàn vẹn.",
+        "Đã sao lưu vào {} ({} MB, {applied} bước cấu trúc, {} giây); bản sao đã được kiểm tra toàn vẹn.",
         out.display(),
-        size as f64 / 1_048_576.0,
-        started.elapsed().as_secs_f64()
+        vi::format_decimal(size as f64 / 1_048_576.0, 1),
+        vi::format_decimal(started.elapsed().as_secs_f64(), 1)
     ));
     Ok(())
 }

@@ -549,6 +549,8 @@ impl Service {
         } else {
             plan.provinces.clone()
         };
+        // Counts in Vietnamese format (99.314), as every figure the product shows.
+        let n = |count: usize| mtqg_core::vi::format_int(count as i64);
         let mut steps = Vec::new();
         let mut step = |capability: &'static str, made: String, started: std::time::Instant| {
             steps.push(DemoStep {
@@ -564,7 +566,8 @@ impl Service {
             "vốn",
             format!(
                 "{} dự án, {} nghiệp vụ vốn",
-                capital.n_projects, capital.n_events
+                n(capital.n_projects),
+                n(capital.n_events)
             ),
             started,
         );
@@ -574,7 +577,8 @@ impl Service {
             let seeded = self.generate_ntm_national().await?;
             format!(
                 "{} xã, {} bản ghi công nhận, đánh giá, đăng ký",
-                seeded.n_xa, seeded.n_rows
+                n(seeded.n_xa),
+                n(seeded.n_rows)
             )
         } else {
             let mut made = Vec::new();
@@ -584,7 +588,9 @@ impl Service {
                     .await?;
                 made.push(format!(
                     "{}: {} đánh giá, {} công nhận",
-                    province, report.n_assessments, report.n_recognitions
+                    province,
+                    n(report.n_assessments),
+                    n(report.n_recognitions)
                 ));
             }
             made.join("; ")
@@ -624,7 +630,7 @@ impl Service {
         }
         step(
             "giảm nghèo",
-            format!("{households} hộ, {lists} danh sách đã công nhận"),
+            format!("{} hộ, {} danh sách đã công nhận", n(households), n(lists)),
             started,
         );
         let started = std::time::Instant::now();
@@ -637,7 +643,11 @@ impl Service {
         }
         step(
             "báo cáo",
-            format!("báo cáo 6 tháng 2026 của {communes} xã, {approved} đã duyệt"),
+            format!(
+                "báo cáo 6 tháng 2026 của {} xã, {} đã duyệt",
+                n(communes),
+                n(approved)
+            ),
             started,
         );
         Ok(steps)
