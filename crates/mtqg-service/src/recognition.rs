@@ -1419,6 +1419,58 @@ impl Service {
     }
 }
 
+/// The at-risk list as an XLSX sheet: one row per xã, nearest deadline first (a country's list runs to thousands).
+pub fn at_risk_xlsx(at_risk: &[AtRiskCommune]) -> Result<Vec<u8>, ServiceError> {
+    use mtqg_xlsx::{Cell, SheetData};
+    let text = |value: String| Cell::Text(value);
+    let rows = at_risk
+        .iter()
+        .map(|commune| {
+            let risk = &commune.risk;
+            vec![
+                text(commune.code.clone()),
+                text(commune.name.clone()),
+                text(risk.recognised_under.clone()),
+                text(mtqg_core::vi::format_date(risk.recognised_on)),
+                text(risk.must_meet.clone()),
+                text(
+                    risk.deadline
+                        .map(mtqg_core::vi::format_date)
+                        .unwrap_or_default(),
+                ),
+                text(if risk.overdue { "quá hạn" } else { "" }.to_owned()),
+                text(
+                    risk.latest
+                        .map(|latest| {
+                            format!(
+                                "{}/{} tiêu chí (năm {})",
+                                latest.n_met, latest.n_criteria, latest.year
+                            )
+                        })
+                        .unwrap_or_else(|| "chưa đánh giá theo bộ mới".to_owned()),
+                ),
+            ]
+        })
+        .collect();
+    mtqg_xlsx::write_xlsx(&[SheetData {
+        name: "Xã có nguy cơ".to_owned(),
+        headers: [
+            "Mã xã",
+            "Tên xã",
+            "Công nhận theo bộ",
+            "Ngày công nhận",
+            "Phải đáp ứng bộ",
+            "Hạn",
+            "Tình trạng hạn",
+            "Kết quả gần nhất",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
+    }])
+    .map_err(|err| ServiceError::Other(anyhow::anyhow!(err)))
+}
+
 /// The matrix as an XLSX sheet: one row per xã, "x" under each criterion met.
 pub fn matrix_xlsx(matrix: &Matrix) -> Result<Vec<u8>, ServiceError> {
     use mtqg_xlsx::{Cell, SheetData};

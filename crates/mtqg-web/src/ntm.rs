@@ -28,6 +28,7 @@ use crate::AppState;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/ntm", get(overview).post(load_set))
+        .route("/ntm/at-risk.xlsx", get(at_risk_xlsx))
         .route("/ntm/sets/{code}", get(set_page))
         .route(
             "/ntm/assessments",
@@ -62,9 +63,31 @@ impl RollupQuery {
         matches!(self.rebase.as_deref(), Some("1" | "true" | "on"))
             .then(|| chrono::Utc::now().date_naive())
     }
-}
 
-impl RollupQuery {
+    /// The query again, for a link to another view of the same roll-up.
+    fn to_query_string(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(unit) = self.unit.as_deref().filter(|unit| !unit.trim().is_empty()) {
+            pairs.push(format!(
+                "unit={}",
+                crate::direction::url_escape(unit.trim())
+            ));
+        }
+        if let Some(date) = self.date.as_deref().filter(|date| !date.trim().is_empty()) {
+            pairs.push(format!(
+                "date={}",
+                crate::direction::url_escape(date.trim())
+            ));
+        }
+        if let Some(year) = self.year {
+            pairs.push(format!("year={year}"));
+        }
+        if let Some(rebase) = self.rebase.as_deref().filter(|rebase| !rebase.is_empty()) {
+            pairs.push(format!("rebase={}", crate::direction::url_escape(rebase)));
+        }
+        pairs.join("&")
+    }
+
     fn as_of(&self, api: bool) -> Result<chrono::NaiveDate, AppError> {
         let today = chrono::Utc::now().date_naive();
         match (self.date.as_deref().map(str::trim), self.year) {
@@ -121,6 +144,37 @@ fn rollup_json(rollup: &Rollup) -> serde_json::Value {
 
 /// Which count of a trend point a line shows.
 type CountOf = fn(&TrendPoint) -> usize;
+
+/// At-risk xã listed on the page, nearest deadline first; the whole list is the Excel download.
+const AT_RISK_SHOWN: usize = 100;
+
+/// Every at-risk xã of the roll-up the query asks for, as Excel.
+async fn at_risk_xlsx(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<RollupQuery>,
+) -> Result<Response, AppError> {
+    let as_of = query.as_of(false)?;
+    let unit = query.unit.clone().filter(|unit| !unit.trim().is_empty());
+    let rollup = state
+        .service
+        .ntm_rollup_on(
+            &authed.session.actor,
+            unit.as_deref(),
+            as_of,
+            query.rebase_to(),
+        )
+        .await
+        .map_err(page_error)?;
+    let bytes = mtqg_service::recognition::at_risk_xlsx(&rollup.at_risk).map_err(page_error)?;
+    Ok(crate::capital::xlsx_response(
+        bytes,
+        &format!(
+            "xa-nguy-co-{}-{as_of}.xlsx",
+            unit.as_deref().unwrap_or("toan-quoc")
+        ),
+    ))
+}
 
 async fn overview(
     State(state): State<AppState>,
@@ -278,7 +332,11 @@ async fn overview(
                 tier => tier_label(*tier), registered => counts.registered, achieved => counts.achieved,
                 percent => percent(counts.achieved, counts.registered), extra => counts.unregistered_achieved,
             }).collect::<Vec<_>>(),
-            at_risk => rollup.at_risk.iter().map(|c| context! {
+            n_at_risk => vi::format_int(rollup.at_risk.len() as i64),
+            at_risk_shown => rollup.at_risk.len().min(AT_RISK_SHOWN),
+            truncated => rollup.at_risk.len() > AT_RISK_SHOWN,
+            at_risk_href => format!("/ntm/at-risk.xlsx?{}", query.to_query_string()),
+            at_risk => rollup.at_risk.iter().take(AT_RISK_SHOWN).map(|c| context! {
                 code => c.code.clone(), name => c.name.clone(), under => c.risk.recognised_under.clone(),
                 on => vi::format_date(c.risk.recognised_on), must_meet => c.risk.must_meet.clone(),
                 deadline => c.risk.deadline.map(vi::format_date), overdue => c.risk.overdue,

@@ -1931,3 +1931,84 @@ async fn a_second_officers_progress_or_answer_refused_by_a_conflict_is_shown_aga
     );
     assert!(refused.body.contains("Đã hướng dẫn"), "the answer that won");
 }
+
+#[tokio::test]
+async fn a_long_at_risk_list_shows_the_nearest_hundred_and_downloads_whole_as_excel() {
+    let db = TestDb::new().await;
+    let service = Service::new(db.store.clone());
+    service
+        .load_shipped_geography(&|_| {})
+        .await
+        .expect("geography loads")
+        .expect("empty database");
+    service
+        .load_shipped_criteria_sets()
+        .await
+        .expect("criteria sets load");
+    // Every xã of 30/6/2025; one in twenty recognised only under the 2016–2020 set, so at risk.
+    service
+        .generate_ntm_national()
+        .await
+        .expect("national new-rural data");
+    service
+        .add_user(
+            &Actor::system(),
+            mtqg_service::auth::UserInput {
+                username: "admin".to_owned(),
+                display_name: "Quản trị".to_owned(),
+                password: "mat-khau-thu".to_owned(),
+                role: Role::Admin,
+                scope_code: None,
+            },
+        )
+        .await
+        .expect("admin");
+    let n_at_risk = service
+        .ntm_rollup(
+            &Actor::system(),
+            None,
+            chrono::NaiveDate::from_ymd_opt(2025, 6, 30).expect("date"),
+        )
+        .await
+        .expect("roll-up")
+        .at_risk
+        .len();
+    assert!(n_at_risk > 100, "{n_at_risk}");
+    let app = TestApp::with_service(db, service);
+    let admin = app.login("admin").await;
+    let page = app.get(Some(&admin), "/ntm?date=30%2F06%2F2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = page.body.replace("&#x2f;", "/");
+    let section = body
+        .split("Xã có nguy cơ bị thu hồi công nhận")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("the at-risk section");
+    assert!(
+        section.contains(&format!(
+            "{} xã; dưới đây là 100 xã có hạn gần nhất",
+            mtqg_core::vi::format_int(n_at_risk as i64)
+        )),
+        "{}",
+        section.chars().take(600).collect::<String>()
+    );
+    assert_eq!(
+        section.matches("<tr>").count(),
+        1 + 100,
+        "header and 100 rows"
+    );
+    let href = "/ntm/at-risk.xlsx?date=30%2F06%2F2025";
+    assert!(
+        section.contains(&format!("href=\"{href}\"")),
+        "{}",
+        section.chars().take(600).collect::<String>()
+    );
+    let download = app.get(Some(&admin), href).await;
+    assert_eq!(download.status, StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(download.bytes))
+            .expect("an xlsx file");
+    use calamine::Reader;
+    let sheet = book.worksheet_range("Xã có nguy cơ").expect("the sheet");
+    assert_eq!(sheet.rows().count(), 1 + n_at_risk, "a header and every xã");
+}

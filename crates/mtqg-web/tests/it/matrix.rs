@@ -730,6 +730,11 @@ fn routes(ids: &Ids) -> Vec<Route> {
             "/ntm/matrix.xlsx?unit=38&date=31/12/2023",
         )
         .within(ProvinceA),
+        get(
+            "/ntm/at-risk.xlsx",
+            "/ntm/at-risk.xlsx?unit=38&date=31/12/2023",
+        )
+        .within(ProvinceA),
         get("/ntm/xa/{code}", "/ntm/xa/14848?date=31/12/2023").within(CommuneA),
         // Revocations come before recognitions: a xã recognised and not revoked is not recognised again.
         post(
