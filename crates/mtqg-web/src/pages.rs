@@ -598,7 +598,67 @@ fn roles() -> Vec<minijinja::Value> {
         .collect()
 }
 
-async fn list_users(State(state): State<AppState>, authed: Authed) -> Result<Response, AppError> {
+/// Accounts shown on one page of `/admin/users` (a country has an account per commune: thousands).
+const ACCOUNTS_PER_PAGE: usize = 100;
+
+/// `?q=&page=` of the account list.
+#[derive(Deserialize, Default)]
+struct UsersQuery {
+    /// Part of a username, a name or a scope code, without diacritics if wanted.
+    q: Option<String>,
+    /// From 1.
+    page: Option<usize>,
+}
+
+/// The accounts matching the query, one page of them, and the paging links.
+fn accounts_context(accounts: &[mtqg_store::UserRecord], query: &UsersQuery) -> minijinja::Value {
+    let needle = mtqg_core::vi::fold(query.q.as_deref().unwrap_or("").trim());
+    let matching: Vec<&mtqg_store::UserRecord> = accounts
+        .iter()
+        .filter(|account| {
+            needle.is_empty()
+                || [
+                    account.username.as_str(),
+                    account.display_name.as_str(),
+                    account.scope_code.as_deref().unwrap_or(""),
+                ]
+                .iter()
+                .any(|text| mtqg_core::vi::fold(text).contains(&needle))
+        })
+        .collect();
+    let pages = matching.len().div_ceil(ACCOUNTS_PER_PAGE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let href = |page: usize| {
+        let q = query.q.as_deref().unwrap_or("").trim();
+        match q.is_empty() {
+            true => format!("/admin/users?page={page}"),
+            false => format!(
+                "/admin/users?q={}&page={page}",
+                crate::direction::url_escape(q)
+            ),
+        }
+    };
+    context! {
+        accounts => matching
+            .iter()
+            .skip((page - 1) * ACCOUNTS_PER_PAGE)
+            .take(ACCOUNTS_PER_PAGE)
+            .map(|account| AccountView::new(account))
+            .collect::<Vec<_>>(),
+        q => query.q.clone().unwrap_or_default(),
+        n_matching => vi::format_int(matching.len() as i64),
+        n_accounts => vi::format_int(accounts.len() as i64),
+        page, pages,
+        previous => (page > 1).then(|| href(page - 1)),
+        next => (page < pages).then(|| href(page + 1)),
+    }
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    authed: Authed,
+    Query(query): Query<UsersQuery>,
+) -> Result<Response, AppError> {
     let actor = &authed.session.actor;
     let accounts = state.service.list_users(actor).await.map_err(page_error)?;
     render(
@@ -606,7 +666,7 @@ async fn list_users(State(state): State<AppState>, authed: Authed) -> Result<Res
         "users.html",
         context! {
             user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "users",
-            accounts => accounts.iter().map(AccountView::new).collect::<Vec<_>>(), roles => roles(),
+            list => accounts_context(&accounts, &query), roles => roles(),
             form => context! { role => "viewer" },
         },
     )
@@ -651,7 +711,7 @@ async fn add_user(
                 "users.html",
                 context! {
                     user => UserView::new(actor), csrf_token => authed.session.csrf_token, nav => "users",
-                    accounts => accounts.iter().map(AccountView::new).collect::<Vec<_>>(), roles => roles(),
+                    list => accounts_context(&accounts, &UsersQuery::default()), roles => roles(),
                     form => context! { username => form.username, display_name => form.display_name, role => form.role, scope => form.scope },
                     error => err.to_string(),
                 },

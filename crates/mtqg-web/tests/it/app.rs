@@ -45,7 +45,11 @@ pub(crate) struct Reply {
 
 impl TestApp {
     async fn init() -> TestApp {
-        let db = TestDb::new().await;
+        TestApp::init_with(TestDb::new().await).await
+    }
+
+    /// `init` on a database the test keeps a handle on.
+    async fn init_with(db: TestDb) -> TestApp {
         let service = Service::new(db.store.clone());
         let options = ImportOptions {
             as_of: Some(chrono::NaiveDate::from_ymd_opt(2023, 1, 1).expect("valid")),
@@ -2011,4 +2015,64 @@ async fn a_long_at_risk_list_shows_the_nearest_hundred_and_downloads_whole_as_ex
     use calamine::Reader;
     let sheet = book.worksheet_range("Xã có nguy cơ").expect("the sheet");
     assert_eq!(sheet.rows().count(), 1 + n_at_risk, "a header and every xã");
+}
+
+#[tokio::test]
+async fn thousands_of_accounts_are_listed_a_hundred_a_page_and_found_by_name_or_scope() {
+    let db = TestDb::new().await;
+    let store = db.store.clone();
+    let app = TestApp::init_with(db).await;
+    let admin = app.login("admin").await;
+    // 250 commune accounts, written directly (hashing each password is not what is tested).
+    let hash = mtqg_service::auth::hash_password("mat-khau-thu").expect("hash");
+    let scope = Service::new(store.clone())
+        .unit_at(
+            &Actor::system(),
+            "14848",
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
+        )
+        .await
+        .expect("Tam Chung")
+        .id;
+    let mut tx = store.begin().await.expect("tx");
+    for i in 0..250 {
+        tx.insert_user(&mtqg_store::NewUser {
+            username: format!("xa.tam-chung-{i:03}"),
+            display_name: format!("Cán bộ số {i:03} Tam Chung"),
+            password_hash: hash.clone(),
+            role: "commune".to_owned(),
+            scope_unit_id: Some(scope),
+        })
+        .await
+        .expect("account");
+    }
+    tx.commit().await.expect("commit");
+    let first = app.get(Some(&admin), "/admin/users").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let rows = |body: &str| body.matches("<tr><td>").count();
+    assert_eq!(rows(&first.body), 100, "one page");
+    assert!(first.body.contains("trang 1/3"), "{}", first.body);
+    assert!(first.body.contains("Trang sau"));
+    let last = app.get(Some(&admin), "/admin/users?page=3").await;
+    assert!(last.body.contains("trang 3/3") && last.body.contains("Trang trước"));
+    assert!(!last.body.contains("Trang sau"));
+    // Found without diacritics, by a part of the display name.
+    let found = app.get(Some(&admin), "/admin/users?q=bo+so+024+tam").await;
+    assert_eq!(rows(&found.body), 1, "{}", found.body);
+    assert!(found.body.contains("xa.tam-chung-024"));
+    assert!(
+        found.body.contains("1 / ") && found.body.contains("tài khoản khớp"),
+        "{}",
+        found.body
+    );
+    // By the scope's code: the commune's 250 accounts and the fixture's officer "xa", paged as well.
+    let by_scope = app.get(Some(&admin), "/admin/users?q=14848&page=3").await;
+    assert!(
+        by_scope
+            .body
+            .contains("251 / 252 tài khoản khớp · trang 3/3"),
+        "{}",
+        by_scope.body
+    );
+    assert_eq!(rows(&by_scope.body), 51);
 }
