@@ -658,6 +658,73 @@ impl Service {
 
     /// Checks an OCOP product against the scale, the geography and the actor's scope; the error names the field
     /// it is about.
+    /// Corrects a recorded OCOP product (a mistyped score, name, owner, commune, decision or date): checked as a new
+    /// one is, written only if nobody changed it since `version` (else a conflict and nothing written), with the
+    /// reason and the record before and after in the audit log. Returns the stars it now has.
+    pub async fn correct_ocop_product(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        input: OcopInput,
+        reason: &str,
+    ) -> Result<u8, ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let before = self
+            .store()
+            .ocop_product(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("sản phẩm OCOP số {id}")))?;
+        self.require_scope(actor, before.commune_id).await?;
+        if reason.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "ghi lý do sửa (ví dụ: nhập nhầm điểm so với quyết định)".to_owned(),
+            ));
+        }
+        let scale = ocop_scale()?;
+        let (record, commune_code) = self
+            .check_ocop(actor, &scale, &input)
+            .await
+            .map_err(|(_, err)| err)?;
+        let mut tx = self.store().begin().await?;
+        let written =
+            tx.update_ocop_product(id, version, &record)
+                .await
+                .map_err(|err| match err {
+                    mtqg_store::StoreError::Conflict { .. } => {
+                        ServiceError::Invalid(format!("mã sản phẩm {} đã có", record.code))
+                    }
+                    other => other.into(),
+                })?;
+        if !written {
+            return Err(ServiceError::stale(&format!(
+                "sản phẩm OCOP {}",
+                before.code
+            )));
+        }
+        let snapshot = |product: &OcopRecord, commune: Option<String>| {
+            serde_json::json!({
+                "code": product.code, "name": product.name, "owner": product.owner,
+                "commune": commune, "group": product.product_group, "stars": product.stars,
+                "scores": [product.score_a, product.score_b, product.score_c],
+                "decision": product.decision, "decided_on": product.decided_on,
+            })
+        };
+        let atlas = self.atlas().await?;
+        let mut entry = actor.audit("ocop.correct", "ocop_product", id.to_string());
+        entry.before = Some(snapshot(
+            &before,
+            atlas
+                .stored(before.commune_id)
+                .map(|unit| unit.code.clone()),
+        ));
+        entry.after = Some(snapshot(&record, Some(commune_code)));
+        entry.reason = Some(reason.trim().to_owned());
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(record.stars as u8)
+    }
+
     async fn check_ocop(
         &self,
         actor: &Actor,
@@ -724,6 +791,7 @@ impl Service {
                 stars: i64::from(stars),
                 decision: input.decision.trim().to_owned(),
                 decided_on: input.decided_on,
+                version: 0,
             },
             commune.code,
         ))

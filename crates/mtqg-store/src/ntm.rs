@@ -185,6 +185,39 @@ impl Tx {
     }
 
     /// Stores an OCOP product with its scores and star tier.
+    /// Writes a corrected OCOP product if it is still at `version`; `false` when someone changed it since.
+    pub async fn update_ocop_product(
+        &mut self,
+        id: i64,
+        version: i64,
+        product: &OcopRecord,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .execute(
+                "update ocop_products set code = $1, name = $2, owner = $3, commune_id = $4, product_group = $5, \
+                 score_a = $6, score_b = $7, score_c = $8, stars = $9, decision = $10, decided_on = $11, \
+                 version = version + 1, updated_at = current_timestamp where id = $12 and version = $13",
+                args![
+                    product.code.as_str(),
+                    product.name.as_str(),
+                    product.owner.as_str(),
+                    product.commune_id,
+                    product.product_group.as_str(),
+                    product.score_a,
+                    product.score_b,
+                    product.score_c,
+                    product.stars,
+                    product.decision.as_str(),
+                    product.decided_on,
+                    id,
+                    version
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
     pub async fn insert_ocop_product(
         &mut self,
         product: &OcopRecord,
@@ -295,7 +328,13 @@ pub struct OcopRecord {
     pub stars: i64,
     pub decision: String,
     pub decided_on: NaiveDate,
+    /// Bumped by each correction (optimistic concurrency); ignored when inserting.
+    pub version: i64,
 }
+
+const OCOP_COLUMNS: &str =
+    "id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, stars, \
+     decision, decided_on, version";
 
 /// What a roll-up needs of an assessment.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -535,8 +574,7 @@ impl Store {
             .conn()
             .fetch_all(
                 &format!(
-                    "select id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, stars, \
-                     decision, decided_on from ocop_products where decided_on <= $1{} order by decided_on, id",
+                    "select {OCOP_COLUMNS} from ocop_products where decided_on <= $1{} order by decided_on, id",
                     unit_filter("commune_id", commune_ids)
                 ),
                 args![until],
@@ -721,6 +759,17 @@ impl Store {
 }
 
 impl Store {
+    /// One OCOP product by id.
+    pub async fn ocop_product(&self, id: i64) -> Result<Option<OcopRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                &format!("select {OCOP_COLUMNS} from ocop_products where id = $1"),
+                args![id],
+            )
+            .await
+    }
+
     /// The OCOP products of some communes, newest first.
     pub async fn ocop_products_of(
         &self,
@@ -738,8 +787,7 @@ impl Store {
                     .conn()
                     .fetch_all::<OcopRecord>(
                         &format!(
-                            "select id, code, name, owner, commune_id, product_group, score_a, score_b, score_c, \
-                             stars, decision, decided_on from ocop_products where commune_id in ({list})"
+                            "select {OCOP_COLUMNS} from ocop_products where commune_id in ({list})"
                         ),
                         vec![],
                     )

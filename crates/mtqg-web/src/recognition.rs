@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -41,6 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ntm/local", get(local_form).post(submit_local))
         .route("/ntm/ocop", get(ocop_form).post(submit_ocop))
         .route("/ntm/ocop/import", post(import_ocop))
+        .route(
+            "/ntm/ocop/{id}",
+            get(ocop_edit_form).post(submit_ocop_correction),
+        )
         .route("/api/v1/ntm/xa/{code}", get(api_scorecard))
         .route("/api/v1/ntm/recognitions", post(api_recognition))
         .route("/api/v1/ntm/recognitions/{id}/revoke", post(api_revocation))
@@ -317,7 +322,24 @@ async fn render_form(
     done: Option<String>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    render_form_with(state, authed, template, form, done, error, &[]).await
+    let page = FormPage {
+        form,
+        done,
+        error,
+        ..FormPage::default()
+    };
+    render_form_with(state, authed, template, page).await
+}
+
+/// What a form page shows besides the registry: the values in the form, a message, the problems of an uploaded list,
+/// the product being corrected.
+#[derive(Default)]
+struct FormPage<'a> {
+    form: HashMap<String, String>,
+    done: Option<String>,
+    error: Option<String>,
+    problems: &'a [mtqg_core::import::RowProblem],
+    editing: Option<&'a mtqg_store::OcopRecord>,
 }
 
 /// The form page with the problems of an uploaded list, each with its row and column.
@@ -325,11 +347,15 @@ async fn render_form_with(
     state: &AppState,
     authed: &Authed,
     template: &str,
-    form: HashMap<String, String>,
-    done: Option<String>,
-    error: Option<String>,
-    problems: &[mtqg_core::import::RowProblem],
+    page: FormPage<'_>,
 ) -> Result<Response, AppError> {
+    let FormPage {
+        form,
+        done,
+        error,
+        problems,
+        editing,
+    } = page;
     let scale = mtqg_core::ntm::ocop::OcopScale::from_toml(OCOP_SCALE)
         .map_err(|problems| AppError::internal(anyhow::anyhow!(problems.join("; ")), false))?;
     let registry = state
@@ -358,6 +384,7 @@ async fn render_form_with(
         context! {
             user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
             form, done, error,
+            editing => editing.map(|product| context! { id => product.id, code => product.code.clone() }),
             problems => problems.iter().map(|p| context! {
                 row => p.row, column => p.column.clone(), message => p.message.clone(),
             }).collect::<Vec<_>>(),
@@ -367,7 +394,7 @@ async fn render_form_with(
             legal_basis => scale.legal_basis.clone(), verify => scale.verify,
             n_products => registry.ocop.len(), n_local => registry.local.len(),
             products => registry.ocop.iter().take(500).map(|(p, commune)| context! {
-                code => p.code.clone(), name => p.name.clone(), owner => p.owner.clone(), commune => commune.clone(),
+                id => p.id, code => p.code.clone(), name => p.name.clone(), owner => p.owner.clone(), commune => commune.clone(),
                 group => group_name(&p.product_group), score => p.score_a + p.score_b + p.score_c, stars => p.stars,
                 decision => p.decision.clone(), decided_on => vi::format_date(p.decided_on),
             }).collect::<Vec<_>>(),
@@ -473,6 +500,144 @@ async fn submit_ocop(
     }
 }
 
+/// The form to correct a recorded product, filled with what is stored.
+async fn ocop_edit_form(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    actor
+        .require(Permission::RecordAssessment)
+        .map_err(page_error)?;
+    let product = stored_ocop_product(&state, actor, id).await?;
+    let commune = state
+        .service
+        .atlas()
+        .await
+        .map_err(page_error)?
+        .stored(product.commune_id)
+        .map(|unit| unit.code.clone())
+        .unwrap_or_default();
+    let form: HashMap<String, String> = [
+        ("code", product.code.clone()),
+        ("name", product.name.clone()),
+        ("owner", product.owner.clone()),
+        ("commune", commune),
+        ("product_group", product.product_group.clone()),
+        ("score_a", product.score_a.to_string()),
+        ("score_b", product.score_b.to_string()),
+        ("score_c", product.score_c.to_string()),
+        ("decision", product.decision.clone()),
+        ("decided_on", vi::format_date(product.decided_on)),
+        ("version", product.version.to_string()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_owned(), value))
+    .collect();
+    render_ocop_edit(&state, &authed, &product, form, None, StatusCode::OK).await
+}
+
+/// A product in the actor's scope, or the refusal.
+async fn stored_ocop_product(
+    state: &AppState,
+    actor: &mtqg_service::Actor,
+    id: i64,
+) -> Result<mtqg_store::OcopRecord, AppError> {
+    let product = state
+        .service
+        .store()
+        .ocop_product(id)
+        .await
+        .map_err(|err| page_error(err.into()))?
+        .ok_or_else(|| page_error(ServiceError::NotFound(format!("sản phẩm OCOP số {id}"))))?;
+    state
+        .service
+        .require_scope(actor, product.commune_id)
+        .await
+        .map_err(page_error)?;
+    Ok(product)
+}
+
+async fn render_ocop_edit(
+    state: &AppState,
+    authed: &Authed,
+    product: &mtqg_store::OcopRecord,
+    form: HashMap<String, String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let page = FormPage {
+        form,
+        error,
+        editing: Some(product),
+        ..FormPage::default()
+    };
+    let mut page = render_form_with(state, authed, "ntm_ocop.html", page).await?;
+    *page.status_mut() = status;
+    Ok(page)
+}
+
+/// A correction of a recorded product, with its reason; a mistake or a stale version shows the form again as typed.
+async fn submit_ocop_correction(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let actor = &authed.session.actor;
+    // Refused before anything else when outside the scope or unknown.
+    stored_ocop_product(&state, actor, id).await?;
+    let res = async {
+        let input = ocop_input(&form)?;
+        let version = field(&form, "version")
+            .parse()
+            .map_err(|_| ServiceError::Invalid("thiếu phiên bản của sản phẩm".to_owned()))?;
+        state
+            .service
+            .correct_ocop_product(actor, id, version, input, &field(&form, "reason"))
+            .await
+    }
+    .await;
+    match res {
+        Ok(stars) => {
+            render_form(
+                &state,
+                &authed,
+                "ntm_ocop.html",
+                HashMap::new(),
+                Some(format!(
+                    "Đã sửa sản phẩm OCOP {} ({stars} sao); lý do được ghi vào nhật ký thay đổi.",
+                    field(&form, "code")
+                )),
+                None,
+            )
+            .await
+        }
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
+            let status = match err {
+                ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            // The form as typed, on the version now stored, so that resending applies it knowingly.
+            let current = stored_ocop_product(&state, actor, id).await?;
+            let mut typed = form;
+            typed.insert("version".to_owned(), current.version.to_string());
+            render_ocop_edit(
+                &state,
+                &authed,
+                &current,
+                typed,
+                Some(err.to_string()),
+                status,
+            )
+            .await
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
 /// An uploaded OCOP list: checked whole (dry run unless "Ghi vào hệ thống" is ticked), every problem listed.
 async fn import_ocop(
     State(state): State<AppState>,
@@ -521,16 +686,13 @@ async fn import_ocop(
             None,
         )
     };
-    render_form_with(
-        &state,
-        &authed,
-        "ntm_ocop.html",
-        HashMap::new(),
+    let page = FormPage {
         done,
         error,
-        &report.problems,
-    )
-    .await
+        problems: &report.problems,
+        ..FormPage::default()
+    };
+    render_form_with(&state, &authed, "ntm_ocop.html", page).await
 }
 
 async fn api_scorecard(

@@ -794,3 +794,91 @@ async fn an_ocop_list_is_checked_whole_then_imported_and_counted_and_a_second_im
         outside.problems
     );
 }
+
+#[tokio::test]
+async fn a_recorded_ocop_product_is_corrected_with_a_reason_once_and_a_stale_correction_is_refused()
+{
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let product = |a: i64, b: i64, c: i64| OcopInput {
+        code: "OCOP-38-010".to_owned(),
+        name: "Mật ong rừng Mường Lát".to_owned(),
+        owner: "HTX Tam Chung".to_owned(),
+        commune_code: "14848".to_owned(),
+        product_group: "thuc_pham".to_owned(),
+        score_a: a,
+        score_b: b,
+        score_c: c,
+        decision: "QĐ 77/QĐ-UBND".to_owned(),
+        decided_on: date("2024-06-01"),
+    };
+    let (id, stars) = service
+        .record_ocop_product(&admin, product(30, 20, 25))
+        .await
+        .expect("recorded");
+    assert_eq!(stars, 4);
+    // The decision said 35 for part A: the officer corrects it and the stars follow.
+    let refused = service
+        .correct_ocop_product(&admin, id, 1, product(35, 20, 25), " ")
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("lý do"), "{refused}");
+    let stars = service
+        .correct_ocop_product(
+            &admin,
+            id,
+            1,
+            product(35, 20, 25),
+            "nhập nhầm điểm phần A so với quyết định",
+        )
+        .await
+        .expect("corrected");
+    let stored = service.store().ocop_product(id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.score_a, stored.stars, stored.version),
+        (35, i64::from(stars), 2)
+    );
+    // A second officer who read version 1 is refused, and nothing changes.
+    let stale = service
+        .correct_ocop_product(&admin, id, 1, product(30, 20, 20), "khác")
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, ServiceError::Conflict { .. }), "{stale}");
+    assert_eq!(
+        service
+            .store()
+            .ocop_product(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .score_a,
+        35
+    );
+    // The audit log holds the record before and after, with the reason.
+    let entries = service.audit_log(&admin, None, 20).await.unwrap();
+    let entry = entries
+        .iter()
+        .find(|entry| entry.action == "ocop.correct")
+        .expect("audited");
+    let scores =
+        |data: &Option<serde_json::Value>| data.as_ref().map(|data| data["scores"].clone());
+    assert_eq!(
+        scores(&entry.before_data),
+        Some(serde_json::json!([30, 20, 25]))
+    );
+    assert_eq!(
+        scores(&entry.after_data),
+        Some(serde_json::json!([35, 20, 25]))
+    );
+    assert_eq!(
+        entry.reason.as_deref(),
+        Some("nhập nhầm điểm phần A so với quyết định")
+    );
+    // An officer of another province cannot correct it.
+    let outsider = crate::support::account(&service, "bcd.40", Role::Steering, Some("40")).await;
+    let foreign = service
+        .correct_ocop_product(&outsider, id, 2, product(35, 20, 25), "thử")
+        .await
+        .unwrap_err();
+    assert!(matches!(foreign, ServiceError::Forbidden), "{foreign}");
+}

@@ -2076,3 +2076,87 @@ async fn thousands_of_accounts_are_listed_a_hundred_a_page_and_found_by_name_or_
     );
     assert_eq!(rows(&by_scope.body), 51);
 }
+
+#[tokio::test]
+async fn an_ocop_product_is_corrected_in_its_form_and_a_stale_correction_keeps_what_was_typed() {
+    let app = TestApp::init().await;
+    let first = app.login("admin").await;
+    let second = app.login("admin").await;
+    let fields = |client: &Client, version: &str, score_a: &str, reason: &str| {
+        form_encode(&[
+            ("csrf_token", client.csrf.as_str()),
+            ("version", version),
+            ("code", "OCOP-38-020"),
+            ("name", "Măng khô Mường Lát"),
+            ("owner", "HTX Tam Chung"),
+            ("commune", "14848"),
+            ("product_group", "thuc_pham"),
+            ("score_a", score_a),
+            ("score_b", "20"),
+            ("score_c", "25"),
+            ("decision", "QĐ 5/QĐ-UBND"),
+            ("decided_on", "01/06/2024"),
+            ("reason", reason),
+        ])
+    };
+    let recorded = app
+        .post_form(Some(&first), "/ntm/ocop", &fields(&first, "", "30", ""))
+        .await;
+    assert!(
+        recorded.body.contains("Đã ghi nhận sản phẩm OCOP 4 sao"),
+        "{}",
+        recorded.body
+    );
+    let id = recorded
+        .body
+        .split("href=\"/ntm/ocop/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the product's edit link")
+        .to_owned();
+    let uri = format!("/ntm/ocop/{id}");
+    let edit = app.get(Some(&second), &uri).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("Sửa sản phẩm OCOP OCOP-38-020"));
+    assert_eq!(value_after(&edit.body, "Sửa sản phẩm", "score_a"), "30");
+    assert_eq!(value_after(&edit.body, "Sửa sản phẩm", "version"), "1");
+    let done = app
+        .post_form(
+            Some(&first),
+            &uri,
+            &fields(&first, "1", "35", "nhập nhầm điểm phần A"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        done.body
+            .contains("Đã sửa sản phẩm OCOP OCOP-38-020 (4 sao)"),
+        "{}",
+        done.body
+    );
+    assert!(
+        done.body.contains("<td class=\"num\">80</td>"),
+        "the list shows the corrected total: {}",
+        done.body
+    );
+    // The second officer read version 1: refused, the form comes back as typed on the current version.
+    let stale = app
+        .post_form(
+            Some(&second),
+            &uri,
+            &fields(&second, "1", "31", "sai điểm B"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert_eq!(value_after(&stale.body, "Sửa sản phẩm", "score_a"), "31");
+    assert_eq!(
+        value_after(&stale.body, "Sửa sản phẩm", "reason"),
+        "sai điểm B"
+    );
+    assert_eq!(value_after(&stale.body, "Sửa sản phẩm", "version"), "2");
+    assert!(
+        stale.body.contains("vừa được người khác sửa"),
+        "{}",
+        stale.body
+    );
+}

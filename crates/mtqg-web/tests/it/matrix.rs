@@ -357,6 +357,8 @@ struct Ids {
     project_obstacle: i64,
     assessment: i64,
     evidence: i64,
+    /// Tam Chung's OCOP product (corrected in the form).
+    ocop: i64,
     /// Tam Chung's standard recognition (revoked in the form) and advanced one (revoked through the API).
     recognitions: [i64; 2],
     household: i64,
@@ -388,6 +390,7 @@ fn routes(ids: &Ids) -> Vec<Route> {
         project_obstacle,
         assessment,
         evidence,
+        ocop,
         recognitions: [recognition, api_recognition],
         household,
         open_list,
@@ -818,6 +821,29 @@ fn routes(ids: &Ids) -> Vec<Route> {
                 ("score_c", "25"),
                 ("decision", "QĐ 5/QĐ-UBND"),
                 ("decided_on", "01/06/2024"),
+            ]),
+        )
+        .needs(P::RecordAssessment)
+        .within(CommuneA),
+        get("/ntm/ocop/{id}", format!("/ntm/ocop/{ocop}"))
+            .needs(P::RecordAssessment)
+            .within(CommuneA),
+        post(
+            "/ntm/ocop/{id}",
+            format!("/ntm/ocop/{ocop}"),
+            form(&[
+                ("version", "1"),
+                ("code", "OCOP-A-1"),
+                ("name", OCOP_NAME),
+                ("owner", "HTX Tam Chung"),
+                ("commune", "14848"),
+                ("product_group", "do_uong"),
+                ("score_a", "35"),
+                ("score_b", "20"),
+                ("score_c", "25"),
+                ("decision", "QĐ 5/QĐ-UBND"),
+                ("decided_on", "01/06/2024"),
+                ("reason", "nhập nhầm điểm phần A"),
             ]),
         )
         .needs(P::RecordAssessment)
@@ -1431,7 +1457,7 @@ impl Fixture {
                 .await
                 .expect("recognition is recorded");
         }
-        service
+        let (ocop, _) = service
             .record_ocop_product(
                 &system,
                 OcopInput {
@@ -1604,6 +1630,7 @@ impl Fixture {
                 project_obstacle,
                 assessment,
                 evidence,
+                ocop,
                 recognitions,
                 household,
                 open_list,
@@ -1979,6 +2006,7 @@ async fn every_route_of_the_router_is_in_the_matrix() {
         project_obstacle: 1,
         assessment: 1,
         evidence: 1,
+        ocop: 1,
         recognitions: [1, 2],
         household: 1,
         open_list: 1,
