@@ -553,6 +553,80 @@ impl Service {
         input: LocalRecognitionInput,
     ) -> Result<i64, ServiceError> {
         actor.require(Permission::RecordAssessment)?;
+        let (record, commune_code) = self.check_local(actor, &input).await?;
+        let mut tx = self.store().begin().await?;
+        let id = tx.insert_local_recognition(&record, actor.user_id).await?;
+        let mut entry = actor.audit(
+            "ntm.local_recognition",
+            "ntm_local_recognition",
+            commune_code,
+        );
+        entry.after = Some(serde_json::json!({
+            "id": id, "kind": record.kind, "village_id": record.village_id, "decision": record.decision,
+            "decided_on": record.decided_on,
+        }));
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Corrects a recorded village-level recognition: checked as a new one is, written only if nobody changed it
+    /// since `version` (else a conflict and nothing written), with the reason and the record before and after in
+    /// the audit log.
+    pub async fn correct_local_recognition(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        input: LocalRecognitionInput,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        actor.require(Permission::RecordAssessment)?;
+        let before = self
+            .store()
+            .local_recognition(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("quyết định công nhận số {id}")))?;
+        self.require_scope(actor, before.commune_id).await?;
+        if reason.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "ghi lý do sửa (ví dụ: nhập nhầm số quyết định)".to_owned(),
+            ));
+        }
+        let (record, _) = self.check_local(actor, &input).await?;
+        let mut tx = self.store().begin().await?;
+        if !tx.update_local_recognition(id, version, &record).await? {
+            return Err(ServiceError::stale(&format!(
+                "quyết định công nhận \"{}\"",
+                before.name
+            )));
+        }
+        let snapshot = |recognition: &LocalRecognitionRecord| {
+            serde_json::json!({
+                "kind": recognition.kind, "commune_id": recognition.commune_id,
+                "village_id": recognition.village_id, "name": recognition.name,
+                "decision": recognition.decision, "decided_on": recognition.decided_on,
+            })
+        };
+        let mut entry = actor.audit(
+            "ntm.local_recognition.correct",
+            "ntm_local_recognition",
+            id.to_string(),
+        );
+        entry.before = Some(snapshot(&before));
+        entry.after = Some(snapshot(&record));
+        entry.reason = Some(reason.trim().to_owned());
+        tx.append_audit(entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A village-level recognition as it would be stored, with its xã's code, or what is wrong with it.
+    async fn check_local(
+        &self,
+        actor: &Actor,
+        input: &LocalRecognitionInput,
+    ) -> Result<(LocalRecognitionRecord, String), ServiceError> {
         if !LOCAL_KINDS.iter().any(|(key, _)| *key == input.kind) {
             return Err(ServiceError::Invalid(format!(
                 "loại công nhận \"{}\" không hợp lệ (thon_ntm, khu_dan_cu_kieu_mau, vuon_mau)",
@@ -606,21 +680,9 @@ impl Service {
             name,
             decision: input.decision.trim().to_owned(),
             decided_on: input.decided_on,
+            version: 0,
         };
-        let mut tx = self.store().begin().await?;
-        let id = tx.insert_local_recognition(&record, actor.user_id).await?;
-        let mut entry = actor.audit(
-            "ntm.local_recognition",
-            "ntm_local_recognition",
-            commune.code.clone(),
-        );
-        entry.after = Some(serde_json::json!({
-            "id": id, "kind": record.kind, "village_id": record.village_id, "decision": record.decision,
-            "decided_on": record.decided_on,
-        }));
-        tx.append_audit(entry).await?;
-        tx.commit().await?;
-        Ok(id)
+        Ok((record, commune.code))
     }
 
     /// Records an OCOP product: the score parts are checked against the scale and the star tier computed from

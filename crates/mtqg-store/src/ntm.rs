@@ -184,7 +184,34 @@ impl Tx {
         Ok(id)
     }
 
-    /// Stores an OCOP product with its scores and star tier.
+    /// Writes a corrected village-level recognition if it is still at `version`; `false` when someone changed it since.
+    pub async fn update_local_recognition(
+        &mut self,
+        id: i64,
+        version: i64,
+        recognition: &LocalRecognitionRecord,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .execute(
+                "update ntm_local_recognitions set kind = $1, commune_id = $2, village_id = $3, name = $4, \
+                 decision = $5, decided_on = $6, version = version + 1, updated_at = current_timestamp \
+                 where id = $7 and version = $8",
+                args![
+                    recognition.kind.as_str(),
+                    recognition.commune_id,
+                    recognition.village_id,
+                    recognition.name.as_str(),
+                    recognition.decision.as_str(),
+                    recognition.decided_on,
+                    id,
+                    version
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
     /// Writes a corrected OCOP product if it is still at `version`; `false` when someone changed it since.
     pub async fn update_ocop_product(
         &mut self,
@@ -218,6 +245,7 @@ impl Tx {
         Ok(changed == 1)
     }
 
+    /// Stores an OCOP product with its scores and star tier.
     pub async fn insert_ocop_product(
         &mut self,
         product: &OcopRecord,
@@ -311,7 +339,11 @@ pub struct LocalRecognitionRecord {
     pub name: String,
     pub decision: String,
     pub decided_on: NaiveDate,
+    /// Bumped by each correction (optimistic concurrency); ignored when inserting.
+    pub version: i64,
 }
+
+const LOCAL_COLUMNS: &str = "id, kind, commune_id, village_id, name, decision, decided_on, version";
 
 /// An OCOP product.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -559,6 +591,7 @@ impl Store {
                     name: String::new(),
                     decision: String::new(),
                     decided_on: parse_day(row[4])?,
+                    version: 0,
                 })
             })
             .collect()
@@ -770,6 +803,20 @@ impl Store {
             .await
     }
 
+    /// One village-level recognition by id.
+    pub async fn local_recognition(
+        &self,
+        id: i64,
+    ) -> Result<Option<LocalRecognitionRecord>, StoreError> {
+        self.pool
+            .conn()
+            .fetch_optional(
+                &format!("select {LOCAL_COLUMNS} from ntm_local_recognitions where id = $1"),
+                args![id],
+            )
+            .await
+    }
+
     /// The OCOP products of some communes, newest first.
     pub async fn ocop_products_of(
         &self,
@@ -815,8 +862,7 @@ impl Store {
                     .conn()
                     .fetch_all::<LocalRecognitionRecord>(
                         &format!(
-                            "select id, kind, commune_id, village_id, name, decision, decided_on \
-                             from ntm_local_recognitions where commune_id in ({list})"
+                            "select {LOCAL_COLUMNS} from ntm_local_recognitions where commune_id in ({list})"
                         ),
                         vec![],
                     )

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -328,19 +328,10 @@ struct Draft {
     checked: bool,
 }
 
-/// The status a page shown again after a refused form answers with.
-fn refused_status(err: &ServiceError) -> StatusCode {
-    match err {
-        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
-}
-
 /// The page shown again with a refused form's text; other errors as error pages.
 fn shown_again(page: Result<Response, AppError>, err: &ServiceError) -> Result<Response, AppError> {
     let mut page = page?;
-    *page.status_mut() = refused_status(err);
+    *page.status_mut() = crate::error::refused_status(err);
     Ok(page)
 }
 

@@ -201,6 +201,16 @@ pub(crate) async fn with_user_menu(
     Response::from_parts(parts, axum::body::Body::from(html))
 }
 
+/// The status a page shown again after a refused form answers with: 409 for a conflict, 404 for a record gone,
+/// 422 for a mistake in what was typed.
+pub(crate) fn refused_status(err: &ServiceError) -> StatusCode {
+    match err {
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 /// Any path no route matches: a 404 page (JSON under /api/). Logged like a routed request (the route layer does not
 /// see it), without the path, which may hold anything.
 pub(crate) async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> AppError {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -45,6 +44,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/ntm/ocop/{id}",
             get(ocop_edit_form).post(submit_ocop_correction),
+        )
+        .route(
+            "/ntm/local/{id}",
+            get(local_edit_form).post(submit_local_correction),
         )
         .route("/api/v1/ntm/xa/{code}", get(api_scorecard))
         .route("/api/v1/ntm/recognitions", post(api_recognition))
@@ -339,7 +342,8 @@ struct FormPage<'a> {
     done: Option<String>,
     error: Option<String>,
     problems: &'a [mtqg_core::import::RowProblem],
-    editing: Option<&'a mtqg_store::OcopRecord>,
+    /// The id and name of the record being corrected.
+    editing: Option<(i64, String)>,
 }
 
 /// The form page with the problems of an uploaded list, each with its row and column.
@@ -384,7 +388,7 @@ async fn render_form_with(
         context! {
             user => UserView::new(&authed.session.actor), csrf_token => authed.session.csrf_token.clone(), nav => "ntm",
             form, done, error,
-            editing => editing.map(|product| context! { id => product.id, code => product.code.clone() }),
+            editing => editing.map(|(id, label)| context! { id, label }),
             problems => problems.iter().map(|p| context! {
                 row => p.row, column => p.column.clone(), message => p.message.clone(),
             }).collect::<Vec<_>>(),
@@ -399,7 +403,7 @@ async fn render_form_with(
                 decision => p.decision.clone(), decided_on => vi::format_date(p.decided_on),
             }).collect::<Vec<_>>(),
             locals => registry.local.iter().take(500).map(|(r, commune)| context! {
-                kind => kind_label(&r.kind), name => r.name.clone(), commune => commune.clone(),
+                id => r.id, kind => kind_label(&r.kind), name => r.name.clone(), commune => commune.clone(),
                 decision => r.decision.clone(), decided_on => vi::format_date(r.decided_on),
             }).collect::<Vec<_>>(),
         },
@@ -452,6 +456,165 @@ async fn submit_local(
         }
         Err(ServiceError::Invalid(message)) => {
             render_form(&state, &authed, "ntm_local.html", form, None, Some(message)).await
+        }
+        Err(err) => Err(page_error(err)),
+    }
+}
+
+/// The form to correct a recorded village-level recognition, filled with what is stored.
+async fn local_edit_form(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let actor = &authed.session.actor;
+    actor
+        .require(Permission::RecordAssessment)
+        .map_err(page_error)?;
+    let recognition = stored_local_recognition(&state, actor, id).await?;
+    let atlas = state.service.atlas().await.map_err(page_error)?;
+    let code = |id: i64| {
+        atlas
+            .stored(id)
+            .map(|unit| unit.code.clone())
+            .unwrap_or_default()
+    };
+    let form = [
+        ("kind", recognition.kind.clone()),
+        ("commune", code(recognition.commune_id)),
+        (
+            "village",
+            recognition.village_id.map(code).unwrap_or_default(),
+        ),
+        ("name", recognition.name.clone()),
+        ("decision", recognition.decision.clone()),
+        ("decided_on", vi::format_date(recognition.decided_on)),
+        ("version", recognition.version.to_string()),
+    ];
+    let editing = (recognition.id, recognition.name);
+    render_edit(
+        &state,
+        &authed,
+        "ntm_local.html",
+        editing,
+        owned(&form),
+        None,
+    )
+    .await
+}
+
+/// A village-level recognition in the actor's scope, or the refusal.
+async fn stored_local_recognition(
+    state: &AppState,
+    actor: &mtqg_service::Actor,
+    id: i64,
+) -> Result<mtqg_store::LocalRecognitionRecord, AppError> {
+    let recognition = state
+        .service
+        .store()
+        .local_recognition(id)
+        .await
+        .map_err(|err| page_error(err.into()))?
+        .ok_or_else(|| {
+            page_error(ServiceError::NotFound(format!(
+                "quyết định công nhận số {id}"
+            )))
+        })?;
+    state
+        .service
+        .require_scope(actor, recognition.commune_id)
+        .await
+        .map_err(page_error)?;
+    Ok(recognition)
+}
+
+/// A correction of a village-level recognition, with its reason.
+async fn submit_local_correction(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
+    let actor = &authed.session.actor;
+    // Refused before anything else when outside the scope or unknown.
+    stored_local_recognition(&state, actor, id).await?;
+    let res = async {
+        let input = local_input(&form)?;
+        state
+            .service
+            .correct_local_recognition(
+                actor,
+                id,
+                form_version(&form)?,
+                input,
+                &field(&form, "reason"),
+            )
+            .await
+    }
+    .await
+    .map(|()| "Đã sửa quyết định công nhận; lý do được ghi vào nhật ký thay đổi.".to_owned());
+    let current = async || {
+        let stored = stored_local_recognition(&state, actor, id).await?;
+        Ok(((stored.id, stored.name), stored.version))
+    };
+    after_correction(&state, &authed, "ntm_local.html", res, form, current).await
+}
+
+/// A record's fields as the form's values.
+fn owned(pairs: &[(&str, String)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), value.clone()))
+        .collect()
+}
+
+/// The version a correction form was read at.
+fn form_version(form: &HashMap<String, String>) -> Result<i64, ServiceError> {
+    crate::capital::version_text(&field(form, "version"))?
+        .ok_or_else(|| ServiceError::Invalid("thiếu phiên bản của bản ghi đang sửa".to_owned()))
+}
+
+/// A correction form (`editing`: the record's id and name) with its values, and what refused it if anything.
+async fn render_edit(
+    state: &AppState,
+    authed: &Authed,
+    template: &str,
+    editing: (i64, String),
+    form: HashMap<String, String>,
+    refused: Option<&ServiceError>,
+) -> Result<Response, AppError> {
+    let page = FormPage {
+        form,
+        error: refused.map(ToString::to_string),
+        editing: Some(editing),
+        ..FormPage::default()
+    };
+    let mut page = render_form_with(state, authed, template, page).await?;
+    if let Some(err) = refused {
+        *page.status_mut() = crate::error::refused_status(err);
+    }
+    Ok(page)
+}
+
+/// After a correction: the list page with what was done, or the form again as typed — on the version now stored
+/// (`current`), so that resending applies it knowingly — with the refusal (a mistake, a stale version); other errors
+/// as error pages.
+async fn after_correction(
+    state: &AppState,
+    authed: &Authed,
+    template: &str,
+    res: Result<String, ServiceError>,
+    form: HashMap<String, String>,
+    current: impl AsyncFnOnce() -> Result<((i64, String), i64), AppError>,
+) -> Result<Response, AppError> {
+    match res {
+        Ok(done) => render_form(state, authed, template, HashMap::new(), Some(done), None).await,
+        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
+            let (editing, version) = current().await?;
+            let mut typed = form;
+            typed.insert("version".to_owned(), version.to_string());
+            render_edit(state, authed, template, editing, typed, Some(&err)).await
         }
         Err(err) => Err(page_error(err)),
     }
@@ -519,7 +682,7 @@ async fn ocop_edit_form(
         .stored(product.commune_id)
         .map(|unit| unit.code.clone())
         .unwrap_or_default();
-    let form: HashMap<String, String> = [
+    let form = [
         ("code", product.code.clone()),
         ("name", product.name.clone()),
         ("owner", product.owner.clone()),
@@ -531,11 +694,17 @@ async fn ocop_edit_form(
         ("decision", product.decision.clone()),
         ("decided_on", vi::format_date(product.decided_on)),
         ("version", product.version.to_string()),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_owned(), value))
-    .collect();
-    render_ocop_edit(&state, &authed, &product, form, None, StatusCode::OK).await
+    ];
+    let editing = (product.id, product.code);
+    render_edit(
+        &state,
+        &authed,
+        "ntm_ocop.html",
+        editing,
+        owned(&form),
+        None,
+    )
+    .await
 }
 
 /// A product in the actor's scope, or the refusal.
@@ -559,26 +728,7 @@ async fn stored_ocop_product(
     Ok(product)
 }
 
-async fn render_ocop_edit(
-    state: &AppState,
-    authed: &Authed,
-    product: &mtqg_store::OcopRecord,
-    form: HashMap<String, String>,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let page = FormPage {
-        form,
-        error,
-        editing: Some(product),
-        ..FormPage::default()
-    };
-    let mut page = render_form_with(state, authed, "ntm_ocop.html", page).await?;
-    *page.status_mut() = status;
-    Ok(page)
-}
-
-/// A correction of a recorded product, with its reason; a mistake or a stale version shows the form again as typed.
+/// A correction of a recorded product, with its reason.
 async fn submit_ocop_correction(
     State(state): State<AppState>,
     authed: Authed,
@@ -591,51 +741,29 @@ async fn submit_ocop_correction(
     stored_ocop_product(&state, actor, id).await?;
     let res = async {
         let input = ocop_input(&form)?;
-        let version = field(&form, "version")
-            .parse()
-            .map_err(|_| ServiceError::Invalid("thiếu phiên bản của sản phẩm".to_owned()))?;
         state
             .service
-            .correct_ocop_product(actor, id, version, input, &field(&form, "reason"))
-            .await
-    }
-    .await;
-    match res {
-        Ok(stars) => {
-            render_form(
-                &state,
-                &authed,
-                "ntm_ocop.html",
-                HashMap::new(),
-                Some(format!(
-                    "Đã sửa sản phẩm OCOP {} ({stars} sao); lý do được ghi vào nhật ký thay đổi.",
-                    field(&form, "code")
-                )),
-                None,
+            .correct_ocop_product(
+                actor,
+                id,
+                form_version(&form)?,
+                input,
+                &field(&form, "reason"),
             )
             .await
-        }
-        Err(err @ (ServiceError::Invalid(_) | ServiceError::Conflict { .. })) => {
-            let status = match err {
-                ServiceError::Conflict { .. } => StatusCode::CONFLICT,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            // The form as typed, on the version now stored, so that resending applies it knowingly.
-            let current = stored_ocop_product(&state, actor, id).await?;
-            let mut typed = form;
-            typed.insert("version".to_owned(), current.version.to_string());
-            render_ocop_edit(
-                &state,
-                &authed,
-                &current,
-                typed,
-                Some(err.to_string()),
-                status,
-            )
-            .await
-        }
-        Err(err) => Err(page_error(err)),
     }
+    .await
+    .map(|stars| {
+        format!(
+            "Đã sửa sản phẩm OCOP {} ({stars} sao); lý do được ghi vào nhật ký thay đổi.",
+            field(&form, "code")
+        )
+    });
+    let current = async || {
+        let stored = stored_ocop_product(&state, actor, id).await?;
+        Ok(((stored.id, stored.code), stored.version))
+    };
+    after_correction(&state, &authed, "ntm_ocop.html", res, form, current).await
 }
 
 /// An uploaded OCOP list: checked whole (dry run unless "Ghi vào hệ thống" is ticked), every problem listed.

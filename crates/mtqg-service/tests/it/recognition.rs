@@ -882,3 +882,84 @@ async fn a_recorded_ocop_product_is_corrected_with_a_reason_once_and_a_stale_cor
         .unwrap_err();
     assert!(matches!(foreign, ServiceError::Forbidden), "{foreign}");
 }
+
+#[tokio::test]
+async fn a_village_recognition_is_corrected_with_a_reason_and_a_stale_correction_is_refused() {
+    let (_db, service) = crate::support::service_with_shipped_geography().await;
+    let admin = Actor::system();
+    let garden = |decision: &str| LocalRecognitionInput {
+        kind: "vuon_mau".to_owned(),
+        commune_code: "14848".to_owned(),
+        village_code: None,
+        name: "Vườn hộ ông Lò Văn A".to_owned(),
+        decision: decision.to_owned(),
+        decided_on: date("2024-03-01"),
+    };
+    let id = service
+        .record_local_recognition(&admin, garden("QĐ 45/QĐ-UBND"))
+        .await
+        .expect("recorded");
+    let missing_reason = service
+        .correct_local_recognition(&admin, id, 1, garden("QĐ 54/QĐ-UBND"), "")
+        .await
+        .unwrap_err();
+    assert!(
+        missing_reason.to_string().contains("lý do"),
+        "{missing_reason}"
+    );
+    let invalid = service
+        .correct_local_recognition(
+            &admin,
+            id,
+            1,
+            LocalRecognitionInput {
+                name: String::new(),
+                ..garden("QĐ 54/QĐ-UBND")
+            },
+            "sửa tên",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        invalid.to_string().contains("tên hộ"),
+        "checked as a new one: {invalid}"
+    );
+    service
+        .correct_local_recognition(
+            &admin,
+            id,
+            1,
+            garden("QĐ 54/QĐ-UBND"),
+            "nhập nhầm số quyết định",
+        )
+        .await
+        .expect("corrected");
+    let stored = service
+        .store()
+        .local_recognition(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.decision.as_str(), stored.version),
+        ("QĐ 54/QĐ-UBND", 2)
+    );
+    let stale = service
+        .correct_local_recognition(&admin, id, 1, garden("QĐ 99/QĐ-UBND"), "khác")
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, ServiceError::Conflict { .. }), "{stale}");
+    let entries = service.audit_log(&admin, None, 20).await.unwrap();
+    let entry = entries
+        .iter()
+        .find(|entry| entry.action == "ntm.local_recognition.correct")
+        .expect("audited");
+    assert_eq!(
+        entry
+            .before_data
+            .as_ref()
+            .map(|data| data["decision"].clone()),
+        Some(serde_json::json!("QĐ 45/QĐ-UBND"))
+    );
+    assert_eq!(entry.reason.as_deref(), Some("nhập nhầm số quyết định"));
+}

@@ -2160,3 +2160,80 @@ async fn an_ocop_product_is_corrected_in_its_form_and_a_stale_correction_keeps_w
         stale.body
     );
 }
+
+#[tokio::test]
+async fn a_model_garden_is_corrected_in_its_form_and_the_page_title_is_only_its_name() {
+    let app = TestApp::init().await;
+    let admin = app.login("admin").await;
+    let fields = |version: &str, decision: &str, reason: &str| {
+        form_encode(&[
+            ("csrf_token", admin.csrf.as_str()),
+            ("version", version),
+            ("kind", "vuon_mau"),
+            ("commune", "14848"),
+            ("village", ""),
+            ("name", "Vườn hộ ông Lò Văn Pánh"),
+            ("decision", decision),
+            ("decided_on", "01/06/2024"),
+            ("reason", reason),
+        ])
+    };
+    let recorded = app
+        .post_form(Some(&admin), "/ntm/local", &fields("", "QĐ 6/QĐ-UBND", ""))
+        .await;
+    assert!(
+        recorded.body.contains("Đã ghi nhận quyết định công nhận"),
+        "{}",
+        recorded.body
+    );
+    assert!(
+        recorded
+            .body
+            .contains("<title>Thôn, khu dân cư, vườn mẫu · mtqg</title>"),
+        "the title holds the page's name only"
+    );
+    let id = recorded
+        .body
+        .split("href=\"/ntm/local/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the edit link")
+        .to_owned();
+    let uri = format!("/ntm/local/{id}");
+    let edit = app.get(Some(&admin), &uri).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit
+        .body
+        .contains("Sửa quyết định công nhận: Vườn hộ ông Lò Văn Pánh"));
+    assert_eq!(
+        value_after(&edit.body, "Sửa quyết định", "decision"),
+        "QĐ 6&#x2f;QĐ-UBND"
+    );
+    let without_reason = app
+        .post_form(Some(&admin), &uri, &fields("1", "QĐ 16/QĐ-UBND", ""))
+        .await;
+    assert_eq!(without_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        value_after(&without_reason.body, "Sửa quyết định", "decision"),
+        "QĐ 16&#x2f;QĐ-UBND",
+        "what was typed is kept"
+    );
+    let done = app
+        .post_form(
+            Some(&admin),
+            &uri,
+            &fields("1", "QĐ 16/QĐ-UBND", "nhập nhầm số quyết định"),
+        )
+        .await;
+    assert!(
+        done.body.contains("Đã sửa quyết định công nhận"),
+        "{}",
+        done.body
+    );
+    assert!(
+        done.body
+            .contains("QĐ 16&#x2f;QĐ-UBND, 01&#x2f;06&#x2f;2024"),
+        "{}",
+        done.body
+    );
+}

@@ -357,8 +357,9 @@ struct Ids {
     project_obstacle: i64,
     assessment: i64,
     evidence: i64,
-    /// Tam Chung's OCOP product (corrected in the form).
+    /// Tam Chung's OCOP product and model garden (corrected in their forms).
     ocop: i64,
+    local: i64,
     /// Tam Chung's standard recognition (revoked in the form) and advanced one (revoked through the API).
     recognitions: [i64; 2],
     household: i64,
@@ -391,6 +392,7 @@ fn routes(ids: &Ids) -> Vec<Route> {
         assessment,
         evidence,
         ocop,
+        local,
         recognitions: [recognition, api_recognition],
         household,
         open_list,
@@ -821,6 +823,24 @@ fn routes(ids: &Ids) -> Vec<Route> {
                 ("score_c", "25"),
                 ("decision", "QĐ 5/QĐ-UBND"),
                 ("decided_on", "01/06/2024"),
+            ]),
+        )
+        .needs(P::RecordAssessment)
+        .within(CommuneA),
+        get("/ntm/local/{id}", format!("/ntm/local/{local}"))
+            .needs(P::RecordAssessment)
+            .within(CommuneA),
+        post(
+            "/ntm/local/{id}",
+            format!("/ntm/local/{local}"),
+            form(&[
+                ("version", "1"),
+                ("kind", "vuon_mau"),
+                ("commune", "14848"),
+                ("name", GARDEN_NAME),
+                ("decision", "QĐ 10/QĐ-UBND"),
+                ("decided_on", "01/06/2024"),
+                ("reason", "nhập nhầm số quyết định"),
             ]),
         )
         .needs(P::RecordAssessment)
@@ -1475,7 +1495,7 @@ impl Fixture {
             )
             .await
             .expect("OCOP product is recorded");
-        service
+        let local = service
             .record_local_recognition(
                 &system,
                 LocalRecognitionInput {
@@ -1631,6 +1651,7 @@ impl Fixture {
                 assessment,
                 evidence,
                 ocop,
+                local,
                 recognitions,
                 household,
                 open_list,
@@ -2007,6 +2028,7 @@ async fn every_route_of_the_router_is_in_the_matrix() {
         assessment: 1,
         evidence: 1,
         ocop: 1,
+        local: 1,
         recognitions: [1, 2],
         household: 1,
         open_list: 1,

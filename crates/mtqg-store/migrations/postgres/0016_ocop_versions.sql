@@ -1,3 +1,0 @@
--- OCOP products can be corrected (a mistyped score, name, decision or date) with a reason: each correction checks the
--- version the officer read, so a second officer's stale correction is refused instead of overwriting the first.
-alter table ocop_products add column version integer not null default 1;
