@@ -130,6 +130,9 @@ fn guarded<T, E: std::fmt::Display>(call: impl FnOnce() -> Result<T, E>) -> Resu
     }
 }
 
+/// Excel's last column is XFD, the 16,384th.
+const MAX_COLUMNS: usize = 16_384;
+
 pub fn read_xlsx<R: Read + Seek>(
     reader: R,
     sheet: Option<&str>,
@@ -180,6 +183,16 @@ pub fn read_xlsx<R: Read + Seek>(
             current = Some(row);
         }
         let col = col as usize;
+        // A damaged reference ("FFLAGS3") names a column far past Excel's last (XFD): refused before the row is
+        // widened to it, which would take gigabytes (found by the xlsx_table fuzz target).
+        if col >= MAX_COLUMNS {
+            return Err(TableError::Xlsx(format!(
+                "ô ở dòng {} nằm ở cột số {}, ngoài giới hạn {} cột của Excel: tệp bị hỏng; hãy mở và lưu lại bằng Excel",
+                row as usize + 1,
+                col + 1,
+                MAX_COLUMNS
+            )));
+        }
         if cells.len() <= col {
             cells.resize(col + 1, String::new());
         }
@@ -321,6 +334,68 @@ mod tests {
     use super::*;
 
     type Rows = Vec<(usize, Vec<String>)>;
+
+    /// A one-sheet XLSX file around `sheet_data` (the rows of `<sheetData>`), for cells no writer would produce.
+    fn xlsx_with_sheet_data(sheet_data: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned(),
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned(),
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="DS" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned(),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#
+                ),
+            ),
+        ];
+        for (name, text) in parts {
+            zip.start_file(name, options).expect("zip entry");
+            zip.write_all(text.as_bytes()).expect("zip write");
+        }
+        zip.finish().expect("zip").into_inner()
+    }
+
+    #[test]
+    fn a_cell_past_excels_last_column_is_an_error_not_gigabytes() {
+        // The reference "FFLAGS3" (fuzz target xlsx_table) names column 73,171,519: the row used to be widened to it.
+        let bytes = xlsx_with_sheet_data(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hộ</t></is></c></row><row r="3"><c r="FFLAGS3" t="inlineStr"><is><t>x</t></is></c></row>"#,
+        );
+        let err = read_xlsx(std::io::Cursor::new(bytes), None, |_| {}).unwrap_err();
+        assert!(
+            err.to_string().contains("dòng 3") && err.to_string().contains("16384 cột"),
+            "{err}"
+        );
+        // Column XFD itself is still a column.
+        let bytes = xlsx_with_sheet_data(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Mã hộ</t></is></c><c r="XFD1" t="inlineStr"><is><t>cuối</t></is></c></row>"#,
+        );
+        let mut head = Vec::new();
+        read_xlsx(std::io::Cursor::new(bytes), None, |event| {
+            if let TableEvent::Head(h) = event {
+                head = h.headers.clone();
+            }
+        })
+        .expect("read");
+        assert_eq!(head.len(), 16_384);
+        assert_eq!(head[16_383], "cuối");
+    }
 
     fn collect_csv(bytes: &[u8]) -> Result<(Vec<String>, Rows), TableError> {
         let mut head = Vec::new();
