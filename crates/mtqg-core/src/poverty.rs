@@ -238,6 +238,9 @@ pub enum ClassifyError {
 /// Income above which a declared figure is refused as absurd: one billion đồng per person per month.
 pub const ABSURD_INCOME: i64 = 1_000_000_000;
 
+/// The largest score B per deprived indicator a standard may give.
+const MAX_SCORE_B_PER_INDICATOR: u32 = 1_000;
+
 impl Standard {
     /// Reads and validates a standard from TOML; every problem is listed.
     pub fn from_toml(text: &str) -> Result<Standard, Vec<String>> {
@@ -373,6 +376,13 @@ impl Standard {
         }
         if self.rules.is_empty() {
             problems.push("chuẩn không có quy tắc phân loại nào".to_owned());
+        }
+        // QĐ 59/2015 gives 10 points per indicator; a standard's whole score B stays well within a u32.
+        if self.score_b_per_indicator > MAX_SCORE_B_PER_INDICATOR {
+            problems.push(format!(
+                "điểm B mỗi chỉ số thiếu hụt ({}) phải từ 0 đến {MAX_SCORE_B_PER_INDICATOR}",
+                self.score_b_per_indicator
+            ));
         }
         for area in [Area::Rural, Area::Urban] {
             let lines = self.lines.of(area);

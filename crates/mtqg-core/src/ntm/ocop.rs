@@ -277,7 +277,7 @@ mod tests {
     fn a_scale_without_three_bounded_parts_is_refused() {
         // Found by the criteria_set fuzz target: one part with an i64::MAX maximum overflowed the total.
         let problems = super::OcopScale::from_toml(include_str!(
-            "../../../../fuzz/artifacts-found/criteria_set/repro-ocop-one-part-stars-overflow.toml"
+            "../../../../fuzz/corpus/criteria_set/fixed-repro-ocop-one-part-stars-overflow.toml"
         ))
         .unwrap_err();
         assert!(

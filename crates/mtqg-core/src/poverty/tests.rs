@@ -288,6 +288,25 @@ fn a_standard_with_a_rule_naming_a_missing_line_lists_every_problem() {
 }
 
 #[test]
+fn a_standard_with_an_absurd_score_b_per_indicator_is_refused_at_load() {
+    // u32::MAX per indicator overflowed the score of a household with two deprivations (fuzz target
+    // poverty_standard); a standard gives 10.
+    let text = format!("score_b_per_indicator = 4294967295\n{ND07}");
+    let problems = Standard::from_toml(&text).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|problem| problem.contains("điểm B mỗi chỉ số")),
+        "{problems:?}"
+    );
+    let text = format!("score_b_per_indicator = 10\n{ND07}");
+    assert_eq!(
+        Standard::from_toml(&text).unwrap().score_b_per_indicator,
+        10
+    );
+}
+
+#[test]
 fn answers_are_read_in_the_ways_officers_write_them() {
     for deprived in ["x", "X", "1", "có", "Thiếu hụt", "TH"] {
         assert_eq!(parse_answer(deprived), Ok(true), "{deprived}");
