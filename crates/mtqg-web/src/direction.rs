@@ -557,23 +557,13 @@ fn back_to<T>(back: &str, res: Result<T, ServiceError>) -> Result<Response, AppE
             err @ (ServiceError::Invalid(_)
             | ServiceError::Conflict { .. }
             | ServiceError::NotFound(_)),
-        ) => Ok(
-            Redirect::to(&format!("{back}?error={}", url_escape(&err.to_string()))).into_response(),
-        ),
+        ) => Ok(Redirect::to(&format!(
+            "{back}?error={}",
+            crate::views::url_escape(&err.to_string())
+        ))
+        .into_response()),
         Err(err) => Err(page_error(err)),
     }
-}
-
-/// Percent-encodes a message for a query string.
-pub(crate) fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn agency_page(

@@ -68,22 +68,16 @@ impl RollupQuery {
     fn to_query_string(&self) -> String {
         let mut pairs = Vec::new();
         if let Some(unit) = self.unit.as_deref().filter(|unit| !unit.trim().is_empty()) {
-            pairs.push(format!(
-                "unit={}",
-                crate::direction::url_escape(unit.trim())
-            ));
+            pairs.push(format!("unit={}", crate::views::url_escape(unit.trim())));
         }
         if let Some(date) = self.date.as_deref().filter(|date| !date.trim().is_empty()) {
-            pairs.push(format!(
-                "date={}",
-                crate::direction::url_escape(date.trim())
-            ));
+            pairs.push(format!("date={}", crate::views::url_escape(date.trim())));
         }
         if let Some(year) = self.year {
             pairs.push(format!("year={year}"));
         }
         if let Some(rebase) = self.rebase.as_deref().filter(|rebase| !rebase.is_empty()) {
-            pairs.push(format!("rebase={}", crate::direction::url_escape(rebase)));
+            pairs.push(format!("rebase={}", crate::views::url_escape(rebase)));
         }
         pairs.join("&")
     }

@@ -632,10 +632,7 @@ fn accounts_context(accounts: &[mtqg_store::UserRecord], query: &UsersQuery) -> 
         let q = query.q.as_deref().unwrap_or("").trim();
         match q.is_empty() {
             true => format!("/admin/users?page={page}"),
-            false => format!(
-                "/admin/users?q={}&page={page}",
-                crate::direction::url_escape(q)
-            ),
+            false => format!("/admin/users?q={}&page={page}", crate::views::url_escape(q)),
         }
     };
     context! {

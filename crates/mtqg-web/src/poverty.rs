@@ -648,7 +648,7 @@ async fn submit_target(
     match res {
         Ok(()) => Ok(Redirect::to(&format!(
             "/poverty?unit={}&year={year}",
-            crate::direction::url_escape(&unit)
+            crate::views::url_escape(&unit)
         ))
         .into_response()),
         Err(err) => {
@@ -868,7 +868,7 @@ async fn render_list(
         .map(|h| {
             let deprived: Vec<&str> = h.deprived.split(',').filter(|c| !c.is_empty()).collect();
             context! {
-                id => h.id, code => h.code, edit => format!("?edit={}", crate::direction::url_escape(&h.code)), head => h.head_name, village => h.village, ethnicity => h.ethnicity,
+                id => h.id, code => h.code, edit => format!("?edit={}", crate::views::url_escape(&h.code)), head => h.head_name, village => h.village, ethnicity => h.ethnicity,
                 em => h.ethnic_minority, area => Area::parse(&h.area).map(Area::label),
                 income => h.income.map(vi::format_int), score_a => h.score_a,
                 class => Class::from_code(&h.class).map(Class::label), class_code => h.class.clone(),

@@ -537,8 +537,8 @@ async fn submit_local_correction(
 ) -> Result<Response, AppError> {
     authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
     let actor = &authed.session.actor;
-    // Refused before anything else when outside the scope or unknown.
-    stored_local_recognition(&state, actor, id).await?;
+    // The service refuses an unknown record or one outside the scope before anything else; a form refused for
+    // its content is shown again only after `current` has checked the same.
     let res = async {
         let input = local_input(&form)?;
         state
@@ -737,8 +737,8 @@ async fn submit_ocop_correction(
 ) -> Result<Response, AppError> {
     authed.check_csrf(form.get("csrf_token").map(String::as_str).unwrap_or(""))?;
     let actor = &authed.session.actor;
-    // Refused before anything else when outside the scope or unknown.
-    stored_ocop_product(&state, actor, id).await?;
+    // The service refuses an unknown record or one outside the scope before anything else; a form refused for
+    // its content is shown again only after `current` has checked the same.
     let res = async {
         let input = ocop_input(&form)?;
         state

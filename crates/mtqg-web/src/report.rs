@@ -94,18 +94,6 @@ fn sentence(err: &ServiceError) -> String {
     vi::capitalise_first(&err.to_string())
 }
 
-/// Percent-encodes one path segment (codes and periods are ASCII, but the URL came from the user).
-fn segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The path of a unit's submission page; the period in its machine form ("2025-H1") when it reads.
 fn submission_href(report: &str, period: &str, unit: &str) -> String {
     let period = Period::parse(period)
@@ -113,9 +101,9 @@ fn submission_href(report: &str, period: &str, unit: &str) -> String {
         .unwrap_or_else(|_| period.to_owned());
     format!(
         "/reports/{}/{}/{}",
-        segment(report),
-        segment(&period),
-        segment(unit)
+        crate::views::url_escape(report),
+        crate::views::url_escape(&period),
+        crate::views::url_escape(unit)
     )
 }
 
@@ -552,7 +540,7 @@ async fn render_submission(
                 .forms
                 .get(code)
                 .map_or_else(|| code.clone(), |form| format!("{} – {code}", form.label));
-            context! { label, href => safe_href(format!("{href}/forms/{}.xlsx", segment(code))) }
+            context! { label, href => safe_href(format!("{href}/forms/{}.xlsx", crate::views::url_escape(code))) }
         })
         .collect();
     let submission = page.submission.as_ref();
@@ -570,8 +558,8 @@ async fn render_submission(
             },
             dashboard_href => format!(
                 "/reports?report={}&period={}{}",
-                segment(&context.kind.code), segment(&period),
-                context.recipient.as_ref().map(|parent| format!("&unit={}", segment(&parent.code))).unwrap_or_default(),
+                crate::views::url_escape(&context.kind.code), crate::views::url_escape(&period),
+                context.recipient.as_ref().map(|parent| format!("&unit={}", crate::views::url_escape(&parent.code))).unwrap_or_default(),
             ),
             deadline => context.deadline.map(vi::format_date),
             status => page.status.map_or("Chưa lập", Status::label),

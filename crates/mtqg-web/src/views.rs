@@ -420,3 +420,15 @@ impl AuditView {
         }
     }
 }
+
+/// Percent-encodes a value for a URL: a path segment or a query value (messages, codes, search text).
+pub(crate) fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
